@@ -1,0 +1,62 @@
+"""Which epochs to record.
+
+Epoch ``e`` means "after ``e`` epochs of training": epoch 0 is the network at initialisation.
+Every schedule includes epoch 0 and the last epoch.
+
+``log``    ``points`` log-spaced epochs between 1 and ``epochs`` (rounded to integers, duplicates
+           removed), as in [ST17]'s public code (``np.logspace(..., num_of_samples)``; 400
+           points for 8000 epochs there).
+``sb18``   [SB18]'s steps: every epoch below 20, every 5th below 100, every 20th below 2000,
+           every 100th after.
+``every``  every ``step``-th epoch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SCHEDULES", "recording_epochs"]
+
+SCHEDULES = ("log", "sb18", "every")
+
+
+def recording_epochs(
+    epochs: int, schedule: str = "log", *, points: int = 100, step: int = 1
+) -> np.ndarray:
+    """Epochs at which activations and statistics are recorded.
+
+    Parameters
+    ----------
+    epochs : number of training epochs E (>= 0).
+    schedule : ``"log"``, ``"sb18"`` or ``"every"`` (see the module docstring).
+    points : number of log-spaced points for ``"log"`` (>= 1); fewer epochs result when
+        small epochs repeat.
+    step : spacing for ``"every"`` (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray, int64, sorted and unique, starting at 0 and ending at ``epochs``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown schedule or a negative ``epochs``, ``points < 1`` or ``step < 1``.
+    """
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if schedule == "log":
+        if points < 1:
+            raise ValueError(f"points must be >= 1, got {points}")
+        chosen = np.rint(np.logspace(0.0, np.log10(max(epochs, 1)), points)).astype(np.int64)
+    elif schedule == "sb18":
+        e = np.arange(epochs + 1, dtype=np.int64)
+        keep = (e < 20) | ((e < 100) & (e % 5 == 0)) | ((e < 2000) & (e % 20 == 0)) | (e % 100 == 0)
+        chosen = e[keep]
+    elif schedule == "every":
+        if step < 1:
+            raise ValueError(f"step must be >= 1, got {step}")
+        chosen = np.arange(0, epochs + 1, step, dtype=np.int64)
+    else:
+        raise ValueError(f"unknown recording schedule {schedule!r}; expected one of {SCHEDULES}")
+    chosen = np.concatenate([[0], chosen[chosen <= epochs], [epochs]])
+    return np.unique(chosen)

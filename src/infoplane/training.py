@@ -1,0 +1,273 @@
+"""Batched ensemble training with per-epoch recording.
+
+:func:`train_ensemble` trains S seeds of one network together (:class:`~infoplane.models.EnsembleMLP`),
+each on its own mini-batch order, and records at every scheduled epoch: all layers' activations
+for all N inputs, train/test loss and accuracy, and per layer the mean and standard deviation
+over the epoch's mini-batches of the weight gradient, their ratio (SNR, [ST17] Fig. 4) and the
+weight norm. The loss is the sum over seeds of each seed's mean cross-entropy, so every seed
+receives exactly the gradient it would receive alone; Adam and SGD act elementwise, so the
+stacked optimiser state equals S separate optimisers.
+
+Reproducibility: seed ``s`` initialises its weights from ``torch.Generator().manual_seed(s)``
+and draws its mini-batch permutations from ``numpy.random.default_rng([s, 1])``; the train/test
+split comes from ``split_seed``. Running the same seeds again gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from . import __version__
+from .datasets import train_test_split
+from .models import EnsembleMLP
+from .recording import RunWriter
+from .schedules import recording_epochs
+
+__all__ = ["OPTIMIZERS", "TRAINING_KEYS", "resolve_device", "train_ensemble"]
+
+log = logging.getLogger(__name__)
+
+OPTIMIZERS = ("adam", "sgd")
+
+#: Settings :func:`train_ensemble` reads (the config's ``training`` section, see the schema).
+TRAINING_KEYS = (
+    "hidden_widths", "activation", "init", "optimizer", "learning_rate", "batch_size",
+    "epochs", "train_fraction", "split_seed", "record",
+)  # fmt: skip
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device for a config value ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``.
+
+    Raises
+    ------
+    RuntimeError
+        If a CUDA device is requested and torch sees none.
+    ValueError
+        For any other string.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"device {name!r} requested but torch {torch.__version__} sees no CUDA device; "
+                "set device: cpu (or auto) in the config"
+            )
+        return torch.device(name)
+    raise ValueError(f"unknown device {name!r}; expected 'cpu', 'cuda', 'cuda:<index>' or 'auto'")
+
+
+def _check_settings(settings: Mapping) -> None:
+    missing = [key for key in TRAINING_KEYS if key not in settings]
+    if missing:
+        raise ValueError(f"training settings lack {missing}")
+    if settings["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {settings['optimizer']!r}; expected one of {OPTIMIZERS}")
+    for key in ("epochs", "batch_size"):
+        if int(settings[key]) < (0 if key == "epochs" else 1):
+            raise ValueError(f"{key} must be {'>= 0' if key == 'epochs' else '>= 1'}, got {settings[key]}")
+    if not float(settings["learning_rate"]) > 0:
+        raise ValueError(f"learning_rate must be > 0, got {settings['learning_rate']}")
+
+
+def _make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, foreach=True)
+    return torch.optim.SGD(params, lr=lr, foreach=True)
+
+
+class _GradientMoments:
+    """Running sums of each layer's weight gradient and its square over one epoch's batches."""
+
+    def __init__(self, weights: Sequence[torch.Tensor]):
+        self.weights = list(weights)
+        self.sums = [torch.zeros_like(w, dtype=torch.float64) for w in self.weights]
+        self.squares = [torch.zeros_like(w, dtype=torch.float64) for w in self.weights]
+        self.count = 0
+
+    def add(self) -> None:
+        for w, s, q in zip(self.weights, self.sums, self.squares):
+            g = w.grad.to(torch.float64)
+            s.add_(g)
+            q.addcmul_(g, g)
+        self.count += 1
+
+    def statistics(self) -> dict[str, np.ndarray]:
+        """mean_norm, std_norm, snr, each [S, L]: Frobenius norms of the batch mean and
+        (population) standard deviation of dLoss/dW_l, and their ratio."""
+        mean_norms, std_norms = [], []
+        for s, q in zip(self.sums, self.squares):
+            mean = s / self.count
+            var = (q / self.count - mean * mean).clamp_(min=0.0)
+            mean_norms.append(mean.flatten(1).norm(dim=1))
+            std_norms.append(var.flatten(1).sum(dim=1).sqrt())
+        mean_norm = torch.stack(mean_norms, dim=1).cpu().numpy()
+        std_norm = torch.stack(std_norms, dim=1).cpu().numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            snr = mean_norm / std_norm
+        return {"mean_norm": mean_norm, "std_norm": std_norm, "snr": snr}
+
+
+def _evaluate(model: EnsembleMLP, inputs, labels, train_index, test_index):
+    """Activations of every layer for all inputs, and loss/accuracy per seed."""
+    with torch.no_grad():
+        outputs = model.layer_outputs(inputs)
+        logits = outputs[-1]
+        activations = [o.float().cpu().numpy() for o in outputs[:-1]]
+        activations.append(torch.softmax(logits, dim=-1).float().cpu().numpy())
+        n_seeds = logits.shape[0]
+        losses = F.cross_entropy(
+            logits.flatten(0, 1), labels.expand(n_seeds, -1).flatten(), reduction="none"
+        ).view(n_seeds, -1)
+        correct = (logits.argmax(-1) == labels).float()
+        metrics = {}
+        for split, index in (("train", train_index), ("test", test_index)):
+            if index.numel():
+                metrics[f"{split}_loss"] = losses[:, index].mean(1).cpu().numpy()
+                metrics[f"{split}_accuracy"] = correct[:, index].mean(1).cpu().numpy()
+            else:
+                metrics[f"{split}_loss"] = np.full(n_seeds, np.nan, np.float32)
+                metrics[f"{split}_accuracy"] = np.full(n_seeds, np.nan, np.float32)
+        weight_norms = torch.stack([w.detach().flatten(1).norm(dim=1) for w in model.weights], 1)
+    return activations, metrics, weight_norms.double().cpu().numpy()
+
+
+def train_ensemble(
+    inputs: np.ndarray,
+    labels: np.ndarray,
+    seeds: Sequence[int],
+    settings: Mapping,
+    output: str | os.PathLike,
+    *,
+    device: str = "cpu",
+    experiment: str = "",
+    progress: bool | None = None,
+) -> Path:
+    """Train S seeds together and write their recordings to one HDF5 file.
+
+    Parameters
+    ----------
+    inputs : float array [N, d_in], all N inputs (activations are recorded for all of them).
+    labels : int array [N], classes 0 … C-1; the output layer has C units.
+    seeds : the S seeds of this chunk.
+    settings : the keys in :data:`TRAINING_KEYS` (``record`` is a mapping with ``schedule``
+        and ``points`` or ``step``, see :func:`~infoplane.schedules.recording_epochs`).
+    output : path of the HDF5 file to create (layout in :mod:`infoplane.recording`).
+    device : ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``.
+    experiment : name stored in the file.
+    progress : show a tqdm progress bar (``None``: only on a terminal).
+
+    Returns
+    -------
+    pathlib.Path of the written file.
+
+    Raises
+    ------
+    ValueError
+        For bad settings or inputs whose shapes disagree.
+    RuntimeError
+        If a CUDA device is requested and none is available.
+    FileExistsError
+        If ``output`` exists.
+    FloatingPointError
+        If the training loss becomes non-finite (the partial file is removed).
+    """
+    from tqdm.auto import tqdm
+
+    _check_settings(settings)
+    output = Path(output)
+    if output.exists():
+        raise FileExistsError(f"refusing to overwrite existing recording {output}")
+    inputs = np.asarray(inputs, dtype=np.float32)
+    labels = np.asarray(labels, dtype=np.int64)
+    if inputs.ndim != 2 or labels.shape != (inputs.shape[0],):
+        raise ValueError(f"inputs [N, d] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
+    torch_device = resolve_device(device)
+
+    n_samples = inputs.shape[0]
+    n_classes = int(labels.max()) + 1
+    train_index, test_index = train_test_split(
+        n_samples, float(settings["train_fraction"]), int(settings["split_seed"])
+    )
+    widths = [inputs.shape[1], *[int(w) for w in settings["hidden_widths"]], n_classes]
+    record = dict(settings["record"])
+    epochs = int(settings["epochs"])
+    recorded = recording_epochs(
+        epochs, record["schedule"], points=int(record.get("points", 100)), step=int(record.get("step", 1))
+    )
+    to_record = set(int(e) for e in recorded)
+
+    model = EnsembleMLP(seeds, widths, settings["activation"], settings["init"]).to(torch_device)
+    optimizer = _make_optimizer(settings["optimizer"], model.parameters(), float(settings["learning_rate"]))
+    x_all = torch.from_numpy(inputs).to(torch_device)
+    y_all = torch.from_numpy(labels).to(torch_device)
+    train_t = torch.from_numpy(train_index).to(torch_device)
+    test_t = torch.from_numpy(test_index).to(torch_device)
+    batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in model.seeds]
+    n_train, batch_size, n_seeds = len(train_index), int(settings["batch_size"]), model.n_seeds
+    batch_starts = range(0, n_train, batch_size)
+
+    attrs = {
+        "experiment": experiment,
+        "settings": {key: settings[key] for key in TRAINING_KEYS},
+        "activation": settings["activation"],
+        "device": str(torch_device),
+        "infoplane_version": __version__,
+        "torch_version": torch.__version__,
+    }
+    writer = RunWriter(
+        output, epochs=recorded, seeds=model.seeds, widths=widths, labels=labels,
+        train_index=train_index, test_index=test_index, attrs=attrs,
+    )  # fmt: skip
+    bar = tqdm(
+        total=epochs, desc=f"train {experiment} seeds {model.seeds[0]}-{model.seeds[-1]}",
+        unit="epoch", disable=None if progress is None else not progress,
+        mininterval=2.0,
+    )  # fmt: skip
+    try:
+        with writer:
+            activations, metrics, weight_norms = _evaluate(model, x_all, y_all, train_t, test_t)
+            writer.write_epoch(0, activations, metrics, None, weight_norms)
+            for epoch in range(1, epochs + 1):
+                moments = _GradientMoments(model.weights) if epoch in to_record else None
+                order = np.stack([rng.permutation(n_train) for rng in batch_rngs])
+                order = train_t[torch.from_numpy(order).to(torch_device)]  # [S, n_train]
+                for start in batch_starts:
+                    index = order[:, start : start + batch_size]  # [S, B]
+                    logits = model(x_all[index])
+                    loss = F.cross_entropy(
+                        logits.flatten(0, 1), y_all[index].flatten(), reduction="none"
+                    ).view(n_seeds, -1).mean(1).sum()
+                    optimizer.zero_grad(set_to_none=False)
+                    loss.backward()
+                    if moments is not None:
+                        moments.add()
+                    optimizer.step()
+                if moments is not None:
+                    activations, metrics, weight_norms = _evaluate(model, x_all, y_all, train_t, test_t)
+                    bad = [s for s, value in zip(model.seeds, metrics["train_loss"]) if not np.isfinite(value)]
+                    if bad:
+                        raise FloatingPointError(
+                            f"training diverged: non-finite train loss at epoch {epoch} for seeds {bad} "
+                            f"(learning_rate={settings['learning_rate']})"
+                        )
+                    writer.write_epoch(epoch, activations, metrics, moments.statistics(), weight_norms)
+                    log.info(
+                        "epoch %d: train loss %.4f, train accuracy %.3f, test accuracy %.3f (mean over %d seeds)",
+                        epoch, float(np.mean(metrics["train_loss"])), float(np.mean(metrics["train_accuracy"])),
+                        float(np.nanmean(metrics["test_accuracy"])) if len(test_index) else float("nan"), n_seeds,
+                    )  # fmt: skip
+                bar.update(1)
+    finally:
+        bar.close()
+    return output
