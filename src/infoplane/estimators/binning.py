@@ -1,0 +1,118 @@
+"""Binning estimator of I(X;T) and I(T;Y) ([ST17] §3, and the bin-size variant of [SB18]).
+
+Each activation is replaced by the index of its bin, p(t) is the empirical distribution of the
+distinct binned rows of T [N, d] over the N inputs (each input x has p(x) = 1/N), and
+
+    I(X;T) = H(T) - H(T|X) = H(T)            (T is a deterministic function of X)
+    I(T;Y) = H(T) - sum_y p(y) H(T|Y=y)
+
+in bits (log base 2).
+
+Bins:
+
+* ``bin_size=None`` ([ST17], the definition of their public code): ``edges =
+  numpy.linspace(-1, 1, n_bins)`` and each activation a becomes ``edges[digitize(a, edges) - 1]``.
+  As in their code, a value below ``edges[0]`` wraps round to ``edges[-1]`` and every value at
+  or above 1 lands in the last bin; comparisons are made in float64. Meant for tanh.
+* ``bin_size=b`` ([SB18], ``simplebinmi``): each activation becomes ``floor(a / b)`` (computed in
+  the activations' own precision, as NumPy did), for any activation range, e.g. ReLU.
+
+The counting is one sort per batch element over N rows, batched over all leading dimensions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._common import as_labels, as_tensor, discrete_information, distinct_row_ids, leading_batches
+
+__all__ = ["information_plane", "check_params", "bin_codes"]
+
+#: Working-set budget per batched call, bytes.
+_BUDGET = 256 * 2**20
+
+
+def check_params(*, n_bins: int | None = None, bin_size: float | None = None) -> dict:
+    """Validate and complete the parameters; returns ``{"n_bins": …, "bin_size": …}``.
+
+    Raises
+    ------
+    ValueError
+        If both are given, ``n_bins`` is not an integer >= 2, or ``bin_size`` is not > 0.
+    """
+    if n_bins is not None and bin_size is not None:
+        raise ValueError(
+            f"give n_bins ([ST17] bins on [-1, 1]) or bin_size ([SB18]), not both (n_bins={n_bins}, bin_size={bin_size})"
+        )
+    if bin_size is not None:
+        if isinstance(bin_size, bool) or not float(bin_size) > 0:
+            raise ValueError(f"bin_size must be > 0, got {bin_size!r}")
+        return {"n_bins": None, "bin_size": float(bin_size)}
+    n_bins = 30 if n_bins is None else n_bins
+    if isinstance(n_bins, bool) or int(n_bins) != n_bins or n_bins < 2:
+        raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
+    return {"n_bins": int(n_bins), "bin_size": None}
+
+
+def bin_codes(activations: torch.Tensor, *, n_bins: int | None, bin_size: float | None):
+    """Integer bin codes [B, N, d] of activations [B, N, d], and the radix [d] of each column.
+
+    For [ST17] the code of a is ``(digitize(a, edges) - 1) mod n_bins``: the index into
+    ``edges`` of the value their code assigns, wrap-round included.
+    """
+    if bin_size is None:
+        edges = torch.from_numpy(np.linspace(-1.0, 1.0, n_bins)).to(activations.device)
+        index = torch.searchsorted(edges, activations.double().contiguous(), right=True)  # = np.digitize
+        codes = torch.remainder(index - 1, n_bins)
+        radix = torch.full((activations.shape[-1],), n_bins, dtype=torch.int64)
+        return codes, radix
+    floors = torch.floor(activations / bin_size).to(torch.int64)
+    low = floors.amin(dim=1, keepdim=True)
+    codes = floors - low
+    radix = (codes.amax(dim=(0, 1)) + 1).cpu()
+    return codes, radix
+
+
+def information_plane(
+    activations,
+    labels,
+    *,
+    n_bins: int | None = None,
+    bin_size: float | None = None,
+    device: str | torch.device | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """I(X;T) and I(T;Y) in bits by binning ([ST17] §3; [SB18] with ``bin_size``).
+
+    Parameters
+    ----------
+    activations : array or tensor [..., N, d]
+        One layer's activations T for the N inputs; leading dimensions (e.g. epochs, seeds) are
+        estimated together in batched calls.
+    labels : int array [N], classes 0 … C-1.
+    n_bins : number of [ST17] bin edges on [-1, 1] (default 30).
+    bin_size : [SB18] bin width (e.g. 0.07); exclusive with ``n_bins``.
+    device : torch device for the computation (default: the tensor's, else CPU).
+
+    Returns
+    -------
+    (I_XT, I_TY) : float64 numpy arrays of the leading shape, in bits.
+    0 <= I_TY <= I_XT <= log2 N, and I_TY <= H(Y).
+
+    Raises
+    ------
+    ValueError
+        For bad parameters, shapes, labels, or non-finite activations.
+    """
+    params = check_params(n_bins=n_bins, bin_size=bin_size)
+    t = as_tensor(activations, device)
+    leading, (n, d) = t.shape[:-2], t.shape[-2:]
+    y, n_classes = as_labels(labels, n, t.device)
+    flat = t.reshape(-1, n, d)
+    i_xt = torch.empty(flat.shape[0], dtype=torch.float64, device=t.device)
+    i_ty = torch.empty_like(i_xt)
+    for part in leading_batches(flat.shape[0], n * d * 8 * 4 + n * n_classes * 8, _BUDGET):
+        codes, radix = bin_codes(flat[part], **params)
+        ids = distinct_row_ids(codes, radix)
+        i_xt[part], i_ty[part] = discrete_information(ids, y, n_classes)
+    return i_xt.reshape(leading).cpu().numpy(), i_ty.reshape(leading).cpu().numpy()
