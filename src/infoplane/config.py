@@ -1,0 +1,159 @@
+"""Loading and checking the workflow configuration.
+
+:func:`validate_config` checks a config against ``workflow/schemas/config.schema.yaml`` (with
+jsonschema) and against what the schema cannot say (references between sections, estimator
+parameters), and raises one :class:`ConfigError` that names every bad key. The Snakefile calls
+it before any job is scheduled. :func:`experiment` resolves one experiment's settings: the
+``training`` section overridden by the experiment's own keys, with its seeds and chunks.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import estimators
+
+__all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "validate_config", "Experiment", "experiment"]
+
+DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names each bad key and value."""
+
+
+def load_config(path: str | os.PathLike) -> dict:
+    """Read a YAML config file (no validation)."""
+    with open(path) as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def _key_path(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+_NUMBER_LIKE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+def _describe(error) -> str:
+    where = _key_path(error.absolute_path)
+    message = error.message
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        where = _key_path([*error.absolute_path, extra[0]]) if len(extra) == 1 else where
+        message = f"unknown key(s) {extra}"
+    elif error.validator == "propertyNames":
+        message = f"invalid name {error.instance!r} (use letters, digits, '_' and '-')"
+    elif error.validator == "oneOf" and "builtin" in str(error.schema):
+        message = "give exactly one of 'builtin' (tishby) or 'path' (a .mat file)"
+    if isinstance(error.instance, str) and _NUMBER_LIKE.match(error.instance):
+        message += f" (YAML reads {error.instance} as text: write it with a decimal point, e.g. 4.0e-4)"
+    return f"{where}: {message}"
+
+
+def validate_config(config: dict, schema_path: str | os.PathLike | None = None) -> dict:
+    """Check a config; fill in defaults (device, threads) and the estimators' default parameters.
+
+    Parameters
+    ----------
+    config : the parsed config (modified in place and returned).
+    schema_path : the JSON schema (YAML); default ``workflow/schemas/config.schema.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem as ``key.path: message``.
+    """
+    import jsonschema
+
+    with open(schema_path or DEFAULT_SCHEMA) as handle:
+        schema = yaml.safe_load(handle)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    problems = [_describe(e) for e in errors]
+    if not problems:
+        problems = _check_references(config)
+    if problems:
+        raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
+    config.setdefault("device", "cpu")
+    threads = config.setdefault("threads", {})
+    threads.setdefault("train", 1)
+    threads.setdefault("estimate", 2)
+    config.setdefault("report", {})
+    for spec in config["estimators"].values():
+        spec["params"] = {k: v for k, v in estimators.check_params(spec["estimator"], spec.get("params", {})).items()
+                          if v is not None}
+    return config
+
+
+def _check_references(config: dict) -> list[str]:
+    problems = []
+    for name, spec in config["estimators"].items():
+        try:
+            estimators.check_params(spec["estimator"], dict(spec.get("params", {})))
+        except ValueError as error:
+            problems.append(f"estimators.{name}.params: {error}")
+    for section, settings in [("training", config["training"])] + [
+        (f"experiments.{name}", s) for name, s in config["experiments"].items()
+    ]:
+        if "dataset" in settings and settings["dataset"] not in config["datasets"]:
+            problems.append(
+                f"{section}.dataset: {settings['dataset']!r} is not defined under datasets "
+                f"(defined: {sorted(config['datasets'])})"
+            )
+        for name in settings.get("estimators", []):
+            if name not in config["estimators"]:
+                problems.append(
+                    f"{section}.estimators: {name!r} is not defined under estimators "
+                    f"(defined: {sorted(config['estimators'])})"
+                )
+        record = {**config["training"].get("record", {}), **settings.get("record", {})}
+        if record.get("schedule") == "every" and "step" not in record:
+            problems.append(f"{section}.record: schedule 'every' needs 'step'")
+    return problems
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment, resolved: its name, merged settings, seeds and chunks of seeds."""
+
+    name: str
+    settings: dict
+    seeds: tuple[int, ...]
+    chunks: tuple[tuple[int, ...], ...]
+    estimators: tuple[str, ...]
+
+    @property
+    def dataset(self) -> str:
+        return self.settings["dataset"]
+
+
+def experiment(config: dict, name: str) -> Experiment:
+    """Settings of experiment ``name``: ``training`` overridden by ``experiments[name]``.
+
+    Raises
+    ------
+    KeyError
+        If the experiment is not in the config.
+    """
+    if name not in config["experiments"]:
+        raise KeyError(f"no experiment {name!r} in config (experiments: {sorted(config['experiments'])})")
+    settings = copy.deepcopy(config["training"])
+    overrides = copy.deepcopy(config["experiments"][name] or {})
+    if "record" in overrides:
+        settings["record"] = {**settings["record"], **overrides.pop("record")}
+    settings.update(overrides)
+    first, count, size = int(settings["first_seed"]), int(settings["seeds"]), int(settings["chunk_size"])
+    seeds = tuple(range(first, first + count))
+    chunks = tuple(seeds[i : i + size] for i in range(0, count, size))
+    names = tuple(settings.pop("estimators", None) or config["estimators"])
+    return Experiment(name=name, settings=settings, seeds=seeds, chunks=chunks, estimators=names)
