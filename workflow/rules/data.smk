@@ -1,0 +1,14 @@
+rule dataset:
+    input:
+        lambda wildcards: config["datasets"][wildcards.dataset].get("path", []),
+    output:
+        P.DATASET,
+    params:
+        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+        code=source_hash("datasets.py"),
+    log:
+        f"{P.LOGS}/dataset/{{dataset}}.log",
+    conda:
+        "../../envs/train.yaml"
+    script:
+        "../scripts/dataset.py"

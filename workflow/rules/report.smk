@@ -1,0 +1,28 @@
+rule report:
+    input:
+        template=os.path.join(REPORT_SOURCES, "report.tex.j2"),
+        static=expand(
+            os.path.join(REPORT_SOURCES, "static", "{name}.tex"),
+            name=["abstract", "setup", "estimators", "compression", "references"],
+        ),
+        datasets=sorted({P.DATASET.format(dataset=e.dataset) for e in EXPERIMENTS.values()}),
+        chunks=per_experiment(P.CHUNK.replace("{chunk}", "0")),
+        summaries=per_pair(P.SUMMARY_TABLE),
+        planes=per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
+        epochs=per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
+        gradients=per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
+        learning=per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
+        overview=multiext(P.FIGURE_OVERVIEW, *P.FIGURE_FORMATS),
+    output:
+        pdf=P.REPORT_PDF,
+        tex=P.REPORT_TEX,
+    params:
+        config=config,
+        config_files=CONFIG_FILES,
+        code=source_hash("report.py"),
+    log:
+        f"{P.LOGS}/report.log",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/report.py"

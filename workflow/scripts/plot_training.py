@@ -1,0 +1,11 @@
+"""Snakemake adapter: gradient statistics and learning curves (rule plot_training)."""
+
+import pandas as pd
+
+from infoplane import plots
+from infoplane.runtime import job
+
+with job(snakemake, torch_threads=False):
+    table = pd.read_csv(snakemake.input[0], dtype={"layer": "Int64"})
+    plots.gradients(table, snakemake.output.gradients[0].removesuffix(".pdf"))
+    plots.learning_curves(table, snakemake.output.learning[0].removesuffix(".pdf"))
