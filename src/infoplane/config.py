@@ -51,7 +51,7 @@ def _describe(error) -> str:
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         where = _key_path([*error.absolute_path, extra[0]]) if len(extra) == 1 else where
         message = f"unknown key(s) {extra}"
-    elif error.validator == "propertyNames":
+    elif "propertyNames" in error.schema_path:
         message = f"invalid name {error.instance!r} (use letters, digits, '_' and '-')"
     elif error.validator == "oneOf" and "builtin" in str(error.schema):
         message = "give exactly one of 'builtin' (tishby) or 'path' (a .mat file)"

@@ -30,7 +30,7 @@ from .models import EnsembleMLP
 from .recording import RunWriter
 from .schedules import recording_epochs
 
-__all__ = ["OPTIMIZERS", "TRAINING_KEYS", "resolve_device", "train_ensemble"]
+__all__ = ["OPTIMIZERS", "TRAINING_KEYS", "resolve_device", "EnsembleTrainer", "train_ensemble"]
 
 log = logging.getLogger(__name__)
 
@@ -118,28 +118,96 @@ class _GradientMoments:
         return {"mean_norm": mean_norm, "std_norm": std_norm, "snr": snr}
 
 
-def _evaluate(model: EnsembleMLP, inputs, labels, train_index, test_index):
-    """Activations of every layer for all inputs, and loss/accuracy per seed."""
-    with torch.no_grad():
-        outputs = model.layer_outputs(inputs)
-        logits = outputs[-1]
-        activations = [o.float().cpu().numpy() for o in outputs[:-1]]
-        activations.append(torch.softmax(logits, dim=-1).float().cpu().numpy())
-        n_seeds = logits.shape[0]
-        losses = F.cross_entropy(
-            logits.flatten(0, 1), labels.expand(n_seeds, -1).flatten(), reduction="none"
-        ).view(n_seeds, -1)
-        correct = (logits.argmax(-1) == labels).float()
-        metrics = {}
-        for split, index in (("train", train_index), ("test", test_index)):
-            if index.numel():
-                metrics[f"{split}_loss"] = losses[:, index].mean(1).cpu().numpy()
-                metrics[f"{split}_accuracy"] = correct[:, index].mean(1).cpu().numpy()
-            else:
-                metrics[f"{split}_loss"] = np.full(n_seeds, np.nan, np.float32)
-                metrics[f"{split}_accuracy"] = np.full(n_seeds, np.nan, np.float32)
-        weight_norms = torch.stack([w.detach().flatten(1).norm(dim=1) for w in model.weights], 1)
-    return activations, metrics, weight_norms.double().cpu().numpy()
+class EnsembleTrainer:
+    """S seeds of one network, their optimiser state, train/test split and mini-batch streams.
+
+    Parameters
+    ----------
+    inputs : float array [N, d_in]; labels : int array [N], classes 0 … C-1.
+    seeds : the S seeds; settings : the keys in :data:`TRAINING_KEYS` (``epochs`` and
+        ``record`` are not used here); device : see :func:`resolve_device`.
+
+    Raises
+    ------
+    ValueError, RuntimeError
+        As :func:`train_ensemble`.
+    """
+
+    def __init__(self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu"):
+        _check_settings(settings)
+        inputs = np.asarray(inputs, dtype=np.float32)
+        labels = np.asarray(labels, dtype=np.int64)
+        if inputs.ndim != 2 or labels.shape != (inputs.shape[0],):
+            raise ValueError(f"inputs [N, d] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
+        self.device = resolve_device(device)
+        self.labels = labels
+        self.train_index, self.test_index = train_test_split(
+            len(labels), float(settings["train_fraction"]), int(settings["split_seed"])
+        )
+        self.widths = [inputs.shape[1], *[int(w) for w in settings["hidden_widths"]], int(labels.max()) + 1]
+        self.model = EnsembleMLP(seeds, self.widths, settings["activation"], settings["init"]).to(self.device)
+        self.optimizer = _make_optimizer(settings["optimizer"], self.model.parameters(), float(settings["learning_rate"]))
+        self.batch_size = int(settings["batch_size"])
+        self._x = torch.from_numpy(inputs).to(self.device)
+        self._y = torch.from_numpy(labels).to(self.device)
+        self._train = torch.from_numpy(self.train_index).to(self.device)
+        self._test = torch.from_numpy(self.test_index).to(self.device)
+        self._batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in self.model.seeds]
+
+    @property
+    def seeds(self) -> list[int]:
+        return self.model.seeds
+
+    def train_epoch(self, gradient_statistics: bool = False) -> dict[str, np.ndarray] | None:
+        """One pass over the training set in mini-batches, each seed in its own order.
+
+        Returns the gradient statistics of this epoch's mini-batches (mean_norm, std_norm,
+        snr, each [S, L]) when ``gradient_statistics`` is true, else None.
+        """
+        model, n_seeds, batch_size = self.model, self.model.n_seeds, self.batch_size
+        moments = _GradientMoments(model.weights) if gradient_statistics else None
+        order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
+        order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
+        for start in range(0, order.shape[1], batch_size):
+            index = order[:, start : start + batch_size]  # [S, B]
+            logits = model(self._x[index])
+            loss = F.cross_entropy(
+                logits.flatten(0, 1), self._y[index].flatten(), reduction="none"
+            ).view(n_seeds, -1).mean(1).sum()
+            self.optimizer.zero_grad(set_to_none=False)
+            loss.backward()
+            if moments is not None:
+                moments.add()
+            self.optimizer.step()
+        return moments.statistics() if moments is not None else None
+
+    def evaluate(self):
+        """Every layer's activations for all N inputs, loss/accuracy per seed, weight norms.
+
+        Returns ``(activations, metrics, weight_norms)``: L float32 arrays [S, N, d_l] (the last
+        is the softmax output), :data:`~infoplane.recording.METRICS` -> [S], and [S, L].
+        """
+        model = self.model
+        with torch.no_grad():
+            outputs = model.layer_outputs(self._x)
+            logits = outputs[-1]
+            activations = [o.float().cpu().numpy() for o in outputs[:-1]]
+            activations.append(torch.softmax(logits, dim=-1).float().cpu().numpy())
+            n_seeds = logits.shape[0]
+            losses = F.cross_entropy(
+                logits.flatten(0, 1), self._y.expand(n_seeds, -1).flatten(), reduction="none"
+            ).view(n_seeds, -1)
+            correct = (logits.argmax(-1) == self._y).float()
+            metrics = {}
+            for split, index in (("train", self._train), ("test", self._test)):
+                if index.numel():
+                    metrics[f"{split}_loss"] = losses[:, index].mean(1).cpu().numpy()
+                    metrics[f"{split}_accuracy"] = correct[:, index].mean(1).cpu().numpy()
+                else:
+                    metrics[f"{split}_loss"] = np.full(n_seeds, np.nan, np.float32)
+                    metrics[f"{split}_accuracy"] = np.full(n_seeds, np.nan, np.float32)
+            weight_norms = torch.stack([w.detach().flatten(1).norm(dim=1) for w in model.weights], 1)
+        return activations, metrics, weight_norms.double().cpu().numpy()
 
 
 def train_ensemble(
@@ -184,88 +252,51 @@ def train_ensemble(
     """
     from tqdm.auto import tqdm
 
-    _check_settings(settings)
     output = Path(output)
     if output.exists():
         raise FileExistsError(f"refusing to overwrite existing recording {output}")
-    inputs = np.asarray(inputs, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.int64)
-    if inputs.ndim != 2 or labels.shape != (inputs.shape[0],):
-        raise ValueError(f"inputs [N, d] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
-    torch_device = resolve_device(device)
-
-    n_samples = inputs.shape[0]
-    n_classes = int(labels.max()) + 1
-    train_index, test_index = train_test_split(
-        n_samples, float(settings["train_fraction"]), int(settings["split_seed"])
-    )
-    widths = [inputs.shape[1], *[int(w) for w in settings["hidden_widths"]], n_classes]
+    trainer = EnsembleTrainer(inputs, labels, seeds, settings, device)
     record = dict(settings["record"])
     epochs = int(settings["epochs"])
     recorded = recording_epochs(
         epochs, record["schedule"], points=int(record.get("points", 100)), step=int(record.get("step", 1))
     )
     to_record = set(int(e) for e in recorded)
-
-    model = EnsembleMLP(seeds, widths, settings["activation"], settings["init"]).to(torch_device)
-    optimizer = _make_optimizer(settings["optimizer"], model.parameters(), float(settings["learning_rate"]))
-    x_all = torch.from_numpy(inputs).to(torch_device)
-    y_all = torch.from_numpy(labels).to(torch_device)
-    train_t = torch.from_numpy(train_index).to(torch_device)
-    test_t = torch.from_numpy(test_index).to(torch_device)
-    batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in model.seeds]
-    n_train, batch_size, n_seeds = len(train_index), int(settings["batch_size"]), model.n_seeds
-    batch_starts = range(0, n_train, batch_size)
-
     attrs = {
         "experiment": experiment,
         "settings": {key: settings[key] for key in TRAINING_KEYS},
         "activation": settings["activation"],
-        "device": str(torch_device),
+        "device": str(trainer.device),
         "infoplane_version": __version__,
         "torch_version": torch.__version__,
     }
     writer = RunWriter(
-        output, epochs=recorded, seeds=model.seeds, widths=widths, labels=labels,
-        train_index=train_index, test_index=test_index, attrs=attrs,
+        output, epochs=recorded, seeds=trainer.seeds, widths=trainer.widths, labels=trainer.labels,
+        train_index=trainer.train_index, test_index=trainer.test_index, attrs=attrs,
     )  # fmt: skip
     bar = tqdm(
-        total=epochs, desc=f"train {experiment} seeds {model.seeds[0]}-{model.seeds[-1]}",
-        unit="epoch", disable=None if progress is None else not progress,
-        mininterval=2.0,
+        total=epochs, desc=f"train {experiment} seeds {trainer.seeds[0]}-{trainer.seeds[-1]}",
+        unit="epoch", disable=None if progress is None else not progress, mininterval=2.0,
     )  # fmt: skip
     try:
         with writer:
-            activations, metrics, weight_norms = _evaluate(model, x_all, y_all, train_t, test_t)
+            activations, metrics, weight_norms = trainer.evaluate()
             writer.write_epoch(0, activations, metrics, None, weight_norms)
             for epoch in range(1, epochs + 1):
-                moments = _GradientMoments(model.weights) if epoch in to_record else None
-                order = np.stack([rng.permutation(n_train) for rng in batch_rngs])
-                order = train_t[torch.from_numpy(order).to(torch_device)]  # [S, n_train]
-                for start in batch_starts:
-                    index = order[:, start : start + batch_size]  # [S, B]
-                    logits = model(x_all[index])
-                    loss = F.cross_entropy(
-                        logits.flatten(0, 1), y_all[index].flatten(), reduction="none"
-                    ).view(n_seeds, -1).mean(1).sum()
-                    optimizer.zero_grad(set_to_none=False)
-                    loss.backward()
-                    if moments is not None:
-                        moments.add()
-                    optimizer.step()
-                if moments is not None:
-                    activations, metrics, weight_norms = _evaluate(model, x_all, y_all, train_t, test_t)
-                    bad = [s for s, value in zip(model.seeds, metrics["train_loss"]) if not np.isfinite(value)]
+                gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
+                if gradients is not None:
+                    activations, metrics, weight_norms = trainer.evaluate()
+                    bad = [s for s, value in zip(trainer.seeds, metrics["train_loss"]) if not np.isfinite(value)]
                     if bad:
                         raise FloatingPointError(
                             f"training diverged: non-finite train loss at epoch {epoch} for seeds {bad} "
                             f"(learning_rate={settings['learning_rate']})"
                         )
-                    writer.write_epoch(epoch, activations, metrics, moments.statistics(), weight_norms)
+                    writer.write_epoch(epoch, activations, metrics, gradients, weight_norms)
                     log.info(
                         "epoch %d: train loss %.4f, train accuracy %.3f, test accuracy %.3f (mean over %d seeds)",
                         epoch, float(np.mean(metrics["train_loss"])), float(np.mean(metrics["train_accuracy"])),
-                        float(np.nanmean(metrics["test_accuracy"])) if len(test_index) else float("nan"), n_seeds,
+                        float(np.mean(metrics["test_accuracy"])), len(trainer.seeds),
                     )  # fmt: skip
                 bar.update(1)
     finally:

@@ -2,14 +2,17 @@
 # scheduled, and defines the input functions and code hashes the rules share.
 
 import hashlib
+import json
 import os
 import re
 import sys
 
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
-# Jobs run the scripts in fresh interpreters: they import the same src/ tree.
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
+# Jobs run the scripts in fresh interpreters (in conda environments too, and on cluster nodes,
+# where Snakemake re-reads this file): they import the same src/ tree, whose hashes are below.
+# This sets a variable for the jobs; it does not require one from the user.
+os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p))
 
 import infoplane.config
 import infoplane.estimators
@@ -31,6 +34,12 @@ wildcard_constraints:
     chunk=r"\d+",
 
 
+def canonical(value):
+    """``value`` with every mapping's keys sorted: Snakemake compares params by their text, so
+    reordering keys in a config file must not look like a change."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
 def source_hash(*paths):
     """SHA-256 of the given library sources (relative to src/infoplane or absolute).
 
@@ -41,7 +50,7 @@ def source_hash(*paths):
     for path in paths:
         path = os.path.join(SRC, "infoplane", path)
         with open(path, "rb") as handle:
-            digest.update(os.path.basename(path).encode() + b"\0" + handle.read())
+            digest.update(b"\0".join([os.path.basename(path).encode(), handle.read()]))
     return digest.hexdigest()[:16]
 
 
@@ -60,7 +69,7 @@ def chunk_settings(wildcards):
     settings = dict(EXPERIMENTS[wildcards.experiment].settings)
     for key in ("seeds", "first_seed", "chunk_size"):
         settings.pop(key)
-    return settings
+    return canonical(settings)
 
 
 def chunk_seeds(wildcards):

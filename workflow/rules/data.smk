@@ -4,7 +4,7 @@ rule dataset:
     output:
         P.DATASET,
     params:
-        spec=lambda wildcards: config["datasets"][wildcards.dataset],
+        spec=lambda wildcards: canonical(config["datasets"][wildcards.dataset]),
         code=source_hash("datasets.py"),
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",

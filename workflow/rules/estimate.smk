@@ -5,7 +5,7 @@ rule estimate:
         P.INFORMATION_TABLE,
     params:
         method=lambda wildcards: ESTIMATORS[wildcards.estimator]["estimator"],
-        estimator_params=lambda wildcards: ESTIMATORS[wildcards.estimator]["params"],
+        estimator_params=lambda wildcards: canonical(ESTIMATORS[wildcards.estimator]["params"]),
         device=config["device"],
         code=lambda wildcards: ESTIMATOR_CODE[wildcards.estimator],
     threads: config["threads"]["estimate"]

@@ -17,7 +17,7 @@ rule report:
         pdf=P.REPORT_PDF,
         tex=P.REPORT_TEX,
     params:
-        config=config,
+        config=canonical(config),
         config_files=CONFIG_FILES,
         code=source_hash("report.py"),
     log:

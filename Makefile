@@ -1,0 +1,64 @@
+# The two commands of the README, and helpers.
+#
+#   make report   install everything, then run `snakemake --cores 8 report` on config/config.yaml
+#   make test     install everything, then run the test suite
+#
+# Both create a virtual environment in .venv with the pinned versions of envs/constraints.txt
+# (torch==2.13.0) and install LaTeX through apt-get when it is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= 8
+# A config other than the embedded default: make report CONFIG=config/paper.yaml
+CONFIG ?=
+PYTEST_ARGS ?=
+
+STAMP := $(VENV)/.installed
+LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
+
+.PHONY: report test install latex bench lint dry-run clean
+
+report: install latex
+	$(BIN)/snakemake report --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
+
+test: install latex
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml envs/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c envs/constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+# LaTeX for the report: nothing to do when latexmk and the packages are there; otherwise
+# apt-get as root (or through passwordless sudo); otherwise stop and name the packages.
+latex:
+	@if command -v latexmk >/dev/null && kpsewhich lmodern.sty booktabs.sty tabularx.sty >/dev/null; then \
+	  exit 0; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing LaTeX: $(LATEX_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LATEX_PACKAGES) >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  echo "Installing LaTeX with sudo: $(LATEX_PACKAGES)"; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(LATEX_PACKAGES) >/dev/null; \
+	else \
+	  echo "error: LaTeX is missing and cannot be installed here." >&2; \
+	  echo "Install latexmk and pdflatex with the LaTeX packages lmodern, booktabs, tabularx, longtable," >&2; \
+	  echo "e.g. on Debian/Ubuntu: sudo apt-get install $(LATEX_PACKAGES)" >&2; \
+	  exit 1; \
+	fi
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+lint: install
+	$(BIN)/snakemake --lint
+
+dry-run: install
+	$(BIN)/snakemake report -n $(if $(CONFIG),--configfile $(CONFIG))
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,131 @@
+"""The binning estimator against its definition ([ST17] §3, [SB18] variant) and closed cases."""
+
+import numpy as np
+import pytest
+import torch
+
+from infoplane.datasets import load_dataset
+from infoplane.estimators import binning, reference
+
+H_Y_TISHBY = 0.9991571208502705  # H(Y) for p(y=1) = 2118/4096
+
+
+@pytest.fixture(scope="module")
+def tishby():
+    return load_dataset("tishby")
+
+
+def test_layer_keeping_all_inputs_distinct_gives_12_bits_and_h_y(tishby):
+    x, y = tishby
+    layer = np.tanh(5.0 * (x - 0.5))  # saturated tanh of the 12 bits: every input its own bin row
+    i_xt, i_ty = binning.information_plane(layer, y)
+    assert i_xt == pytest.approx(12.0, abs=1e-12)
+    assert i_ty == pytest.approx(H_Y_TISHBY, abs=1e-12)
+    assert round(float(i_ty), 5) == 0.99916
+
+
+def test_constant_layer_carries_no_information(tishby):
+    _, y = tishby
+    i_xt, i_ty = binning.information_plane(np.full((4096, 3), 0.3, np.float32), y)
+    assert i_xt == 0.0 and i_ty == 0.0
+
+
+def test_hand_made_two_groups():
+    # 4 inputs, labels 0 0 1 1; T puts inputs {0,1} and {2,3} in two bins: T determines Y.
+    t = np.array([[-0.9], [-0.89], [0.9], [0.91]])  # bins of width 2/29: two rows per bin
+    y = np.array([0, 0, 1, 1])
+    i_xt, i_ty = binning.information_plane(t, y, n_bins=30)
+    assert i_xt == pytest.approx(1.0) and i_ty == pytest.approx(1.0)
+    # Now T splits across labels: {0,2} and {1,3}: H(T) = 1 bit, I(T;Y) = 0.
+    i_xt, i_ty = binning.information_plane(t[[0, 2, 1, 3]], y)
+    assert i_xt == pytest.approx(1.0) and i_ty == pytest.approx(0.0, abs=1e-15)
+    # Three bins with counts 2, 1, 1: H(T) = 1.5 bits; labels 0 0 1 1 -> H(T|Y) = 0.5, I = 1.
+    t3 = np.array([[-0.9], [-0.9], [0.0], [0.9]])
+    i_xt, i_ty = binning.information_plane(t3, y)
+    assert i_xt == pytest.approx(1.5) and i_ty == pytest.approx(1.0)
+
+
+def test_st17_edge_quirks():
+    edges = np.linspace(-1, 1, 30)
+    y = np.array([0, 1, 0, 1])
+    # Below -1 wraps round to edges[-1] = 1, like every value >= 1: these four rows share one bin.
+    t = np.array([[-1.5], [1.0], [3.0], [1.0 + 1e-9]])
+    assert binning.information_plane(t, y)[0] == pytest.approx(0.0)
+    # ... while [edges[-2], 1) is a bin of its own.
+    t = np.array([[-1.5], [1.0], [edges[-2]], [1.0 - 1e-9]])
+    assert binning.information_plane(t, y)[0] == pytest.approx(1.0)
+    # Exactly on an edge belongs to the bin that starts there (digitize, right=False).
+    t = np.array([[edges[5]], [edges[5] - 1e-12], [edges[5]], [edges[5] + 1e-12]])
+    codes, _ = binning.bin_codes(torch.from_numpy(t)[None], n_bins=30, bin_size=None)
+    assert codes[0, :, 0].tolist() == [5, 4, 5, 5]
+
+
+def test_sb18_bins_are_floor_of_a_over_bin_size():
+    t = np.array([[0.0], [0.069], [0.07], [0.139], [5.0], [-0.01]], dtype=np.float64)
+    codes, _ = binning.bin_codes(torch.from_numpy(t)[None], n_bins=None, bin_size=0.07)
+    floors = np.floor(t[:, 0] / 0.07).astype(int)
+    assert (codes[0, :, 0].numpy() == floors - floors.min()).all()
+    y = np.array([0, 0, 1, 1, 0, 1])
+    i_xt, _ = binning.information_plane(t, y, bin_size=0.07)
+    counts = np.unique(floors, return_counts=True)[1] / len(floors)
+    assert i_xt == pytest.approx(-(counts * np.log2(counts)).sum())
+
+
+@pytest.mark.parametrize("params", [{"n_bins": 30}, {"n_bins": 7}, {"bin_size": 0.07}, {"bin_size": 0.5}])
+def test_matches_per_input_loop_of_the_definition(tishby, params):
+    x, y = tishby
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(12, 6))
+    for layer in (np.tanh(x @ w - 1).astype(np.float32), np.maximum(x @ w, 0).astype(np.float32)):
+        expected = reference.binning_loop(layer, y, **{"n_bins": None, **params})
+        got = binning.information_plane(layer, y, **params)
+        assert got[0] == pytest.approx(expected[0], abs=1e-12)
+        assert got[1] == pytest.approx(expected[1], abs=1e-12)
+
+
+def test_batched_equals_unbatched_and_keeps_leading_shape(tishby):
+    x, y = tishby
+    rng = np.random.default_rng(2)
+    acts = np.tanh(np.einsum("nd,esdk->esnk", x, rng.normal(size=(3, 4, 12, 5)))).astype(np.float32)
+    for params in ({"n_bins": 30}, {"bin_size": 0.07}):
+        i_xt, i_ty = binning.information_plane(acts, y, **params)
+        assert i_xt.shape == i_ty.shape == (3, 4)
+        for e in range(3):
+            for s in range(4):
+                single = binning.information_plane(acts[e, s], y, **params)
+                assert i_xt[e, s] == single[0] and i_ty[e, s] == single[1]
+
+
+def test_wide_layer_beyond_one_int64_key(tishby):
+    # 30^13 > 2^62: the row ids must stay exact when the columns no longer fit one key.
+    x, y = tishby
+    rng = np.random.default_rng(3)
+    layer = np.tanh(x @ rng.normal(size=(12, 40)) * 0.3).astype(np.float32)
+    got = binning.information_plane(layer, y)
+    expected = reference.binning_loop(layer, y)
+    assert got[0] == pytest.approx(expected[0], abs=1e-12) and got[1] == pytest.approx(expected[1], abs=1e-12)
+
+
+def test_information_inequalities(tishby):
+    x, y = tishby
+    rng = np.random.default_rng(4)
+    acts = np.tanh(x @ rng.normal(size=(20, 12, 3))).astype(np.float32)
+    i_xt, i_ty = binning.information_plane(acts, y)
+    assert (i_ty <= i_xt + 1e-12).all() and (i_xt <= 12 + 1e-12).all() and (i_ty <= H_Y_TISHBY + 1e-12).all()
+    assert (i_ty >= -1e-12).all()
+
+
+def test_errors_name_the_bad_value(tishby):
+    _, y = tishby
+    with pytest.raises(ValueError, match="n_bins must be an integer >= 2, got 1"):
+        binning.information_plane(np.zeros((4096, 2)), y, n_bins=1)
+    with pytest.raises(ValueError, match="bin_size must be > 0, got -0.1"):
+        binning.information_plane(np.zeros((4096, 2)), y, bin_size=-0.1)
+    with pytest.raises(ValueError, match="not both"):
+        binning.information_plane(np.zeros((4096, 2)), y, n_bins=30, bin_size=0.1)
+    with pytest.raises(ValueError, match=r"labels must have shape \[N\] = \[10\]"):
+        binning.information_plane(np.zeros((10, 2)), y)
+    bad = np.zeros((4096, 2))
+    bad[7, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinity \(first at index \[7, 1\]\)"):
+        binning.information_plane(bad, y)

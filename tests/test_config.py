@@ -1,0 +1,103 @@
+"""The config schema and cross-checks: good configs pass, bad ones name the key, before any job."""
+
+import copy
+import shutil
+
+import pytest
+import yaml
+
+from conftest import ROOT, copy_workflow, snakemake
+from infoplane.config import ConfigError, experiment, load_config, validate_config
+
+
+@pytest.fixture()
+def default_config():
+    return load_config(ROOT / "config" / "config.yaml")
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "tiny.yaml"])
+def test_shipped_configs_are_valid(name):
+    config = validate_config(load_config(ROOT / "config" / name))
+    assert config["device"] in ("cpu", "auto")
+    for exp in config["experiments"]:
+        assert experiment(config, exp).seeds
+
+
+def test_default_config_is_the_studied_setup(default_config):
+    config = validate_config(default_config)
+    assert set(config["experiments"]) == {"tanh", "relu"}
+    for name in ("tanh", "relu"):
+        e = experiment(config, name)
+        assert e.settings["activation"] == name
+        assert e.settings["hidden_widths"] == [10, 7, 5, 4, 3]
+        assert e.settings["optimizer"] == "adam" and e.settings["learning_rate"] == 4e-4
+        assert e.settings["batch_size"] == 512 and e.settings["epochs"] >= 3000
+        assert len(e.seeds) >= 5
+    methods = {spec["estimator"] for spec in config["estimators"].values()}
+    assert methods == {"binning", "kde"}
+
+
+def test_paper_config_is_st17_scale():
+    config = validate_config(load_config(ROOT / "config" / "paper.yaml"))
+    e = experiment(config, "tanh")
+    assert len(e.seeds) == 50 and e.settings["epochs"] == 8000
+
+
+def test_experiment_overrides_and_chunks(default_config):
+    config = copy.deepcopy(default_config)
+    config["training"]["seeds"] = 7
+    config["training"]["chunk_size"] = 3
+    config["experiments"]["relu"] = {"activation": "relu", "record": {"points": 10}, "estimators": ["binning"]}
+    validate_config(config)
+    relu = experiment(config, "relu")
+    assert relu.chunks == ((0, 1, 2), (3, 4, 5), (6,))
+    assert relu.settings["record"] == {"schedule": "log", "points": 10}
+    assert relu.estimators == ("binning",)
+    assert experiment(config, "tanh").estimators == tuple(config["estimators"])
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c["training"].update(epochs=-5), r"training\.epochs: -5 is less than the minimum of 1"),
+        (lambda c: c["experiments"]["tanh"].update(epochs=-5), r"experiments\.tanh\.epochs: -5 is less than"),
+        (lambda c: c["experiments"]["relu"].update(activation="gelu"), r"experiments\.relu\.activation: 'gelu' is not one of"),
+        (lambda c: c["training"].update(learning_rat=0.1), r"training\.learning_rat: unknown key"),
+        (lambda c: c.update(epochs=10), r"epochs: unknown key"),
+        (lambda c: c["training"].update(batch_size="big"), r"training\.batch_size: 'big' is not of type 'integer'"),
+        (lambda c: c["training"].update(learning_rate="4e-4"), r"write it with a decimal point"),
+        (lambda c: c["estimators"].update(ksg={"estimator": "ksg"}), r"estimators\.ksg\.estimator: 'ksg' is not one of"),
+        (lambda c: c["estimators"]["kde_upper"]["params"].update(noise_variance=-1), r"estimators\.kde_upper\.params\.noise_variance: -1"),
+        (lambda c: c["estimators"]["binning"]["params"].update(bins=3), r"estimators\.binning\.params\.bins: unknown key"),
+        (lambda c: c["estimators"]["binning"]["params"].update(bin_size=0.1), r"estimators\.binning\.params: .*not both"),
+        (lambda c: c["experiments"]["tanh"].update(dataset="mnist"), r"experiments\.tanh\.dataset: 'mnist' is not defined"),
+        (lambda c: c["experiments"]["tanh"].update(estimators=["kde"]), r"experiments\.tanh\.estimators: 'kde' is not defined"),
+        (lambda c: c.update(device="gpu"), r"device: 'gpu' does not match"),
+        (lambda c: c["experiments"].update({"bad name": {}}), r"experiments: invalid name 'bad name'"),
+    ],
+)
+def test_bad_values_are_named(default_config, edit, message):
+    config = copy.deepcopy(default_config)
+    edit(config)
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config)
+
+
+def test_all_problems_are_listed_at_once(default_config):
+    config = copy.deepcopy(default_config)
+    config["training"]["epochs"] = -1
+    config["training"]["seeds"] = 0
+    with pytest.raises(ConfigError) as info:
+        validate_config(config)
+    assert "training.epochs" in str(info.value) and "training.seeds" in str(info.value)
+
+
+def test_snakemake_stops_before_any_job_on_a_bad_config(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["experiments"]["relu"]["epochs"] = -3
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(workdir, "report", "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert result.returncode != 0
+    assert "experiments.relu.epochs: -3 is less than the minimum of 1" in result.stdout + result.stderr
+    assert not (workdir / "results").exists()

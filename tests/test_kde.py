@@ -1,0 +1,116 @@
+"""The KDE bounds against a direct float64 evaluation of [KT17]'s formula and closed forms."""
+
+import math
+
+import numpy as np
+import pytest
+
+from infoplane.datasets import load_dataset
+from infoplane.estimators import kde, reference
+
+
+@pytest.fixture(scope="module")
+def tishby():
+    return load_dataset("tishby")
+
+
+def _layers(x, rng):
+    w = rng.normal(size=(12, 4))
+    return {
+        "tanh": np.tanh(x @ w - 1).astype(np.float32),
+        "relu": (8.0 * np.maximum(x @ w, 0)).astype(np.float32),  # large |t|^2 / s2, where float32 fails
+        "shifted": (np.tanh(x @ w) + 100.0).astype(np.float32),   # far from the origin
+    }
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+@pytest.mark.parametrize("kind", ["tanh", "relu", "shifted"])
+def test_matches_direct_float64_formula(tishby, bound, kind):
+    x, y = tishby
+    rng = np.random.default_rng(0)
+    sub = rng.choice(4096, size=1500, replace=False)  # keeps the slow reference quick
+    layer = _layers(x, rng)[kind][sub]
+    expected = reference.kde_float64(layer, y[sub], noise_variance=1e-3, bound=bound)
+    got = kde.information_plane(layer, y[sub], noise_variance=1e-3, bound=bound)
+    assert got[0] == pytest.approx(expected[0], abs=1e-8)
+    assert got[1] == pytest.approx(expected[1], abs=1e-8)
+
+
+def test_matches_formula_on_full_tishby_layer(tishby):
+    x, y = tishby
+    layer = np.tanh(x @ np.random.default_rng(5).normal(size=(12, 3))).astype(np.float32)
+    for s2 in (1e-3, 1e-1):
+        expected = reference.kde_float64(layer, y, noise_variance=s2)
+        got = kde.information_plane(layer, y, noise_variance=s2)
+        assert got[0] == pytest.approx(expected[0], abs=1e-8) and got[1] == pytest.approx(expected[1], abs=1e-8)
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_coinciding_points_carry_no_information(bound):
+    y = np.array([0, 1] * 50)
+    i_xt, i_ty = kde.information_plane(np.full((100, 3), 0.2), y, bound=bound)
+    assert i_xt == pytest.approx(0.0, abs=1e-12) and i_ty == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("bound", ["upper", "lower"])
+def test_far_apart_points_give_log2_n(bound):
+    n = 64
+    t = np.arange(n, dtype=np.float64)[:, None] * 10.0  # spacing 10 >> sqrt(s2)
+    y = (np.arange(n) % 2).astype(np.int64)
+    i_xt, i_ty = kde.information_plane(t, y, noise_variance=1e-3, bound=bound)
+    assert i_xt == pytest.approx(math.log2(n), abs=1e-9)
+    assert i_ty == pytest.approx(1.0, abs=1e-9)  # H(T) - H(T|Y) = log2 64 - log2 32
+
+
+def test_gaussian_channel_closed_forms():
+    """T = X + Z, X ~ N(0, v) sampled N times, Z ~ N(0, s2).
+
+    The true I(X;T) is 1/2 log(1 + v/s2) and lies between the bounds. For large N the mean over
+    j of exp(-(x_i - x_j)^2 / 2w) tends to sqrt(2 pi w) p_{N(0, v+w)}(x_i), so the bounds have
+    closed forms: I_KL = 1/2 log(1 + v/s2) + v / (2 (v + s2)) (w = s2) and
+    I_BD = 1/2 log(1 + v/(4 s2)) + v / (2 (v + 4 s2)) (w = 4 s2), in nats.
+    """
+    rng = np.random.default_rng(1)
+    n = 4000
+    y = np.zeros(n, dtype=np.int64)
+    for v, s2 in ((1.0, 0.25), (1.0, 0.1), (4.0, 1.0)):
+        x = rng.normal(scale=math.sqrt(v), size=(n, 1))
+        upper, _ = kde.information_plane(x, y, noise_variance=s2, bound="upper")
+        lower, _ = kde.information_plane(x, y, noise_variance=s2, bound="lower")
+        true = 0.5 * math.log2(1 + v / s2)
+        kl = (0.5 * math.log(1 + v / s2) + v / (2 * (v + s2))) / math.log(2)
+        bd = (0.5 * math.log(1 + v / (4 * s2)) + v / (2 * (v + 4 * s2))) / math.log(2)
+        assert lower < true < upper
+        assert upper == pytest.approx(kl, abs=0.03)
+        assert lower == pytest.approx(bd, abs=0.03)
+
+
+def test_batched_equals_unbatched(tishby):
+    x, y = tishby
+    rng = np.random.default_rng(2)
+    acts = np.tanh(np.einsum("nd,esdk->esnk", x, rng.normal(size=(2, 3, 12, 4)))).astype(np.float32)
+    i_xt, i_ty = kde.information_plane(acts, y, bound="upper")
+    assert i_xt.shape == (2, 3)
+    for e in range(2):
+        for s in range(3):
+            single = kde.information_plane(acts[e, s], y, bound="upper")
+            assert i_xt[e, s] == pytest.approx(single[0], abs=1e-10)
+            assert i_ty[e, s] == pytest.approx(single[1], abs=1e-10)
+
+
+def test_upper_bound_is_above_lower_bound(tishby):
+    x, y = tishby
+    acts = np.tanh(x @ np.random.default_rng(3).normal(size=(4, 12, 5))).astype(np.float32)
+    up = kde.information_plane(acts, y, bound="upper")
+    low = kde.information_plane(acts, y, bound="lower")
+    assert (up[0] >= low[0]).all()
+
+
+def test_errors_name_the_bad_value():
+    y = np.zeros(5, dtype=np.int64)
+    with pytest.raises(ValueError, match="noise_variance must be a finite number > 0, got 0"):
+        kde.information_plane(np.zeros((5, 2)), y, noise_variance=0)
+    with pytest.raises(ValueError, match="bound must be one of .* got 'middle'"):
+        kde.information_plane(np.zeros((5, 2)), y, bound="middle")
+    with pytest.raises(ValueError, match=r"shape \[..., N, d\]"):
+        kde.information_plane(np.zeros(5), y)

@@ -1,0 +1,176 @@
+"""Ensemble training: determinism, equivalence with per-seed training, HDF5 layout, errors."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from infoplane import baselines, recording
+from infoplane.datasets import load_dataset
+from infoplane.models import EnsembleMLP
+from infoplane.training import resolve_device, train_ensemble
+
+SETTINGS = {
+    "hidden_widths": [10, 7, 5, 4, 3], "activation": "tanh", "init": "st17", "optimizer": "adam",
+    "learning_rate": 4e-4, "batch_size": 512, "epochs": 6, "train_fraction": 0.8, "split_seed": 0,
+    "record": {"schedule": "every", "step": 2},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tishby():
+    return load_dataset("tishby")
+
+
+def _arrays(path):
+    with h5py.File(path, "r") as f:
+        out = {}
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        return out
+
+
+def test_same_seeds_give_the_same_numbers(tishby, tmp_path):
+    a = train_ensemble(*tishby, [3, 4], SETTINGS, tmp_path / "a.h5", progress=False)
+    b = train_ensemble(*tishby, [3, 4], SETTINGS, tmp_path / "b.h5", progress=False)
+    arrays_a, arrays_b = _arrays(a), _arrays(b)
+    assert arrays_a.keys() == arrays_b.keys()
+    for key in arrays_a:
+        assert np.array_equal(arrays_a[key], arrays_b[key], equal_nan=True), key
+    c = train_ensemble(*tishby, [5, 6], SETTINGS, tmp_path / "c.h5", progress=False)
+    assert not np.array_equal(_arrays(c)["activations/layer_1"], arrays_a["activations/layer_1"])
+
+
+def test_a_seed_does_not_depend_on_its_chunk(tishby, tmp_path):
+    together = _arrays(train_ensemble(*tishby, [0, 1, 2], SETTINGS, tmp_path / "together.h5", progress=False))
+    alone = _arrays(train_ensemble(*tishby, [1], SETTINGS, tmp_path / "alone.h5", progress=False))
+    for layer in range(1, 7):
+        np.testing.assert_allclose(alone[f"activations/layer_{layer}"][:, 0],
+                                   together[f"activations/layer_{layer}"][:, 1], rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("optimizer,activation,init", [("adam", "tanh", "st17"), ("sgd", "relu", "sb18")])
+def test_batched_ensemble_trains_each_seed_like_a_lone_network(tishby, tmp_path, optimizer, activation, init):
+    settings = {**SETTINGS, "optimizer": optimizer, "activation": activation, "init": init,
+                "learning_rate": 0.05 if optimizer == "sgd" else 4e-4, "epochs": 5}
+    x, y = tishby
+    path = train_ensemble(x, y, [7, 8], settings, tmp_path / "e.h5", progress=False)
+    recorded = _arrays(path)
+    for s, seed in enumerate([7, 8]):
+        net = baselines.train_single(x, y, seed, settings)
+        with torch.no_grad():
+            probabilities = torch.softmax(net(torch.from_numpy(x)), -1).numpy()
+        np.testing.assert_allclose(recorded["activations/layer_6"][-1, s], probabilities, atol=1e-5)
+
+
+def test_ensemble_forward_equals_per_seed_linear_layers(tishby):
+    x, _ = tishby
+    model = EnsembleMLP([0, 1, 2], [12, 10, 7, 5, 4, 3, 2], "softplus", "st17")
+    out = model(torch.from_numpy(x))
+    for s, seed in enumerate([0, 1, 2]):
+        net = baselines.single_network(seed, [12, 10, 7, 5, 4, 3, 2], "softplus", "st17")
+        torch.testing.assert_close(out[s], net(torch.from_numpy(x)), rtol=0, atol=1e-6)
+
+
+def test_initialisations_follow_the_papers():
+    model = EnsembleMLP(list(range(200)), [12, 400, 10], "tanh", "st17")
+    w1, w2 = model.weights[0].detach(), model.weights[1].detach()
+    # truncated at 2 sd of 1/sqrt(fan_in); a normal truncated at ±2 sd has sd 0.8796 sd
+    assert w1.abs().max() <= 2 / np.sqrt(12) + 1e-6
+    assert w1.std().item() == pytest.approx(0.8796 / np.sqrt(12), rel=0.02)
+    assert w2.std().item() == pytest.approx(0.8796 / np.sqrt(400), rel=0.02)
+    assert (model.biases[0] == 0).all()
+    sb18 = EnsembleMLP(list(range(200)), [12, 400, 10], "tanh", "sb18")
+    assert sb18.weights[0].detach().std().item() == pytest.approx(0.8796 / np.sqrt(400), rel=0.02)
+
+
+def test_hdf5_layout(tishby, tmp_path):
+    x, y = tishby
+    path = train_ensemble(x, y, [0, 1], SETTINGS, tmp_path / "run.h5", experiment="demo", progress=False)
+    with h5py.File(path, "r") as f:
+        assert f.attrs["format"] == recording.FORMAT and f.attrs["format_version"] == 1
+        assert f.attrs["experiment"] == "demo"
+        assert json.loads(f.attrs["settings"])["hidden_widths"] == [10, 7, 5, 4, 3]
+        assert f["epochs"][()].tolist() == [0, 2, 4, 6]
+        assert f["seeds"][()].tolist() == [0, 1]
+        assert f["widths"][()].tolist() == [12, 10, 7, 5, 4, 3, 2]
+        assert f["data/labels"][()].tolist() == y.tolist()
+        assert len(f["data/train_index"]) == 3277 and len(f["data/test_index"]) == 819
+        for layer, width in enumerate([10, 7, 5, 4, 3, 2], start=1):
+            data = f[f"activations/layer_{layer}"]
+            assert data.shape == (4, 2, 4096, width) and data.dtype == np.float32
+        assert np.allclose(f["activations/layer_6"][()].sum(-1), 1.0, atol=1e-5)  # softmax output
+        for name in recording.METRICS:
+            assert f[f"metrics/{name}"].shape == (4, 2)
+        for name in ("gradients/mean_norm", "gradients/std_norm", "gradients/snr", "weights/norm"):
+            assert f[name].shape == (4, 2, 6) and f[name].dtype == np.float64
+        assert np.isnan(f["gradients/snr"][0]).all() and np.isfinite(f["gradients/snr"][1:]).all()
+        np.testing.assert_allclose(f["gradients/snr"][1:], f["gradients/mean_norm"][1:] / f["gradients/std_norm"][1:])
+    info = recording.read_info(path)
+    assert info.n_layers == 6 and info.experiment == "demo"
+    assert recording.read_activations(path, 3, slice(1, 3)).shape == (2, 2, 4096, 5)
+
+
+def test_gradient_statistics_match_a_direct_computation(tishby, tmp_path):
+    # One seed, SGD, one epoch: recompute each mini-batch gradient with a lone network.
+    x, y = tishby
+    settings = {**SETTINGS, "optimizer": "sgd", "learning_rate": 0.1, "epochs": 1, "record": {"schedule": "every", "step": 1}}
+    path = train_ensemble(x, y, [11], settings, tmp_path / "g.h5", progress=False)
+    stats = recording.read_statistics(path)
+    net = baselines.single_network(11, [12, 10, 7, 5, 4, 3, 2], "tanh", "st17")
+    from infoplane.datasets import train_test_split
+
+    train_index, _ = train_test_split(4096, 0.8, 0)
+    order = train_index[np.random.default_rng([11, 1]).permutation(len(train_index))]
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    grads = []
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    for start in range(0, len(order), 512):
+        index = torch.from_numpy(order[start : start + 512])
+        loss = torch.nn.functional.cross_entropy(net(xt[index]), yt[index])
+        optimizer.zero_grad()
+        loss.backward()
+        grads.append([m.weight.grad.T.clone().double().numpy() for m in net if isinstance(m, torch.nn.Linear)])
+        optimizer.step()
+    for layer in range(6):
+        g = np.stack([batch[layer] for batch in grads])  # [batches, in, out]
+        mean_norm = np.linalg.norm(g.mean(0))
+        std_norm = np.linalg.norm(g.std(0))
+        assert stats["gradient_mean_norm"][1, 0, layer] == pytest.approx(mean_norm, rel=1e-4)
+        assert stats["gradient_std_norm"][1, 0, layer] == pytest.approx(std_norm, rel=1e-4)
+
+
+def test_existing_file_is_never_overwritten(tishby, tmp_path):
+    path = tmp_path / "keep.h5"
+    path.write_bytes(b"results of a long run")
+    with pytest.raises(FileExistsError, match="keep.h5"):
+        train_ensemble(*tishby, [0], SETTINGS, path, progress=False)
+    assert path.read_bytes() == b"results of a long run"
+
+
+def test_divergence_stops_with_a_clear_error_and_no_partial_file(tishby, tmp_path):
+    settings = {**SETTINGS, "activation": "linear", "optimizer": "sgd", "learning_rate": 1e6}
+    with pytest.raises(FloatingPointError, match=r"non-finite train loss .* seeds \[0\]"):
+        train_ensemble(*tishby, [0], settings, tmp_path / "nan.h5", progress=False)
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_settings_fail_before_training(tishby, tmp_path):
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        train_ensemble(*tishby, [0], {**SETTINGS, "optimizer": "rmsprop"}, tmp_path / "x.h5")
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        train_ensemble(*tishby, [0], {**SETTINGS, "activation": "gelu"}, tmp_path / "x.h5")
+    with pytest.raises(ValueError, match="lack \\['record'\\]"):
+        train_ensemble(*tishby, [0], {k: v for k, v in SETTINGS.items() if k != "record"}, tmp_path / "x.h5")
+    assert not list(tmp_path.iterdir())
+
+
+def test_device_selection():
+    assert resolve_device("cpu").type == "cpu"
+    assert resolve_device("auto").type in ("cpu", "cuda")
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="device 'cuda' requested but .* sees no CUDA device"):
+            resolve_device("cuda")
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        resolve_device("tpu")
