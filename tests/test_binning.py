@@ -129,3 +129,19 @@ def test_errors_name_the_bad_value(tishby):
     bad[7, 1] = np.nan
     with pytest.raises(ValueError, match=r"NaN or infinity \(first at index \[7, 1\]\)"):
         binning.information_plane(bad, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_bins", [30, 7, 2])
+def test_bin_index_equals_numpy_digitize_at_every_edge(dtype, n_bins):
+    edges = np.linspace(-1, 1, n_bins)
+    e = edges.astype(dtype)
+    values = np.concatenate([
+        e, np.nextafter(e, dtype(2)), np.nextafter(e, dtype(-2)),
+        np.array([-3.0, -1.0000001, 1.0000001, 7.0]).astype(dtype),
+        np.random.default_rng(0).uniform(-1.2, 1.2, 5000).astype(dtype),
+    ])  # fmt: skip
+    codes, radix = binning.bin_codes(torch.from_numpy(values)[None, :, None], n_bins=n_bins, bin_size=None)
+    expected = (np.digitize(values, edges) - 1) % n_bins  # index into edges, wrap-round included
+    assert radix == [n_bins]
+    assert np.array_equal(codes[0, :, 0].numpy(), expected)

@@ -87,7 +87,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     config.setdefault("device", "cpu")
     threads = config.setdefault("threads", {})
     threads.setdefault("train", 1)
-    threads.setdefault("estimate", 2)
+    threads.setdefault("estimate", 1)
     config.setdefault("report", {})
     for spec in config["estimators"].values():
         spec["params"] = {k: v for k, v in estimators.check_params(spec["estimator"], spec.get("params", {})).items()

@@ -97,7 +97,7 @@ def information_plane(table: pd.DataFrame, stem: str | os.PathLike, *, title: st
     colour the epoch on a logarithmic colour bar (epoch 0 drawn with epoch 1's colour); the
     layers of one epoch are joined by a line. ``table`` is an information table.
     """
-    fig = Figure(figsize=(5.6, 4.2))
+    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
     ax = fig.subplots()
     norm = _epoch_norm([table])
     points = _draw_plane(ax, table, norm)
@@ -108,7 +108,7 @@ def information_plane(table: pd.DataFrame, stem: str | os.PathLike, *, title: st
 
 def information_vs_epoch(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") -> list[Path]:
     """I(X;T) and I(T;Y) of each layer against epoch, mean ± sd over seeds."""
-    fig = Figure(figsize=(9.0, 3.6))
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True)
     output_layer = int(table["layer"].max())
     colours = _layer_colours(output_layer)
@@ -135,7 +135,7 @@ def gradients(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") 
     training table; epoch 0 (no gradients) is left out.
     """
     data = table[(table["layer"].notna()) & (table["epoch"] > 0)]
-    fig = Figure(figsize=(9.0, 3.6))
+    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
     ax_norm, ax_snr = fig.subplots(1, 2, sharex=True)
     output_layer = int(data["layer"].max())
     colours = _layer_colours(output_layer)
@@ -163,7 +163,7 @@ def gradients(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") 
 
 def learning_curves(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") -> list[Path]:
     """Train and test loss (nats) and accuracy against epoch, mean ± sd over seeds."""
-    fig = Figure(figsize=(9.0, 3.4))
+    fig = Figure(figsize=(9.0, 3.4), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2, sharex=True)
     for ax, kind, label in ((ax_loss, "loss", "cross-entropy [nats]"), (ax_acc, "accuracy", "accuracy")):
         for split, colour in (("train", "C0"), ("test", "C1")):

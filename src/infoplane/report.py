@@ -94,15 +94,17 @@ def compression_statement(row: Mapping) -> str:
     layer = f"Layer {int(row['layer'])}"
     peak = f"I(X;T) peaked at {_bits(row['peak_mean_bits'])} bits at epoch {int(row['peak_epoch'])}"
     final = f"{_bits(row['final_mean_bits'])} bits at epoch {int(row['final_epoch'])}"
-    if row["compression"] == "undetermined":
-        return f"{layer}: {peak} and ended at {final}; with a single seed there is no spread to compare the fall with."
     if int(row["peak_epoch"]) == int(row["final_epoch"]):
         return f"{layer}: {peak}, the last recorded epoch: no compression."
+    if row["compression"] == "undetermined":
+        return f"{layer}: {peak} and ended at {final}; with a single seed there is no spread to compare the fall with."
+    if float(row["drop_bits"]) <= MIN_DROP_BITS:
+        return f"{layer}: {peak} and was still at {final} (a fall of at most {MIN_DROP_BITS} bits): no compression."
     fall = f"fell by {_bits(row['drop_bits'])} bits to {final}"
-    spread = f"the spread over seeds ({_bits(row['spread_bits'])} bits) or {MIN_DROP_BITS} bits"
+    spread = f"the spread over seeds ({_bits(row['spread_bits'])} bits)"
     if row["compression"] == "yes":
         return f"{layer}: {peak} and {fall}, more than {spread}: compression from epoch {int(row['compression_from_epoch'])}."
-    return f"{layer}: {peak} and {fall}, not more than {spread}: no compression."
+    return f"{layer}: {peak} and {fall}, within {spread}: no compression."
 
 
 def _environment(template_dir: Path):
@@ -253,7 +255,7 @@ def build_context(
     def rel(path) -> str:
         return Path(os.path.relpath(path, report_dir)).as_posix()
 
-    exp_list = list(experiments.values())
+    exp_list = list(experiments.values())  # in the order of the config file
     setup_rows = []
 
     def add(label, fn):

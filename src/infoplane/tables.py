@@ -50,6 +50,7 @@ def information_table(
     experiment: str,
     estimator: str,
     device: str | None = None,
+    progress: bool | None = None,
 ) -> pd.DataFrame:
     """Estimate I(X;T), I(T;Y) for every layer, epoch and seed of an experiment's chunks.
 
@@ -59,6 +60,7 @@ def information_table(
     method : registered estimator name; ``params`` its parameters.
     experiment, estimator : names written into the table.
     device : torch device for the estimator.
+    progress : show a tqdm progress bar over chunks x layers (``None``: only on a terminal).
 
     Returns
     -------
@@ -79,6 +81,10 @@ def information_table(
         for field in ("epochs", "widths", "labels"):
             if not np.array_equal(getattr(info, field), getattr(first, field)):
                 raise ValueError(f"{info.path} and {first.path} disagree on {field}")
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(infos) * first.n_layers, desc=f"{estimator} on {experiment}", unit="layer",
+               disable=None if progress is None else not progress)
     frames = []
     for info in infos:
         n_epochs, n_seeds, n = len(info.epochs), len(info.seeds), len(info.labels)
@@ -98,6 +104,8 @@ def information_table(
                     "I_TY_bits": i_ty.reshape(-1),
                 }))  # fmt: skip
             log.info("%s %s: layer %d of %s done", experiment, estimator, layer, info.path.name)
+            bar.update(1)
+    bar.close()
     table = pd.concat(frames, ignore_index=True)
     table.insert(0, "experiment", experiment)
     table.insert(1, "estimator", estimator)

@@ -82,8 +82,8 @@ def _check_settings(settings: Mapping) -> None:
 
 def _make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr, foreach=True)
-    return torch.optim.SGD(params, lr=lr, foreach=True)
+        return torch.optim.Adam(params, lr=lr, fused=True)
+    return torch.optim.SGD(params, lr=lr, fused=True)
 
 
 class _GradientMoments:

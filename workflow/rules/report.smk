@@ -18,6 +18,8 @@ rule report:
         tex=P.REPORT_TEX,
     params:
         config=canonical(config),
+        experiment_order=list(EXPERIMENTS),
+        estimator_order=list(ESTIMATORS),
         config_files=CONFIG_FILES,
         code=source_hash("report.py"),
     log:

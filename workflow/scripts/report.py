@@ -12,8 +12,9 @@ from infoplane.recording import read_info
 from infoplane.runtime import job
 
 with job(snakemake, torch_threads=False) as log:
-    config = snakemake.params.config
-    experiments = {name: infoplane.config.experiment(config, name) for name in config["experiments"]}
+    config = snakemake.params.config  # keys sorted (see canonical()); the config's own order:
+    config["estimators"] = {name: config["estimators"][name] for name in snakemake.params.estimator_order}
+    experiments = {name: infoplane.config.experiment(config, name) for name in snakemake.params.experiment_order}
     pairs = [(e, m) for e in experiments.values() for m in e.estimators]
     fig = {"overview": P.FIGURE_OVERVIEW + ".pdf"}
     summaries, training = {}, {}

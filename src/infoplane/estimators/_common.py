@@ -69,31 +69,38 @@ def dense_ids(keys: torch.Tensor) -> torch.Tensor:
     return torch.empty_like(keys).scatter_(-1, order, new.cumsum(-1))
 
 
-def distinct_row_ids(codes: torch.Tensor, radix: torch.Tensor) -> torch.Tensor:
+def distinct_row_ids(codes: torch.Tensor, radix) -> torch.Tensor:
     """Ids of the distinct rows of integer codes.
 
     Parameters
     ----------
-    codes : int64 [B, N, d], column c holding values in 0 … radix[c]-1.
-    radix : int64 [d].
+    codes : integer-valued tensor [B, N, d] (float or int), column c holding 0 … radix[c]-1.
+    radix : d ints.
 
     Returns
     -------
     int64 [B, N]: ids in 0 … N-1, equal for two rows of the same batch element exactly when
-    their codes are equal. Columns are packed into one int64 key (mixed radix) as long as the
-    key fits in 62 bits, then re-ranked to ids below N, so the result is exact for any d.
+    their codes are equal. The columns are packed into one key in mixed radix: by one float64
+    matrix-vector product when the number of possible rows is below 2^53 (every step exact),
+    otherwise column by column in int64, re-ranking to ids below N whenever the key would pass
+    62 bits, so the result is exact for any d.
     """
+    radix = [int(r) for r in radix]
     n_batch, n, d = codes.shape
+    if math.prod(radix) < 2**53:
+        weights = [math.prod(radix[c + 1 :]) for c in range(d)]
+        powers = torch.tensor(weights, dtype=torch.float64, device=codes.device)
+        return dense_ids((codes.double() @ powers).long())
+    codes = codes.long()
     limit = 1 << 62
     key = torch.zeros((n_batch, n), dtype=torch.int64, device=codes.device)
     key_range = 1
     for c in range(d):
-        r = int(radix[c])
-        if key_range * r >= limit:
+        if key_range * radix[c] >= limit:
             key = dense_ids(key)
             key_range = n
-        key = key * r + codes[:, :, c]
-        key_range *= r
+        key = key * radix[c] + codes[:, :, c]
+        key_range *= radix[c]
     return dense_ids(key)
 
 

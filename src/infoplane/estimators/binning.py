@@ -17,7 +17,10 @@ Bins:
 * ``bin_size=b`` ([SB18], ``simplebinmi``): each activation becomes ``floor(a / b)`` (computed in
   the activations' own precision, as NumPy did), for any activation range, e.g. ReLU.
 
-The counting is one sort per batch element over N rows, batched over all leading dimensions.
+The counting is one sort per batch element over N rows, batched over all leading dimensions:
+the bin codes of a row are packed into one integer key (exactly: in float64 while the number of
+possible rows is below 2^53, else in int64 with re-ranking), the keys are sorted and the counts
+of equal keys give the plug-in entropies.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from ._common import as_labels, as_tensor, discrete_information, distinct_row_id
 
 __all__ = ["information_plane", "check_params", "bin_codes"]
 
-#: Working-set budget per batched call, bytes.
-_BUDGET = 256 * 2**20
+#: Working set per batched call, bytes: a few dozen layer-epochs stay in the caches (measured
+#: 0.79 ms per layer-epoch at N = 4096, d = 10 with 32 MB, 0.92 ms with 256 MB, on 2 cores).
+_BUDGET = 32 * 2**20
 
 
 def check_params(*, n_bins: int | None = None, bin_size: float | None = None) -> dict:
@@ -55,22 +59,40 @@ def check_params(*, n_bins: int | None = None, bin_size: float | None = None) ->
     return {"n_bins": int(n_bins), "bin_size": None}
 
 
-def bin_codes(activations: torch.Tensor, *, n_bins: int | None, bin_size: float | None):
-    """Integer bin codes [B, N, d] of activations [B, N, d], and the radix [d] of each column.
+def _st17_bin_index(a: torch.Tensor, n_bins: int) -> torch.Tensor:
+    """``numpy.digitize(a, linspace(-1, 1, n_bins)) - 1`` with the wrap-round, as integer floats.
 
-    For [ST17] the code of a is ``(digitize(a, edges) - 1) mod n_bins``: the index into
-    ``edges`` of the value their code assigns, wrap-round included.
+    The index comes from ``floor((a + 1) (n_bins - 1) / 2)``; the few values within 1e-3 of a
+    bin width of an edge, where rounding could decide, are binned again by an exact float64
+    search in NumPy's edges. Equal to ``digitize`` for every value (tests compare them).
+    """
+    position = (a + 1.0) * ((n_bins - 1) / 2.0)
+    index = torch.floor(position)
+    fraction = position.sub_(index)
+    index.clamp_(-1.0, n_bins - 1.0)  # digitize - 1: -1 below -1, n_bins - 1 at or above 1
+    near = ((fraction < 1e-3) | (fraction > 1.0 - 1e-3)).nonzero(as_tuple=True)
+    if near[0].numel():
+        edges = torch.from_numpy(np.linspace(-1.0, 1.0, n_bins)).to(a.device)
+        exact = torch.searchsorted(edges, a[near].double().contiguous(), right=True) - 1
+        index[near] = exact.to(index.dtype)
+    return index.masked_fill_(index < 0, n_bins - 1.0)  # [ST17]: edges[-1] for values below -1
+
+
+def bin_codes(activations: torch.Tensor, *, n_bins: int | None, bin_size: float | None):
+    """Bin codes of activations [B, N, d] and the number of codes of each column.
+
+    Returns (codes, radix): codes are integer-valued floats [B, N, d] in 0 … radix[c]-1, equal
+    exactly where the binned values are equal. For [ST17] the code of a is the index into
+    ``edges`` of the value their code assigns, ``(digitize(a, edges) - 1) mod n_bins``
+    (wrap-round included); for [SB18] it is ``floor(a / bin_size)`` minus its minimum over the
+    N inputs.
     """
     if bin_size is None:
-        edges = torch.from_numpy(np.linspace(-1.0, 1.0, n_bins)).to(activations.device)
-        index = torch.searchsorted(edges, activations.double().contiguous(), right=True)  # = np.digitize
-        codes = torch.remainder(index - 1, n_bins)
-        radix = torch.full((activations.shape[-1],), n_bins, dtype=torch.int64)
-        return codes, radix
-    floors = torch.floor(activations / bin_size).to(torch.int64)
-    low = floors.amin(dim=1, keepdim=True)
-    codes = floors - low
-    radix = (codes.amax(dim=(0, 1)) + 1).cpu()
+        codes = _st17_bin_index(activations, n_bins)
+        return codes, [n_bins] * activations.shape[-1]
+    floors = torch.floor(activations / bin_size)
+    codes = floors - floors.amin(dim=1, keepdim=True)
+    radix = (codes.amax(dim=(0, 1)) + 1).long().tolist()
     return codes, radix
 
 
@@ -111,7 +133,7 @@ def information_plane(
     flat = t.reshape(-1, n, d)
     i_xt = torch.empty(flat.shape[0], dtype=torch.float64, device=t.device)
     i_ty = torch.empty_like(i_xt)
-    for part in leading_batches(flat.shape[0], n * d * 8 * 4 + n * n_classes * 8, _BUDGET):
+    for part in leading_batches(flat.shape[0], n * d * 8 * 4 + n * n_classes * 8 * 2, _BUDGET):
         codes, radix = bin_codes(flat[part], **params)
         ids = distinct_row_ids(codes, radix)
         i_xt[part], i_ty[part] = discrete_information(ids, y, n_classes)
