@@ -68,10 +68,10 @@ def bench_training(x, y, args) -> dict:
             trainer.train_epoch()
 
     t_batched = best_time(batched, args.repeats) / (len(seeds) * epochs)
-    loop_epochs = max(1, epochs // 4)
+    loop_epochs = max(1, epochs // 6)
     baselines.train_single(x, y, 0, SETTINGS, epochs=1)  # warm-up
     t_loop = best_time(lambda: [baselines.train_single(x, y, s, SETTINGS, epochs=loop_epochs) for s in seeds],
-                       1) / (len(seeds) * loop_epochs)
+                       args.repeats) / (len(seeds) * loop_epochs)
     single = EnsembleTrainer(x, y, [0], SETTINGS, device=args.device)
     t_single = best_time(lambda: [single.train_epoch() for _ in range(loop_epochs)], args.repeats) / loop_epochs
     return {
@@ -89,7 +89,7 @@ def bench_binning(x, y, args) -> dict:
     binning.information_plane(acts[:2], y)  # warm-up
     t_batched = best_time(lambda: binning.information_plane(acts, y, device=args.device), args.repeats) / len(acts)
     n_loop = min(5, len(acts))
-    t_loop = best_time(lambda: [reference.binning_loop(a, y) for a in acts[:n_loop]], 1) / n_loop
+    t_loop = best_time(lambda: [reference.binning_loop(a, y) for a in acts[:n_loop]], args.repeats) / n_loop
     batched = binning.information_plane(acts[:n_loop], y)
     looped = np.array([reference.binning_loop(a, y) for a in acts[:n_loop]]).T
     return {

@@ -36,10 +36,10 @@ def single_network(seed: int, widths, activation: str, init: str) -> nn.Sequenti
     ensemble = EnsembleMLP([seed], widths, activation, init)
     layers: list[nn.Module] = []
     for index, (weight, bias) in enumerate(zip(ensemble.weights, ensemble.biases)):
-        linear = nn.Linear(weight.shape[1], weight.shape[2])
+        linear = nn.Linear(weight.shape[2], weight.shape[1])
         with torch.no_grad():
-            linear.weight.copy_(weight[0].T)
-            linear.bias.copy_(bias[0, 0])
+            linear.weight.copy_(weight[0])
+            linear.bias.copy_(bias[0, :, 0])
         layers.append(linear)
         if index < ensemble.n_layers - 1:
             layers.append(_Activation(activation))

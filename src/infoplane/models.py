@@ -1,10 +1,12 @@
 """A fully connected network, trained as an ensemble of S independently seeded copies.
 
 The S networks share one set of stacked parameter tensors: layer ``l`` holds weights of shape
-``[S, fan_in, fan_out]`` and biases ``[S, 1, fan_out]``, and a forward pass is one batched
-matrix product (``torch.baddbmm``) per layer for all seeds at once. Seed ``s`` is drawn from
-its own random generator, so a network's initial weights do not depend on which other seeds
-share its ensemble.
+``[S, fan_out, fan_in]`` (``nn.Linear``'s layout per seed) and biases ``[S, fan_out, 1]``, and
+a forward pass is one batched matrix product (``torch.baddbmm``) per layer for all seeds at
+once, on activations kept feature-major, ``[S, width, B]``: for these narrow layers that runs
+forward and backward twice as fast as ``[S, B, width]`` (measured on 2 cores, 50 seeds, batch
+512). Seed ``s`` is drawn from its own random generator, so a network's initial weights do not
+depend on which other seeds share its ensemble.
 
 Initialisations ([ST17] and [SB18], REFERENCE.md §2):
 
@@ -37,7 +39,7 @@ INITIALISATIONS = ("st17", "sb18", "torch_default")
 
 
 def _init_layer(weight: torch.Tensor, bias: torch.Tensor, init: str, generator) -> None:
-    """Fill one seed's weight [fan_in, fan_out] and bias [1, fan_out] in place."""
+    """Fill one seed's weight [fan_in, fan_out] and bias [fan_out] in place."""
     fan_in, fan_out = weight.shape
     if init in ("st17", "sb18"):
         sd = 1.0 / math.sqrt(fan_in if init == "st17" else fan_out)
@@ -88,13 +90,14 @@ class EnsembleMLP(nn.Module):
         self.activation = ACTIVATIONS[activation]
         n = len(seeds)
         pairs = list(zip(self.widths[:-1], self.widths[1:]))
-        self.weights = nn.ParameterList(nn.Parameter(torch.empty(n, i, o)) for i, o in pairs)
-        self.biases = nn.ParameterList(nn.Parameter(torch.empty(n, 1, o)) for _, o in pairs)
+        self.weights = nn.ParameterList(nn.Parameter(torch.empty(n, o, i)) for i, o in pairs)
+        self.biases = nn.ParameterList(nn.Parameter(torch.empty(n, o, 1)) for _, o in pairs)
         with torch.no_grad():
             for s, seed in enumerate(seeds):
                 generator = torch.Generator().manual_seed(seed)
                 for weight, bias in zip(self.weights, self.biases):
-                    _init_layer(weight[s], bias[s], init, generator)
+                    # drawn as [fan_in, fan_out] in row-major order, stored transposed
+                    _init_layer(weight[s].T, bias[s, :, 0], init, generator)
 
     @property
     def n_seeds(self) -> int:
@@ -122,16 +125,22 @@ class EnsembleMLP(nn.Module):
     def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every layer's output: hidden activations, then the output logits.
 
-        Returns a list of ``n_layers`` tensors [S, B, width_l]. Apply ``softmax(-1)`` to the
-        last entry to get the output layer's activations.
+        Returns a list of ``n_layers`` tensors [S, B, width_l] (transposed views of the
+        feature-major results). Apply ``softmax(-1)`` to the last entry to get the output
+        layer's activations.
         """
         if x.dim() == 2:
             x = x.unsqueeze(0).expand(self.n_seeds, -1, -1)
+        return [h.transpose(1, 2) for h in self.feature_major_outputs(x.transpose(1, 2))]
+
+    def feature_major_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Like :meth:`layer_outputs` for feature-major inputs [S, widths[0], B]; returns
+        tensors [S, width_l, B]."""
         outputs = []
         h = x
         last = self.n_layers - 1
         for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(bias, h, weight)
+            h = torch.baddbmm(bias, weight, h)
             if index < last:
                 h = self.activation(h)
             outputs.append(h)

@@ -149,6 +149,7 @@ class EnsembleTrainer:
         self.optimizer = _make_optimizer(settings["optimizer"], self.model.parameters(), float(settings["learning_rate"]))
         self.batch_size = int(settings["batch_size"])
         self._x = torch.from_numpy(inputs).to(self.device)
+        self._x_features = self._x.T.contiguous()  # [d_in, N]: batches gather feature-major
         self._y = torch.from_numpy(labels).to(self.device)
         self._train = torch.from_numpy(self.train_index).to(self.device)
         self._test = torch.from_numpy(self.test_index).to(self.device)
@@ -164,16 +165,14 @@ class EnsembleTrainer:
         Returns the gradient statistics of this epoch's mini-batches (mean_norm, std_norm,
         snr, each [S, L]) when ``gradient_statistics`` is true, else None.
         """
-        model, n_seeds, batch_size = self.model, self.model.n_seeds, self.batch_size
+        model, batch_size = self.model, self.batch_size
         moments = _GradientMoments(model.weights) if gradient_statistics else None
         order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
         for start in range(0, order.shape[1], batch_size):
             index = order[:, start : start + batch_size]  # [S, B]
-            logits = model(self._x[index])
-            loss = F.cross_entropy(
-                logits.flatten(0, 1), self._y[index].flatten(), reduction="none"
-            ).view(n_seeds, -1).mean(1).sum()
+            logits = model.feature_major_outputs(self._x_features[:, index].transpose(0, 1))[-1]  # [S, C, B]
+            loss = F.cross_entropy(logits, self._y[index], reduction="none").mean(1).sum()
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
             if moments is not None:
