@@ -190,6 +190,8 @@ class RunInfo:
     seeds: np.ndarray
     widths: np.ndarray
     labels: np.ndarray
+    train_index: np.ndarray
+    test_index: np.ndarray
     settings: dict
     attrs: dict
 
@@ -211,7 +213,7 @@ def _open(path: str | os.PathLike) -> h5py.File:
 
 
 def read_info(path: str | os.PathLike) -> RunInfo:
-    """Epochs, seeds, widths, labels and settings of a chunk file.
+    """Epochs, seeds, widths, labels, split, settings and attributes of a chunk file.
 
     Raises
     ------
@@ -226,6 +228,8 @@ def read_info(path: str | os.PathLike) -> RunInfo:
             seeds=f["seeds"][()],
             widths=f["widths"][()],
             labels=f["data/labels"][()],
+            train_index=f["data/train_index"][()],
+            test_index=f["data/test_index"][()],
             settings=json.loads(f.attrs.get("settings", "{}")),
             attrs={key: (value.item() if hasattr(value, "item") else value) for key, value in f.attrs.items()},
         )

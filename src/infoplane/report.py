@@ -29,6 +29,8 @@ __all__ = [
     "render",
     "compile_pdf",
     "LatexError",
+    "estimator_description",
+    "build_context",
 ]
 
 _TEX_SPECIAL = {
@@ -51,10 +53,15 @@ def tex_escape(value) -> str:
     return "".join(_TEX_SPECIAL.get(ch, ch) for ch in str(value))
 
 
-def _bits(value, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+def _bits(value, digits: int | None = None) -> str:
+    """A number of bits for the report: 2 decimals, 3 below 0.1 (so that a fall of 0.019 bits
+    and a spread of 0.016 bits do not both print as 0.02), or ``digits`` decimals."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "--"
-    return f"{float(value):.{digits}f}"
+    value = float(value)
+    if digits is None:
+        digits = 3 if abs(value) < 0.1 else 2
+    return f"{value:.{digits}f}"
 
 
 def software_versions() -> list[tuple[str, str]]:
@@ -92,8 +99,8 @@ def dataset_facts(inputs: np.ndarray, labels: np.ndarray) -> dict:
 def compression_statement(row: Mapping) -> str:
     """One sentence on whether a hidden layer's I(X;T) compressed (a row of a summary table)."""
     layer = f"Layer {int(row['layer'])}"
-    peak = f"I(X;T) peaked at {_bits(row['peak_mean_bits'])} bits at epoch {int(row['peak_epoch'])}"
-    final = f"{_bits(row['final_mean_bits'])} bits at epoch {int(row['final_epoch'])}"
+    peak = f"I(X;T) peaked at {_bits(row['peak_mean_bits'], 2)} bits at epoch {int(row['peak_epoch'])}"
+    final = f"{_bits(row['final_mean_bits'], 2)} bits at epoch {int(row['final_epoch'])}"
     if int(row["peak_epoch"]) == int(row["final_epoch"]):
         return f"{layer}: {peak}, the last recorded epoch: no compression."
     if row["compression"] == "undetermined":
@@ -175,14 +182,6 @@ def compile_pdf(tex: str | os.PathLike, log: str | os.PathLike | None = None) ->
     return tex.with_suffix(".pdf")
 
 
-def summary_rows(summaries: Sequence[pd.DataFrame]) -> list[dict]:
-    """Summary tables as a list of plain dicts for the template."""
-    rows = []
-    for table in summaries:
-        rows.extend(table.to_dict("records"))
-    return rows
-
-
 def estimator_description(method: str, params: Mapping) -> str:
     """A LaTeX phrase that defines an estimator instance and its parameters."""
     if method == "binning":
@@ -210,19 +209,20 @@ _INIT_TEXT = {
 
 def _mean_sd(mean, sd) -> str:
     if sd is None or pd.isna(sd):
-        return _bits(mean)
-    return rf"{_bits(mean)} $\pm$ {_bits(sd)}"
+        return _bits(mean, 2)
+    return rf"{_bits(mean, 2)} $\pm$ {_bits(sd, 2)}"
 
 
 def _verdict(rows: Sequence[Mapping]) -> str:
     hidden = [r for r in rows if r["quantity"] == "I_XT" and r["hidden"]]
     if any(r["compression"] == "undetermined" for r in hidden):
         return "undetermined (a single seed gives no spread over seeds)"
-    yes = [int(r["layer"]) for r in hidden if r["compression"] == "yes"]
+    yes = [r for r in hidden if r["compression"] == "yes"]
     if not yes:
         return f"no hidden layer compressed (of {len(hidden)})"
     word = "layer" if len(yes) == 1 else "layers"
-    return f"compression in hidden {word} {', '.join(map(str, yes))} (of {len(hidden)})"
+    layers = ", ".join(f"{int(r['layer'])} ({_bits(r['drop_bits'])} bits from epoch {int(r['peak_epoch'])})" for r in yes)
+    return f"compression in hidden {word} {layers} (of {len(hidden)})"
 
 
 def build_context(
@@ -268,7 +268,7 @@ def build_context(
     add("optimiser", lambda e: f"{'Adam' if e.settings['optimizer'] == 'adam' else 'SGD'}, lr {e.settings['learning_rate']:g}")
     add("batch size", lambda e: e.settings["batch_size"])
     add("epochs", lambda e: e.settings["epochs"])
-    add("train/test inputs", lambda e: f"{len(chunk_infos[e.name].labels) - _n_test(chunk_infos[e.name])}/{_n_test(chunk_infos[e.name])}"
+    add("train/test inputs", lambda e: f"{len(chunk_infos[e.name].train_index)}/{len(chunk_infos[e.name].test_index)}"
         f" (fraction {e.settings['train_fraction']:g}, split seed {e.settings['split_seed']})")
     add("seeds", lambda e: f"{len(e.seeds)} ({e.seeds[0]}-{e.seeds[-1]}), {len(e.chunks)} chunk(s)")
     add("recorded epochs", lambda e: f"{len(chunk_infos[e.name].epochs)} ({e.settings['record']['schedule']} schedule)")
@@ -359,10 +359,3 @@ def build_context(
         "training_torch": first.attrs.get("torch_version", "?"),
         "training_device": first.attrs.get("device", "?"),
     }
-
-
-def _n_test(info) -> int:
-    import h5py
-
-    with h5py.File(info.path, "r") as f:
-        return int(f["data/test_index"].shape[0])
