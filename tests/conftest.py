@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+#: The project's shared material: ../shared beside the checkout, or INFOPLANE_SHARED.
+SHARED = Path(os.environ.get("INFOPLANE_SHARED", ROOT.parent / "shared"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 #: What a copy of the workflow needs (the copy lets tests edit code without touching the checkout).

@@ -113,6 +113,15 @@ def test_training_change_retrains_only_that_experiment(tiny_run):
     assert all("tanh" not in w for w in jobs["estimate"])
 
 
+def test_more_seeds_train_only_the_new_chunk(tiny_run):
+    config = load_config(tiny_run / "config" / "tiny.yaml")
+    config["training"]["seeds"] = 3  # chunk_size 1: chunks 0 and 1 stay, chunk 2 is new
+    (tiny_run / "changed.yaml").write_text(yaml.safe_dump(config))
+    jobs = planned_jobs(tiny_run, "changed.yaml")
+    assert jobs["train_chunk"] == {"experiment=tanh, chunk=2", "experiment=relu, chunk=2"}
+    assert len(jobs["estimate"]) == 8  # every table now has a third seed
+
+
 def test_lint_passes():
     result = subprocess.run([str(SNAKEMAKE), "--lint"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
