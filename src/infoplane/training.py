@@ -26,6 +26,7 @@ from torch.nn import functional as F
 
 from . import __version__
 from .datasets import train_test_split
+from .devices import resolve_device
 from .models import EnsembleMLP
 from .recording import RunWriter
 from .schedules import recording_epochs
@@ -41,30 +42,6 @@ TRAINING_KEYS = (
     "hidden_widths", "activation", "init", "optimizer", "learning_rate", "batch_size",
     "epochs", "train_fraction", "split_seed", "record",
 )  # fmt: skip
-
-
-def resolve_device(name: str) -> torch.device:
-    """The torch device for a config value ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``.
-
-    Raises
-    ------
-    RuntimeError
-        If a CUDA device is requested and torch sees none.
-    ValueError
-        For any other string.
-    """
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name == "cuda" or name.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise RuntimeError(
-                f"device {name!r} requested but torch {torch.__version__} sees no CUDA device; "
-                "set device: cpu (or auto) in the config"
-            )
-        return torch.device(name)
-    raise ValueError(f"unknown device {name!r}; expected 'cpu', 'cuda', 'cuda:<index>' or 'auto'")
 
 
 def _check_settings(settings: Mapping) -> None:

@@ -54,7 +54,9 @@ def source_hash(*paths):
     return digest.hexdigest()[:16]
 
 
-TRAINING_CODE = source_hash("datasets.py", "models.py", "schedules.py", "training.py", "recording.py")
+TRAINING_CODE = source_hash(
+    "datasets.py", "devices.py", "models.py", "schedules.py", "training.py", "recording.py"
+)
 ESTIMATOR_CODE = {
     name: source_hash(
         "tables.py", "recording.py", *infoplane.estimators.source_files(spec["estimator"])

@@ -1,5 +1,6 @@
 """Snakemake adapter: one estimator on all layers, epochs and seeds of an experiment (rule estimate)."""
 
+from infoplane.devices import resolve_device
 from infoplane.runtime import job
 from infoplane.tables import information_table
 
@@ -9,6 +10,6 @@ with job(snakemake) as log:
     table = information_table(
         snakemake.input, p.method, dict(p.estimator_params),
         experiment=snakemake.wildcards.experiment, estimator=snakemake.wildcards.estimator,
-        device=None if p.device == "auto" else p.device,
+        device=resolve_device(p.device),
     )  # fmt: skip
     table.to_csv(snakemake.output[0], index=False, float_format="%.10g")
