@@ -123,6 +123,8 @@ def test_errors_name_the_bad_value(tishby):
         binning.information_plane(np.zeros((4096, 2)), y, bin_size=-0.1)
     with pytest.raises(ValueError, match="not both"):
         binning.information_plane(np.zeros((4096, 2)), y, n_bins=30, bin_size=0.1)
+    with pytest.raises(ValueError, match="exactly one of n_bins and bin_size"):
+        binning.bin_codes(torch.zeros(1, 3, 2), n_bins=None, bin_size=None)
     with pytest.raises(ValueError, match=r"labels must have shape \[N\] = \[10\]"):
         binning.information_plane(np.zeros((10, 2)), y)
     bad = np.zeros((4096, 2))

@@ -45,3 +45,82 @@ def test_every_rule_names_a_log_and_a_conda_environment():
         assert "\n    log:" in block and "\n    conda:" in block, name
         env = re.search(r'conda:\s*\n\s*"\.\./\.\./(envs/\w+\.yaml)"', block).group(1)
         assert (ROOT / env).exists(), (name, env)
+
+
+#: Import name -> PyPI name, where they differ.
+_DISTRIBUTION = {"yaml": "pyyaml"}
+
+
+def _imports(path):
+    """Top-level names of every module imported anywhere in a file (function bodies included)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: a module of the package
+                base = path.parent
+                for _ in range(node.level - 1):
+                    base = base.parent
+                parts = (node.module or "").split(".") if node.module else []
+                target = base.joinpath(*parts)
+                names.update(f"infoplane:{target}/{alias.name}" for alias in node.names)
+                names.add(f"infoplane:{target}")
+            else:
+                names.add(node.module)
+    return names
+
+
+def _third_party_closure(script):
+    import sys
+
+    package = ROOT / "src" / "infoplane"
+    seen, todo, third_party = set(), [script], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _imports(path):
+            if name.startswith("infoplane:"):
+                target = __import__("pathlib").Path(name.split(":", 1)[1])
+                candidates = [target.with_suffix(".py"), target / "__init__.py"]
+            elif name.split(".")[0] == "infoplane":
+                target = package.joinpath(*name.split(".")[1:])
+                candidates = [target.with_suffix(".py"), target / "__init__.py"]
+            else:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "snakemake":
+                    third_party.add(_DISTRIBUTION.get(top, top))
+                continue
+            todo.extend(c for c in candidates if c.exists())
+    if package / "tables.py" in seen:  # tables calls the registered estimators by name
+        for module in (package / "estimators").glob("*.py"):
+            if module not in seen:
+                third_party |= _third_party_closure(module)
+    return third_party
+
+
+def test_each_conda_environment_has_what_its_scripts_import():
+    """Static check: every third-party module a rule's script reaches (through the library,
+    lazy imports included) is in that rule's conda environment; from the tables module it
+    follows the registry into every estimator."""
+    rules_dir = ROOT / "workflow" / "rules"
+    checked = 0
+    for smk in rules_dir.glob("*.smk"):
+        for block in re.split(r"\n(?=rule )", smk.read_text()):
+            script = re.search(r'script:\s*\n\s*"(\.\./scripts/\w+\.py)"', block)
+            env = re.search(r'conda:\s*\n\s*"(\.\./\.\./envs/\w+\.yaml)"', block)
+            if not script:
+                continue
+            spec = yaml.safe_load((rules_dir / env.group(1)).read_text())
+            pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d)
+            available = {r.split("==")[0].lower() for r in pip}
+            needed = _third_party_closure((rules_dir / script.group(1)).resolve())
+            missing = needed - available
+            assert not missing, f"{env.group(1)} lacks {sorted(missing)} for {script.group(1)}"
+            checked += 1
+    assert checked >= 9

@@ -27,3 +27,21 @@ def test_bad_names_and_parameters_are_named():
 def test_dispatch_runs_the_estimator():
     t = np.array([[-0.9], [0.9]])
     assert estimators.information_plane("binning", t, np.array([0, 1])) == (1.0, 1.0)
+
+
+@pytest.mark.parametrize("name", ["binning", "kde"])
+def test_inputs_that_are_not_plain_float32_arrays(name):
+    import torch
+
+    rng = np.random.default_rng(0)
+    t = np.tanh(rng.normal(size=(64, 3)))
+    y = rng.integers(0, 2, 64)
+    expected = estimators.information_plane(name, t.astype(np.float32), y)
+    # a tensor that carries gradients
+    got = estimators.information_plane(name, torch.tensor(t, dtype=torch.float32, requires_grad=True), y)
+    assert np.allclose(got, expected)
+    # labels with any integer values: only which inputs share a label matters
+    assert np.allclose(estimators.information_plane(name, t.astype(np.float32), np.where(y == 1, 10**8, -7)), expected)
+    # half precision is computed in float32
+    half = estimators.information_plane(name, torch.tensor(t, dtype=torch.float16), y)
+    assert np.allclose(half, estimators.information_plane(name, t.astype(np.float16).astype(np.float32), y))

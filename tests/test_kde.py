@@ -114,3 +114,5 @@ def test_errors_name_the_bad_value():
         kde.information_plane(np.zeros((5, 2)), y, bound="middle")
     with pytest.raises(ValueError, match=r"shape \[..., N, d\]"):
         kde.information_plane(np.zeros(5), y)
+    with pytest.raises(ValueError, match="bound must be one of .* got 'uper'"):
+        kde.entropy_bound(np.zeros(3), 3, 1, 1e-3, "uper")

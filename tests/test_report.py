@@ -13,6 +13,7 @@ def _row(**overrides):
     row = {
         "layer": 5, "peak_mean_bits": 7.72, "peak_epoch": 45, "final_mean_bits": 5.37, "final_epoch": 3000,
         "drop_bits": 2.35, "spread_bits": 1.45, "compression": "yes", "compression_from_epoch": 45,
+        "min_drop_bits": 0.01,
     }  # fmt: skip
     row.update(overrides)
     return row
@@ -62,6 +63,9 @@ def test_summary_compression_rule():
     assert hidden["drop_bits"] == pytest.approx(2.5)
     assert hidden["spread_bits"] == pytest.approx(0.7071, abs=1e-4)
     assert hidden["compression"] == "yes" and hidden["compression_from_epoch"] == 10
+    assert (summary["min_drop_bits"] == 0.01).all()
+    strict = summarise_information(table, min_drop_bits=3.0)
+    assert strict[(strict["layer"] == 1) & (strict["quantity"] == "I_XT")].iloc[0]["compression"] == "no"
     output = summary[(summary["layer"] == 2) & (summary["quantity"] == "I_XT")].iloc[0]
     assert not output["hidden"] and output["compression"] == ""
     # a fall within the spread over seeds is no compression

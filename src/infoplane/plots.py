@@ -135,6 +135,8 @@ def gradients(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") 
     training table; epoch 0 (no gradients) is left out.
     """
     data = table[(table["layer"].notna()) & (table["epoch"] > 0)]
+    # an epoch with one mini-batch has no spread: SNR = inf, left out of the mean
+    data = data.assign(value=data["value"].replace([np.inf, -np.inf], np.nan))
     fig = Figure(figsize=(9.0, 3.6), layout="constrained")
     ax_norm, ax_snr = fig.subplots(1, 2, sharex=True)
     output_layer = int(data["layer"].max())

@@ -21,7 +21,8 @@ layer l::
     /gradients/mean_norm       float64 [E, S, L]      ||mean over the epoch's mini-batches of
                                                       dLoss/dW_l||_F  (NaN at epoch 0)
     /gradients/std_norm        float64 [E, S, L]      ||std over mini-batches of dLoss/dW_l||_F
-    /gradients/snr             float64 [E, S, L]      mean_norm / std_norm ([ST17] Fig. 4)
+    /gradients/snr             float64 [E, S, L]      mean_norm / std_norm ([ST17] Fig. 4); inf
+                                                      when an epoch has a single mini-batch
     /weights/norm              float64 [E, S, L]      ||W_l||_F after the epoch
 
 Files are written to ``<path>.partial`` and renamed when complete, so a file at ``path`` is

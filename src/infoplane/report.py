@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .summary import MIN_DROP_BITS
 
 __all__ = [
     "tex_escape",
@@ -105,12 +104,12 @@ def compression_statement(row: Mapping) -> str:
         return f"{layer}: {peak}, the last recorded epoch: no compression."
     if row["compression"] == "undetermined":
         return f"{layer}: {peak} and ended at {final}; with a single seed there is no spread to compare the fall with."
-    if float(row["drop_bits"]) <= MIN_DROP_BITS:
-        return f"{layer}: {peak} and was still at {final} (a fall of at most {MIN_DROP_BITS} bits): no compression."
     fall = f"fell by {_bits(row['drop_bits'])} bits to {final}"
     spread = f"the spread over seeds ({_bits(row['spread_bits'])} bits)"
     if row["compression"] == "yes":
         return f"{layer}: {peak} and {fall}, more than {spread}: compression from epoch {int(row['compression_from_epoch'])}."
+    if float(row["drop_bits"]) <= float(row["min_drop_bits"]):
+        return f"{layer}: {peak} and was still at {final} (a fall of at most {row['min_drop_bits']:g} bits): no compression."
     return f"{layer}: {peak} and {fall}, within {spread}: no compression."
 
 
@@ -213,6 +212,13 @@ def _mean_sd(mean, sd) -> str:
     return rf"{_bits(mean, 2)} $\pm$ {_bits(sd, 2)}"
 
 
+def _min_drop_bits(summaries) -> float:
+    values = {float(v) for table in summaries for v in table["min_drop_bits"]}
+    if len(values) != 1:
+        raise ValueError(f"summaries were made with different min_drop_bits: {sorted(values)}")
+    return values.pop()
+
+
 def _verdict(rows: Sequence[Mapping]) -> str:
     hidden = [r for r in rows if r["quantity"] == "I_XT" and r["hidden"]]
     if any(r["compression"] == "undetermined" for r in hidden):
@@ -238,6 +244,10 @@ def build_context(
     config_files: Sequence[str],
 ) -> dict:
     """Everything the template needs, from the results.
+
+    Returns a dict of plain values (strings, numbers, lists, dicts) named as the template uses
+    them: title, author, generated, config_name, datasets, setup_rows, estimators, experiments,
+    overview_figure, min_drop_bits, software, training_torch, training_device.
 
     Parameters
     ----------
@@ -353,8 +363,7 @@ def build_context(
         "estimators": estimators,
         "experiments": exp_context,
         "overview_figure": rel(figures["overview"]),
-        "min_drop_bits": MIN_DROP_BITS,
-        "output_layer_example": int(len(first.widths) - 1),
+        "min_drop_bits": _min_drop_bits(summaries.values()),
         "software": software_versions(),
         "training_torch": first.attrs.get("torch_version", "?"),
         "training_device": first.attrs.get("device", "?"),

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import traceback
 
 __all__ = ["job"]
 
 
 @contextlib.contextmanager
-def job(snakemake, *, torch_threads: bool = True):
+def job(snakemake):
     """Run a Snakemake script body with logging to ``snakemake.log[0]``.
 
-    Sets the number of torch threads to the rule's ``threads``, sends the library's log
-    records and warnings to the log file, and writes a failing job's traceback there before
-    re-raising it (Snakemake then removes the job's outputs).
+    Sends the library's log records and warnings to the log file, sets the number of torch
+    threads to the rule's ``threads`` when the script has imported torch, and writes a failing
+    job's traceback to the log before re-raising it (Snakemake then removes the job's outputs).
     """
     log_path = snakemake.log[0] if len(snakemake.log) else None
     handlers = [logging.FileHandler(log_path, mode="w")] if log_path else [logging.StreamHandler()]
@@ -26,9 +27,8 @@ def job(snakemake, *, torch_threads: bool = True):
     logging.captureWarnings(True)
     log = logging.getLogger("infoplane.job")
     log.info("rule %s, wildcards %s, threads %s", snakemake.rule, dict(snakemake.wildcards), snakemake.threads)
-    if torch_threads:
-        import torch
-
+    torch = sys.modules.get("torch")  # imported by the script's library modules, if it uses torch
+    if torch is not None:
         torch.set_num_threads(max(1, int(snakemake.threads)))
     try:
         yield log

@@ -3,9 +3,9 @@
 Epoch ``e`` means "after ``e`` epochs of training": epoch 0 is the network at initialisation.
 Every schedule includes epoch 0 and the last epoch.
 
-``log``    ``points`` log-spaced epochs between 1 and ``epochs`` (rounded to integers, duplicates
-           removed), as in [ST17]'s public code (``np.logspace(..., num_of_samples)``; 400
-           points for 8000 epochs there).
+``log``    ``points`` log-spaced epochs between 1 and ``epochs`` (rounded to the nearest integer,
+           duplicates removed), like [ST17]'s public code (``np.logspace(..., num_of_samples)``,
+           400 points for 8000 epochs there, which truncates instead of rounding).
 ``sb18``   [SB18]'s steps: every epoch below 20, every 5th below 100, every 20th below 2000,
            every 100th after.
 ``every``  every ``step``-th epoch.

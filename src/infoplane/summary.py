@@ -39,7 +39,12 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
     pandas.DataFrame, one row per layer and quantity (``I_XT``, ``I_TY``) with columns
     ``experiment, estimator, layer, hidden, quantity, n_seeds, peak_epoch, peak_mean_bits,
     peak_std_bits, final_epoch, final_mean_bits, final_std_bits, drop_bits, spread_bits,
-    compression, compression_from_epoch``.
+    compression, compression_from_epoch, min_drop_bits``.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is empty.
     """
     if table.empty:
         raise ValueError("empty information table")
@@ -59,6 +64,7 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
                 "final_epoch": final_epoch, "final_mean_bits": mean[final_epoch],
                 "final_std_bits": std[final_epoch],
                 "drop_bits": np.nan, "spread_bits": np.nan, "compression": "", "compression_from_epoch": pd.NA,
+                "min_drop_bits": min_drop_bits,
             }  # fmt: skip
             if quantity == "I_XT" and row["hidden"]:
                 drop = mean[peak_epoch] - mean[final_epoch]

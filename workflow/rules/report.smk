@@ -8,6 +8,7 @@ rule report:
         datasets=sorted({P.DATASET.format(dataset=e.dataset) for e in EXPERIMENTS.values()}),
         chunks=per_experiment(P.CHUNK.replace("{chunk}", "0")),
         summaries=per_pair(P.SUMMARY_TABLE),
+        training=per_experiment(P.TRAINING_TABLE),
         planes=per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
         epochs=per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
         gradients=per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),

@@ -3,7 +3,7 @@
 from infoplane.datasets import load_mat, save_mat, tishby_dataset
 from infoplane.runtime import job
 
-with job(snakemake, torch_threads=False) as log:
+with job(snakemake) as log:
     spec = snakemake.params.spec
     if "builtin" in spec:
         inputs, labels = tishby_dataset()

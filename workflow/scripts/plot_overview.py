@@ -5,6 +5,6 @@ import pandas as pd
 from infoplane import plots
 from infoplane.runtime import job
 
-with job(snakemake, torch_threads=False):
+with job(snakemake):
     tables = [pd.read_csv(path) for path in snakemake.input]
     plots.information_plane_overview(tables, snakemake.output[0].removesuffix(".pdf"))

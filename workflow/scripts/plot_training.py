@@ -5,7 +5,7 @@ import pandas as pd
 from infoplane import plots
 from infoplane.runtime import job
 
-with job(snakemake, torch_threads=False):
+with job(snakemake):
     table = pd.read_csv(snakemake.input[0], dtype={"layer": "Int64"})
     plots.gradients(table, snakemake.output.gradients[0].removesuffix(".pdf"))
     plots.learning_curves(table, snakemake.output.learning[0].removesuffix(".pdf"))

@@ -11,7 +11,7 @@ from infoplane.datasets import load_dataset
 from infoplane.recording import read_info
 from infoplane.runtime import job
 
-with job(snakemake, torch_threads=False) as log:
+with job(snakemake) as log:
     config = snakemake.params.config  # keys sorted (see canonical()); the config's own order:
     config["estimators"] = {name: config["estimators"][name] for name in snakemake.params.estimator_order}
     experiments = {name: infoplane.config.experiment(config, name) for name in snakemake.params.experiment_order}

@@ -3,6 +3,6 @@
 from infoplane.runtime import job
 from infoplane.tables import training_table
 
-with job(snakemake, torch_threads=False):
+with job(snakemake):
     table = training_table(snakemake.input, experiment=snakemake.wildcards.experiment)
     table.to_csv(snakemake.output[0], index=False)

@@ -14,18 +14,24 @@ LOG2 = math.log(2.0)
 def as_tensor(activations, device=None) -> torch.Tensor:
     """``activations`` [..., N, d] as a torch tensor on ``device`` (default: where it is, or CPU).
 
+    Detached from any autograd graph; integer inputs become float64 and half-precision inputs
+    float32 (the binning's near-edge test assumes at least float32 rounding).
+
     Raises
     ------
     ValueError
         If it has fewer than 2 dimensions, N < 1, d < 1, or holds NaN or infinity.
     """
     t = activations if isinstance(activations, torch.Tensor) else torch.from_numpy(np.asarray(activations))
+    t = t.detach()
     if device is not None:
         t = t.to(device)
     if t.dim() < 2 or t.shape[-2] < 1 or t.shape[-1] < 1:
         raise ValueError(f"activations must have shape [..., N, d] with N, d >= 1, got {tuple(t.shape)}")
     if not t.is_floating_point():
         t = t.double()
+    elif t.dtype in (torch.float16, torch.bfloat16):
+        t = t.float()
     if not torch.isfinite(t).all():
         bad = (~torch.isfinite(t)).nonzero()[0].tolist()
         raise ValueError(f"activations hold NaN or infinity (first at index {bad})")
@@ -33,12 +39,13 @@ def as_tensor(activations, device=None) -> torch.Tensor:
 
 
 def as_labels(labels, n_samples: int, device) -> tuple[torch.Tensor, int]:
-    """Labels [N] as int64 on ``device``, and the number of classes C = max + 1.
+    """Labels [N] as class indices 0 … C-1 (int64, on ``device``) and the number C of distinct
+    labels; any integer values are accepted and mapped in increasing order.
 
     Raises
     ------
     ValueError
-        If labels are not N non-negative integers.
+        If labels are not N integers.
     """
     y = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.asarray(labels))
     if y.shape != (n_samples,):
@@ -46,10 +53,8 @@ def as_labels(labels, n_samples: int, device) -> tuple[torch.Tensor, int]:
     if y.is_floating_point():
         if not torch.equal(y, y.round()):
             raise ValueError("labels must be integers")
-    y = y.to(device=device, dtype=torch.int64)
-    if n_samples and int(y.min()) < 0:
-        raise ValueError(f"labels must be >= 0, got {int(y.min())}")
-    return y, int(y.max()) + 1
+    classes, y = torch.unique(y.to(device=device, dtype=torch.int64), return_inverse=True)
+    return y, len(classes)
 
 
 def leading_batches(n_items: int, bytes_per_item: int, budget_bytes: int):
@@ -60,8 +65,8 @@ def leading_batches(n_items: int, bytes_per_item: int, budget_bytes: int):
 
 
 def dense_ids(keys: torch.Tensor) -> torch.Tensor:
-    """Replace int64 keys [B, N] by ids in 0 … N-1 that are equal exactly where keys are equal
-    (ranks of the distinct keys in each row)."""
+    """Replace int64 keys [B, N] (two dimensions) by ids in 0 … N-1 that are equal exactly where
+    keys are equal (ranks of the distinct keys in each row)."""
     sorted_keys, order = torch.sort(keys, dim=-1)
     new = torch.ones_like(sorted_keys, dtype=torch.int64)
     new[:, 0] = 0

@@ -81,18 +81,21 @@ def _st17_bin_index(a: torch.Tensor, n_bins: int) -> torch.Tensor:
 def bin_codes(activations: torch.Tensor, *, n_bins: int | None, bin_size: float | None):
     """Bin codes of activations [B, N, d] and the number of codes of each column.
 
-    Returns (codes, radix): codes are integer-valued floats [B, N, d] in 0 … radix[c]-1, equal
-    exactly where the binned values are equal. For [ST17] the code of a is the index into
+    Returns (codes, radix): codes are integers [B, N, d] (integer-valued float for [ST17],
+    int64 for [SB18]) in 0 … radix[c]-1, equal exactly where the binned values are equal.
+    Raises ValueError unless exactly one of ``n_bins`` and ``bin_size`` is given. For [ST17] the code of a is the index into
     ``edges`` of the value their code assigns, ``(digitize(a, edges) - 1) mod n_bins``
     (wrap-round included); for [SB18] it is ``floor(a / bin_size)`` minus its minimum over the
     N inputs.
     """
+    if (n_bins is None) == (bin_size is None):
+        raise ValueError(f"give exactly one of n_bins and bin_size (n_bins={n_bins}, bin_size={bin_size})")
     if bin_size is None:
         codes = _st17_bin_index(activations, n_bins)
         return codes, [n_bins] * activations.shape[-1]
-    floors = torch.floor(activations / bin_size)
+    floors = torch.floor(activations / bin_size).long()  # exact integers, however large
     codes = floors - floors.amin(dim=1, keepdim=True)
-    radix = (codes.amax(dim=(0, 1)) + 1).long().tolist()
+    radix = (codes.amax(dim=(0, 1)) + 1).tolist()
     return codes, radix
 
 

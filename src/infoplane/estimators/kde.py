@@ -104,7 +104,14 @@ def entropy_bound(log_sums: torch.Tensor, n: int, d: int, noise_variance: float,
 
     ``log_sums`` must have been computed with kernel width ``noise_variance`` for the upper
     bound and ``4 * noise_variance`` for the lower bound.
+
+    Raises
+    ------
+    ValueError
+        If ``bound`` is not ``"upper"`` or ``"lower"``.
     """
+    if bound not in BOUNDS:
+        raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
     width = noise_variance if bound == "upper" else 4.0 * noise_variance
     log_p = log_sums - math.log(n) - 0.5 * d * math.log(2.0 * math.pi * width)
     h = 0.5 * d - log_p.mean(-1)  # H_KL with this width
