@@ -7,6 +7,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 import scipy.io
 import yaml
 
@@ -40,9 +41,7 @@ def test_report_pdf_is_built(tiny_run):
     assert "I(X;T) peaked at" in tex  # the computed compression statements
     assert "../figures/tanh/gradients.pdf" in tex and "../figures/information_planes.pdf" in tex
     assert tex.count("\\includegraphics") == 1 + 2 * 2 + 2 * 2 * 4
-    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
-    if pages.returncode == 0:
-        assert int(re.search(r"Pages:\s+(\d+)", pages.stdout).group(1)) >= 5
+    assert len(PdfReader(pdf).pages) >= 5  # pypdf (test extras): no poppler-utils needed
 
 
 def test_dataset_rule_writes_var_u(tiny_run):
