@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from infoplane.datasets import load_dataset
 from infoplane.estimators import binning, reference
@@ -56,15 +55,15 @@ def test_st17_edge_quirks():
     assert binning.information_plane(t, y)[0] == pytest.approx(1.0)
     # Exactly on an edge belongs to the bin that starts there (digitize, right=False).
     t = np.array([[edges[5]], [edges[5] - 1e-12], [edges[5]], [edges[5] + 1e-12]])
-    codes, _ = binning.bin_codes(torch.from_numpy(t)[None], n_bins=30, bin_size=None)
+    codes, _ = binning.bin_codes(t[None], n_bins=30, bin_size=None)
     assert codes[0, :, 0].tolist() == [5, 4, 5, 5]
 
 
 def test_sb18_bins_are_floor_of_a_over_bin_size():
     t = np.array([[0.0], [0.069], [0.07], [0.139], [5.0], [-0.01]], dtype=np.float64)
-    codes, _ = binning.bin_codes(torch.from_numpy(t)[None], n_bins=None, bin_size=0.07)
+    codes, _ = binning.bin_codes(t[None], n_bins=None, bin_size=0.07)
     floors = np.floor(t[:, 0] / 0.07).astype(int)
-    assert (codes[0, :, 0].numpy() == floors - floors.min()).all()
+    assert (codes[0, :, 0] == floors - floors.min()).all()
     y = np.array([0, 0, 1, 1, 0, 1])
     i_xt, _ = binning.information_plane(t, y, bin_size=0.07)
     counts = np.unique(floors, return_counts=True)[1] / len(floors)
@@ -117,14 +116,14 @@ def test_information_inequalities(tishby):
 
 def test_errors_name_the_bad_value(tishby):
     _, y = tishby
-    with pytest.raises(ValueError, match="n_bins must be an integer >= 2, got 1"):
+    with pytest.raises(ValueError, match="n_bins must be >= 2, got 1"):
         binning.information_plane(np.zeros((4096, 2)), y, n_bins=1)
     with pytest.raises(ValueError, match="bin_size must be > 0, got -0.1"):
         binning.information_plane(np.zeros((4096, 2)), y, bin_size=-0.1)
     with pytest.raises(ValueError, match="not both"):
         binning.information_plane(np.zeros((4096, 2)), y, n_bins=30, bin_size=0.1)
     with pytest.raises(ValueError, match="exactly one of n_bins and bin_size"):
-        binning.bin_codes(torch.zeros(1, 3, 2), n_bins=None, bin_size=None)
+        binning.bin_codes(np.zeros((1, 3, 2)), n_bins=None, bin_size=None)
     with pytest.raises(ValueError, match=r"labels must have shape \[N\] = \[10\]"):
         binning.information_plane(np.zeros((10, 2)), y)
     bad = np.zeros((4096, 2))
@@ -143,7 +142,7 @@ def test_bin_index_equals_numpy_digitize_at_every_edge(dtype, n_bins):
         np.array([-3.0, -1.0000001, 1.0000001, 7.0]).astype(dtype),
         np.random.default_rng(0).uniform(-1.2, 1.2, 5000).astype(dtype),
     ])  # fmt: skip
-    codes, radix = binning.bin_codes(torch.from_numpy(values)[None, :, None], n_bins=n_bins, bin_size=None)
+    codes, radix = binning.bin_codes(values[None, :, None], n_bins=n_bins, bin_size=None)
     expected = (np.digitize(values, edges) - 1) % n_bins  # index into edges, wrap-round included
     assert radix == [n_bins]
-    assert np.array_equal(codes[0, :, 0].numpy(), expected)
+    assert np.array_equal(codes[0, :, 0], expected)

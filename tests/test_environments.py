@@ -48,7 +48,7 @@ def test_every_rule_names_a_log_and_a_conda_environment():
 
 
 #: Import name -> PyPI name, where they differ.
-_DISTRIBUTION = {"yaml": "pyyaml"}
+_DISTRIBUTION = {"yaml": "pyyaml", "sklearn": "scikit-learn"}
 
 
 def _imports(path):
@@ -97,7 +97,7 @@ def _third_party_closure(script):
                     third_party.add(_DISTRIBUTION.get(top, top))
                 continue
             todo.extend(c for c in candidates if c.exists())
-    if package / "tables.py" in seen:  # tables calls the registered estimators by name
+    if {package / "estimation.py", package / "validation.py"} & seen:  # they call the registered estimators by name
         for module in (package / "estimators").glob("*.py"):
             if module not in seen:
                 third_party |= _third_party_closure(module)

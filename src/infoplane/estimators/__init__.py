@@ -1,28 +1,69 @@
 """Mutual-information estimators and their registry.
 
-Every estimator module exposes
+Every estimator is one module of this package that declares what it is and exposes one
+function; the registry below maps the names used in the config (``estimator:`` key) to them.
 
-``information_plane(activations, labels, **params) -> (I_XT, I_TY)``
+Required in a module
+--------------------
+``PARAMETERS``
+    tuple of :class:`~infoplane.estimators._params.Parameter`: names, types, defaults and
+    literature sources. The config schema (:func:`config_schema`), the parameter check and
+    the report's description all come from it.
+``SOURCE``
+    the literature reference of the estimator.
+``check_params(**params) -> dict``
+    validates the parameters against ``PARAMETERS`` (plus any cross-check) and completes them.
+``describe(params) -> str``
+    a LaTeX phrase that defines an instance, for the report.
+``information_plane(activations, labels, **params, device=None) -> (I_XT, I_TY)``
     ``activations`` [..., N, d] (one layer, leading dimensions such as epochs and seeds
     computed in one batched call), ``labels`` [N]; results in bits with the leading shape.
-``check_params(**params) -> dict``
-    validates the parameters and fills in the literature defaults.
 
-:data:`REGISTRY` maps the names used in the config (``estimator:`` key) to the modules.
+Optional
+--------
+``POOLS = "seeds" | "epochs"``
+    a pooled estimator: ``activations`` [..., S, N, d] are S samples of p(t|x) (seeds of an
+    experiment, or a window of epochs), ``BASES`` lists the estimators it can pool with, and
+    ``params`` hold ``base`` and the base's own parameters.
+``USES_INPUTS = True``
+    ``information_plane`` takes ``inputs`` [N, d_x], the network's inputs X.
+``NOISE_MODEL = True``
+    the estimator reads T as T + Z, Z ~ N(0, noise_variance I): validation hands it the
+    noise-free layer and the task's noise variance.
+``STANDARD_ERRORS = True``
+    ``information_plane(..., return_standard_error=True)`` also returns the Monte Carlo
+    standard errors of I_XT and I_TY.
+``shared_pass(params) -> key | None`` and ``information_planes(activations, labels, params_list, ...)``
+    instances whose keys are equal (and not None) are computed in one pass, in one job.
 """
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
+from collections.abc import Mapping
 from types import ModuleType
 
-__all__ = ["REGISTRY", "get", "check_params", "information_plane", "source_files"]
+from ._params import params_schema
+
+__all__ = [
+    "REGISTRY",
+    "get",
+    "check_params",
+    "describe",
+    "config_schema",
+    "information_plane",
+    "module_names",
+]
 
 #: Config name -> module (under infoplane.estimators).
 REGISTRY: dict[str, str] = {
     "binning": "binning",
+    "adaptive_binning": "adaptive_binning",
     "kde": "kde",
+    "noisy": "noisy",
+    "knn": "knn",
+    "ensemble": "ensemble",
+    "air": "air",
 }
 
 
@@ -39,7 +80,7 @@ def get(name: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{REGISTRY[name]}")
 
 
-def check_params(name: str, params: dict) -> dict:
+def check_params(name: str, params: Mapping) -> dict:
     """Validate ``params`` of estimator ``name``; returns them completed with defaults.
 
     Raises
@@ -50,10 +91,13 @@ def check_params(name: str, params: dict) -> dict:
     module = get(name)
     try:
         return module.check_params(**params)
-    except TypeError as error:  # unexpected keyword
-        raise ValueError(f"estimator {name!r}: {error}".replace("check_params() ", "")) from None
-    except ValueError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"estimator {name!r}: {error}") from None
+
+
+def describe(name: str, params: Mapping) -> str:
+    """LaTeX phrase defining an instance of estimator ``name`` with (checked) ``params``."""
+    return get(name).describe(dict(params))
 
 
 def information_plane(name: str, activations, labels, **params):
@@ -61,7 +105,48 @@ def information_plane(name: str, activations, labels, **params):
     return get(name).information_plane(activations, labels, **params)
 
 
-def source_files(name: str) -> list[Path]:
-    """Source files whose content determines estimator ``name``'s results (for rerun hashes)."""
-    here = Path(__file__).parent
-    return [here / f"{REGISTRY[name]}.py", here / "_common.py", here / "__init__.py"]
+def module_names(name: str, params: Mapping | None = None) -> list[str]:
+    """Modules whose code computes estimator ``name`` (with its base, for a pooled estimator):
+    the roots of the import closure that decides when its results are recomputed."""
+    modules = [f"{__name__}.{REGISTRY[name]}"]
+    base = (params or {}).get("base")
+    if base is not None:
+        modules.append(f"{__name__}.{REGISTRY[base]}")
+    return modules
+
+
+def _params_schema(name: str) -> dict:
+    module = get(name)
+    bases = getattr(module, "BASES", ())
+    if not bases:
+        return params_schema(module.PARAMETERS)
+    default = next(p.default for p in module.PARAMETERS if p.name == "base")
+    branches = []
+    for base in bases:
+        chosen = {"properties": {"base": {"const": base}}, "required": ["base"]}
+        if base == default:
+            chosen = {"anyOf": [{"not": {"required": ["base"]}}, chosen]}
+        branches.append({"if": chosen, "then": params_schema(module.PARAMETERS + get(base).PARAMETERS)})
+    return {"type": "object", "allOf": branches}
+
+
+def config_schema() -> dict:
+    """JSON schema of one entry of the config's ``estimators`` section, generated from the
+    declared parameters of every registered estimator (each parameter may be a list: a sweep)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["estimator"],
+        "properties": {
+            "estimator": {"description": "a registered estimator (infoplane.estimators.REGISTRY)",
+                          "enum": list(REGISTRY)},
+            "params": {"type": "object"},
+            "stride": {"description": "estimate every stride-th recorded epoch (and the last); default 1",
+                       "type": "integer", "minimum": 1},
+        },
+        "allOf": [
+            {"if": {"properties": {"estimator": {"const": name}}, "required": ["estimator"]},
+             "then": {"properties": {"params": _params_schema(name)}}}
+            for name in REGISTRY
+        ],
+    }  # fmt: skip

@@ -6,7 +6,7 @@ distinct binned rows of T [N, d] over the N inputs (each input x has p(x) = 1/N)
     I(X;T) = H(T) - H(T|X) = H(T)            (T is a deterministic function of X)
     I(T;Y) = H(T) - sum_y p(y) H(T|Y=y)
 
-in bits (log base 2).
+in bits (log base 2), by plug-in entropies, optionally with Miller-Madow's bias correction.
 
 Bins:
 
@@ -15,88 +15,163 @@ Bins:
   As in their code, a value below ``edges[0]`` wraps round to ``edges[-1]`` and every value at
   or above 1 lands in the last bin; comparisons are made in float64. Meant for tanh.
 * ``bin_size=b`` ([SB18], ``simplebinmi``): each activation becomes ``floor(a / b)`` (computed in
-  the activations' own precision, as NumPy did), for any activation range, e.g. ReLU.
+  the activations' own precision, as NumPy did; in float64 where that precision overflows), for
+  any activation range, e.g. ReLU.
 
-The counting is one sort per batch element over N rows, batched over all leading dimensions:
-the bin codes of a row are packed into one integer key (exactly: in float64 while the number of
-possible rows is below 2^53, else in int64 with re-ranking), the keys are sorted and the counts
-of equal keys give the plug-in entropies.
+The counting is one sort per batch element over N rows, batched over all leading dimensions
+(:mod:`infoplane.estimators._discrete`).
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
-import torch
 
-from ._common import as_labels, as_tensor, discrete_information, distinct_row_ids, leading_batches
+from ._common import as_array, as_label_array, in_parallel, leading_batches
+from ._discrete import CORRECTIONS, plugin_information, row_keys
+from ._params import Parameter, check, format_value
 
-__all__ = ["information_plane", "check_params", "bin_codes"]
+__all__ = ["PARAMETERS", "information_plane", "check_params", "describe", "bin_codes"]
 
-#: Working set per batched call, bytes: a few dozen layer-epochs stay in the caches (measured
-#: 0.79 ms per layer-epoch at N = 4096, d = 10 with 32 MB, 0.92 ms with 256 MB, on 2 cores).
-_BUDGET = 32 * 2**20
+SOURCE = "[ST17] §3; [SB18] (bin_size)"
+PARAMETERS = (
+    Parameter("n_bins", "integer", None, "number of bin edges on [-1, 1] (default 30 unless bin_size is given)",
+              "[ST17] public code: linspace(-1, 1, 30)", minimum=2),
+    Parameter("bin_size", "number", None, "bin width in activation units, floor(a / bin_size), any range",
+              "[SB18] simplebinmi, 0.07", exclusive_minimum=0),
+    Parameter("correction", "string", "none", "bias correction of the plug-in entropies",
+              "Miller (1955), miller_madow", choices=CORRECTIONS),
+)  # fmt: skip
+
+#: Working set per batched call, bytes: a few dozen layer-epochs stay in the caches.
+_BUDGET = 16 * 2**20
 
 
-def check_params(*, n_bins: int | None = None, bin_size: float | None = None) -> dict:
-    """Validate and complete the parameters; returns ``{"n_bins": …, "bin_size": …}``.
+def check_params(**params) -> dict:
+    """Validate and complete the parameters (declared in :data:`PARAMETERS`).
+
+    Returns ``{"n_bins", "bin_size", "correction"}``: ``n_bins`` is 30 when neither it nor
+    ``bin_size`` is given, and None when ``bin_size`` is.
 
     Raises
     ------
     ValueError
-        If both are given, ``n_bins`` is not an integer >= 2, or ``bin_size`` is not > 0.
+        For an undeclared parameter, both ``n_bins`` and ``bin_size``, ``n_bins`` not an
+        integer >= 2, ``bin_size`` not > 0, or an unknown ``correction``.
     """
-    if n_bins is not None and bin_size is not None:
+    out = check(PARAMETERS, params)
+    if out["n_bins"] is not None and out["bin_size"] is not None:
         raise ValueError(
-            f"give n_bins ([ST17] bins on [-1, 1]) or bin_size ([SB18]), not both (n_bins={n_bins}, bin_size={bin_size})"
+            f"give n_bins ([ST17] bins on [-1, 1]) or bin_size ([SB18]), not both "
+            f"(n_bins={out['n_bins']}, bin_size={out['bin_size']})"
         )
-    if bin_size is not None:
-        if isinstance(bin_size, bool) or not float(bin_size) > 0:
-            raise ValueError(f"bin_size must be > 0, got {bin_size!r}")
-        return {"n_bins": None, "bin_size": float(bin_size)}
-    n_bins = 30 if n_bins is None else n_bins
-    if isinstance(n_bins, bool) or int(n_bins) != n_bins or n_bins < 2:
-        raise ValueError(f"n_bins must be an integer >= 2, got {n_bins!r}")
-    return {"n_bins": int(n_bins), "bin_size": None}
+    if out["bin_size"] is None and out["n_bins"] is None:
+        out["n_bins"] = 30
+    return out
 
 
-def _st17_bin_index(a: torch.Tensor, n_bins: int) -> torch.Tensor:
-    """``numpy.digitize(a, linspace(-1, 1, n_bins)) - 1`` with the wrap-round, as integer floats.
+def describe(params: dict) -> str:
+    """A LaTeX phrase that defines the instance."""
+    if params.get("bin_size") is not None:
+        text = (rf"[SB18] binning: bins of width $b = {format_value(params['bin_size'])}$, "
+                r"$\lfloor a / b \rfloor$, any activation range")  # fmt: skip
+    else:
+        n = params["n_bins"]
+        text = (
+            rf"[ST17] binning: {n} bin edges \texttt{{linspace(-1, 1, {n})}}, "
+            r"$a \mapsto$ \texttt{edges[digitize(a, edges) - 1]} (values outside $[-1, 1]$ land in the last bin)"
+        )
+    if params.get("correction", "none") == "miller_madow":
+        text += r"; Miller--Madow correction $+(m-1)/2N$ nats"
+    return text
 
-    The index comes from ``floor((a + 1) (n_bins - 1) / 2)``; the few values within 1e-3 of a
-    bin width of an edge, where rounding could decide, are binned again by an exact float64
-    search in NumPy's edges. Equal to ``digitize`` for every value (tests compare them).
+
+def _st17_bin_index(a: np.ndarray, n_bins: int) -> np.ndarray:
+    """``numpy.digitize(a, linspace(-1, 1, n_bins)) - 1`` with the wrap-round, as float64 integers.
+
+    The index is ``floor((a + 1) c)`` with ``c = (n_bins - 1) / 2``, i.e. ``floor(a c) + c`` for
+    an integer c and ``floor(a c + 1/2) + c - 1/2`` otherwise. For float32 activations this is
+    computed in float64, where ``a c`` and the addition of 1/2 are exact (24 + 21 significant
+    bits), so the index is exact against the rational edges ``-1 + 2k / (n_bins - 1)``; the few
+    float32 numbers that lie between a rational edge and NumPy's rounded float64 edge (found
+    once per ``n_bins``; none for most) are then set to NumPy's bin. For float64 activations
+    ``digitize`` itself is used. Equal to ``digitize`` for every value (tests compare them).
     """
-    position = (a + 1.0) * ((n_bins - 1) / 2.0)
-    index = torch.floor(position)
-    fraction = position.sub_(index)
-    index.clamp_(-1.0, n_bins - 1.0)  # digitize - 1: -1 below -1, n_bins - 1 at or above 1
-    near = ((fraction < 1e-3) | (fraction > 1.0 - 1e-3)).nonzero(as_tuple=True)
-    if near[0].numel():
-        edges = torch.from_numpy(np.linspace(-1.0, 1.0, n_bins)).to(a.device)
-        exact = torch.searchsorted(edges, a[near].double().contiguous(), right=True) - 1
-        index[near] = exact.to(index.dtype)
-    return index.masked_fill_(index < 0, n_bins - 1.0)  # [ST17]: edges[-1] for values below -1
+    c = (n_bins - 1) / 2.0
+    if a.dtype != np.float32 or n_bins > 2**20:
+        index = (np.digitize(a, np.linspace(-1.0, 1.0, n_bins)) - 1).astype(np.float64)
+    else:
+        index = np.multiply(a, c, dtype=np.float64)
+        if c != int(c):
+            index += 0.5
+        np.floor(index, out=index)
+        index += int(c)
+        np.clip(index, -1.0, n_bins - 1.0, out=index)  # digitize - 1: -1 below -1, n_bins - 1 at or above 1
+        for value, exact in _float32_exceptions(n_bins):
+            index[a == value] = exact
+    index[index < 0] = n_bins - 1.0  # [ST17]: edges[-1] for values below -1
+    return index
 
 
-def bin_codes(activations: torch.Tensor, *, n_bins: int | None, bin_size: float | None):
+@functools.lru_cache(maxsize=64)
+def _float32_exceptions(n_bins: int) -> tuple[tuple[float, float], ...]:
+    """(value, digitize index) of the float32 numbers next to NumPy's float64 edges whose bin
+    by the rational edges differs from NumPy's."""
+    edges = np.linspace(-1.0, 1.0, n_bins)
+    near = edges.astype(np.float32)
+    candidates = np.unique(np.concatenate([near, np.nextafter(near, np.float32(-2)), np.nextafter(near, np.float32(2))]))
+    c = (n_bins - 1) / 2.0
+    rational = np.floor(candidates.astype(np.float64) * c + (c - int(c))) + int(c)  # exact, as above
+    numpy_index = np.digitize(candidates, edges) - 1
+    differ = np.clip(rational, -1, n_bins - 1) != numpy_index
+    return tuple((float(v), float(i)) for v, i in zip(candidates[differ], numpy_index[differ]))
+
+
+def _rank_columns(values: np.ndarray) -> np.ndarray:
+    """Dense ranks along axis 1 of [B, L, d], per column: equal exactly where values are equal."""
+    order = np.argsort(values, axis=1, kind="stable")
+    sorted_values = np.take_along_axis(values, order, axis=1)
+    new = np.ones(values.shape, dtype=np.int64)
+    new[:, 0] = 0
+    new[:, 1:] = sorted_values[:, 1:] != sorted_values[:, :-1]
+    ranks = np.empty_like(new)
+    np.put_along_axis(ranks, order, np.cumsum(new, axis=1), axis=1)
+    return ranks
+
+
+def bin_codes(activations: np.ndarray, *, n_bins: int | None, bin_size: float | None):
     """Bin codes of activations [B, N, d] and the number of codes of each column.
 
-    Returns (codes, radix): codes are integers [B, N, d] (integer-valued float for [ST17],
+    Returns (codes, radix): codes are integers [B, N, d] (integer-valued float64 for [ST17],
     int64 for [SB18]) in 0 … radix[c]-1, equal exactly where the binned values are equal.
-    Raises ValueError unless exactly one of ``n_bins`` and ``bin_size`` is given. For [ST17] the code of a is the index into
-    ``edges`` of the value their code assigns, ``(digitize(a, edges) - 1) mod n_bins``
-    (wrap-round included); for [SB18] it is ``floor(a / bin_size)`` minus its minimum over the
-    N inputs.
+    For [ST17] the code of a is the index into ``edges`` of the value their code assigns,
+    ``(digitize(a, edges) - 1) mod n_bins`` (wrap-round included); for [SB18] it is
+    ``floor(a / bin_size)`` minus its minimum over the N inputs, or, when the floors span 2^53
+    or more (activations of 1e15 and more), the rank of the floor among the column's distinct
+    floors; exact for any finite input.
+
+    Raises
+    ------
+    ValueError
+        Unless exactly one of ``n_bins`` and ``bin_size`` is given, or when ``a / bin_size``
+        overflows float64.
     """
+    activations = np.asarray(activations)
     if (n_bins is None) == (bin_size is None):
         raise ValueError(f"give exactly one of n_bins and bin_size (n_bins={n_bins}, bin_size={bin_size})")
     if bin_size is None:
-        codes = _st17_bin_index(activations, n_bins)
-        return codes, [n_bins] * activations.shape[-1]
-    floors = torch.floor(activations / bin_size).long()  # exact integers, however large
-    codes = floors - floors.amin(dim=1, keepdim=True)
-    radix = (codes.amax(dim=(0, 1)) + 1).tolist()
-    return codes, radix
+        return _st17_bin_index(activations, n_bins), [n_bins] * activations.shape[-1]
+    with np.errstate(over="ignore"):
+        floors = np.floor(activations / bin_size)  # the activations' own precision, as [SB18]
+        if not np.isfinite(floors).all():
+            floors = np.floor(activations.astype(np.float64) / bin_size)
+    if not np.isfinite(floors).all():
+        raise ValueError(f"activations up to {float(np.abs(activations).max()):.3g} overflow a / bin_size "
+                         f"in float64 (bin_size={bin_size})")  # fmt: skip
+    floors = floors.astype(np.float64, copy=False) - floors.min(axis=1, keepdims=True)
+    codes = floors.astype(np.int64) if floors.max() < 2**53 else _rank_columns(floors)
+    return codes, (codes.max(axis=(0, 1)) + 1).tolist()
 
 
 def information_plane(
@@ -105,7 +180,8 @@ def information_plane(
     *,
     n_bins: int | None = None,
     bin_size: float | None = None,
-    device: str | torch.device | None = None,
+    correction: str = "none",
+    device=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """I(X;T) and I(T;Y) in bits by binning ([ST17] §3; [SB18] with ``bin_size``).
 
@@ -114,30 +190,34 @@ def information_plane(
     activations : array or tensor [..., N, d]
         One layer's activations T for the N inputs; leading dimensions (e.g. epochs, seeds) are
         estimated together in batched calls.
-    labels : int array [N], classes 0 … C-1.
+    labels : int array [N] (any integer values; only which inputs share a label matters).
     n_bins : number of [ST17] bin edges on [-1, 1] (default 30).
     bin_size : [SB18] bin width (e.g. 0.07); exclusive with ``n_bins``.
-    device : torch device for the computation (default: the tensor's, else CPU).
+    correction : ``"none"`` (plug-in) or ``"miller_madow"``.
+    device : accepted for a uniform interface; binning always counts on the CPU (NumPy).
 
     Returns
     -------
     (I_XT, I_TY) : float64 numpy arrays of the leading shape, in bits.
-    0 <= I_TY <= I_XT <= log2 N, and I_TY <= H(Y).
+    0 <= I_TY <= I_XT <= log2 N, and I_TY <= H(Y), for any finite input.
 
     Raises
     ------
     ValueError
         For bad parameters, shapes, labels, or non-finite activations.
     """
-    params = check_params(n_bins=n_bins, bin_size=bin_size)
-    t = as_tensor(activations, device)
+    params = check_params(n_bins=n_bins, bin_size=bin_size, correction=correction)
+    t = as_array(activations)
     leading, (n, d) = t.shape[:-2], t.shape[-2:]
-    y, n_classes = as_labels(labels, n, t.device)
+    y, n_classes = as_label_array(labels, n)
     flat = t.reshape(-1, n, d)
-    i_xt = torch.empty(flat.shape[0], dtype=torch.float64, device=t.device)
-    i_ty = torch.empty_like(i_xt)
-    for part in leading_batches(flat.shape[0], n * d * 8 * 4 + n * n_classes * 8 * 2, _BUDGET):
-        codes, radix = bin_codes(flat[part], **params)
-        ids = distinct_row_ids(codes, radix)
-        i_xt[part], i_ty[part] = discrete_information(ids, y, n_classes)
-    return i_xt.reshape(leading).cpu().numpy(), i_ty.reshape(leading).cpu().numpy()
+    i_xt = np.empty(flat.shape[0])
+    i_ty = np.empty_like(i_xt)
+
+    def run(part: slice) -> None:
+        codes, radix = bin_codes(flat[part], n_bins=params["n_bins"], bin_size=params["bin_size"])
+        keys, key_range = row_keys(codes, radix)
+        i_xt[part], i_ty[part] = plugin_information(keys[:, None], key_range, y, n_classes, params["correction"])
+
+    in_parallel(run, list(leading_batches(flat.shape[0], n * (d * 8 * 2 + 8 * 6), _BUDGET)))
+    return i_xt.reshape(leading), i_ty.reshape(leading)

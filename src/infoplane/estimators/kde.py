@@ -13,85 +13,66 @@ Gaussians centred on the rows of T [N, d]. With D_ij = ||t_i - t_j||^2 ([KT17] e
                                             inputs of class y)
 
 in nats, then divided by log 2 to give bits. [SB18] use s2 = 1e-3 for the Tishby network and
-1e-1 for MNIST.
+1e-1 for MNIST. Both bounds reduce to I(X;T) = log N - mean_i log sum_j exp(-D_ij / 2w) (w = s2
+or 4 s2), so 0 <= I(X;T) <= log2 N for any finite layer: every kernel term is at most 1 and the
+self term is exactly 1.
 
-Computation: for each row i, the sums of ``exp(-D_ij / (2 s2))`` over the j of each class come
-from one pass over the upper triangle of the symmetric N x N kernel, in cache-sized row
-blocks, in float64 (the distance D is formed as |t_i|^2 + |t_j|^2 - 2 t_i.t_j on centred
-activations; in float32 its rounding error grows with |t|^2 / s2 and spoils the estimate for
-unbounded activations such as ReLU). The self term D_ii = 0 makes every row sum >= 1, so no
-max-subtraction is needed; exponents below -60 are clipped there (each such term is < 1e-26).
+Computation (:func:`infoplane.estimators._kernels.kernel_sums`): one pass over the upper
+triangle of the kernel per layer-epoch, float64 distances, float32 exponentials, float64
+accumulation; blocks whose every term is below 2^-60 are skipped; when both bounds are asked
+for with the same noise variance (:func:`information_planes`), the upper bound's kernel is the
+fourth power of the lower bound's, from the same pass.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 
-from ._common import LOG2, as_labels, as_tensor, leading_batches
+from ._common import as_labels, as_tensor
+from ._kernels import kernel_sums
+from ._params import Parameter, check, format_value
 
-__all__ = ["information_plane", "check_params", "entropy_bound", "conditional_entropy"]
+__all__ = [
+    "PARAMETERS", "NOISE_MODEL", "check_params", "describe", "shared_pass", "information_plane",
+    "information_planes", "entropy_bound", "conditional_entropy",
+]  # fmt: skip
 
+SOURCE = "[KT17] eq. 10; [SB18] kde.py"
 BOUNDS = ("upper", "lower")
-# Bytes of kernel block held at once: a few MB stay in the CPU caches (measured 4x faster than
-# 128 MB blocks on 2 cores); a GPU wants large blocks.
-_BUDGET_CPU = 8 * 2**20
-_BUDGET_CUDA = 512 * 2**20
-_CLIP = -60.0
+PARAMETERS = (
+    Parameter("noise_variance", "number", 1e-3, "variance s2 of the Gaussian noise added to T, squared activation units",
+              "[SB18]: 1e-3 for the Tishby network, 1e-1 for MNIST", exclusive_minimum=0),
+    Parameter("bound", "string", "upper", "upper (H_KL) or lower (H_BD) bound of the mixture entropy",
+              "[KT17] eqs. 10 and 11", choices=BOUNDS),
+)  # fmt: skip
+NOISE_MODEL = True
 
 
-def check_params(*, noise_variance: float = 1e-3, bound: str = "upper") -> dict:
-    """Validate and complete the parameters; returns ``{"noise_variance": …, "bound": …}``.
+def check_params(**params) -> dict:
+    """Validate and complete the parameters (declared in :data:`PARAMETERS`).
 
     Raises
     ------
     ValueError
-        If ``noise_variance`` is not > 0 or ``bound`` is not ``"upper"`` or ``"lower"``.
+        For an undeclared parameter, ``noise_variance`` not a finite number > 0, or ``bound``
+        not ``"upper"`` or ``"lower"``.
     """
-    if isinstance(noise_variance, bool) or not float(noise_variance) > 0 or not math.isfinite(float(noise_variance)):
-        raise ValueError(f"noise_variance must be a finite number > 0, got {noise_variance!r}")
-    if bound not in BOUNDS:
-        raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
-    return {"noise_variance": float(noise_variance), "bound": bound}
+    return check(PARAMETERS, params)
 
 
-def _kernel_sums(t: torch.Tensor, bounds: Sequence[int], width: float, budget: int) -> torch.Tensor:
-    """Per-row kernel sums within each class, for activations [B, N, d] sorted by class.
+def describe(params: Mapping) -> str:
+    """A LaTeX phrase that defines the instance."""
+    bound = "upper bound $H_{\\mathrm{KL}}$" if params["bound"] == "upper" else "lower bound $H_{\\mathrm{BD}}$"
+    return rf"[KT17] KDE {bound}, noise variance $s^2 = {format_value(params['noise_variance'])}$"
 
-    ``bounds[c]:bounds[c+1]`` are the rows of class c. Returns float64 [B, N, C] with entry
-    ``[b, i, c] = sum_{j in class c} exp(-D_ij / (2 width))``.
 
-    The exponent comes from one matrix product of augmented rows, ``[s_i, -h_i, 1] .
-    [s_j, 1, -h_j] = s_i.s_j - h_i - h_j = -D_ij / (2 width)`` with ``s = t / sqrt(width)``
-    and ``h = |s|^2 / 2``; only the upper triangle of the symmetric kernel is evaluated, in
-    row blocks of ``budget`` bytes, and each block adds its transpose to the rows below.
-    """
-    n_batch, n, _ = t.shape
-    n_classes = len(bounds) - 1
-    x = t.double()
-    x = x - x.mean(dim=1, keepdim=True)
-    s = x / math.sqrt(width)
-    h = 0.5 * (s * s).sum(-1, keepdim=True)
-    ones = torch.ones_like(h)
-    left = torch.cat([s, -h, ones], dim=-1)  # [B, N, d+2]
-    right = torch.cat([s, ones, -h], dim=-1).transpose(1, 2).contiguous()  # [B, d+2, N]
-    sums = torch.zeros(n_batch, n, n_classes, dtype=torch.float64, device=t.device)
-    rows = max(1, min(n, budget // (8 * n * n_batch)))
-    for a in range(0, n, rows):
-        b = min(n, a + rows)
-        kernel = torch.bmm(left[:, a:b], right[:, :, a:])  # [B, rows, N - a], columns a…N-1
-        kernel.clamp_(min=_CLIP, max=0.0).exp_()
-        for c in range(n_classes):
-            lo, hi = bounds[c], bounds[c + 1]
-            if hi > a:  # class-c columns j >= a, for the block's rows
-                sums[:, a:b, c] += kernel[:, :, max(lo, a) - a : hi - a].sum(-1)
-            r0, r1 = max(lo, a), min(hi, b)
-            if r1 > r0 and b < n:  # the block's class-c rows, for the rows j >= b below
-                sums[:, b:, c] += kernel[:, r0 - a : r1 - a, b - a :].sum(1)
-    return sums
+def shared_pass(params: Mapping):
+    """Instances with the same noise variance share one pass over the pairwise distances."""
+    return ("kde", float(params["noise_variance"]))
 
 
 def conditional_entropy(d: int, noise_variance: float) -> float:
@@ -120,6 +101,55 @@ def entropy_bound(log_sums: torch.Tensor, n: int, d: int, noise_variance: float,
     return h
 
 
+def information_from_sums(sums: torch.Tensor, y: torch.Tensor, n_classes: int, d: int, noise_variance: float, bound: str):
+    """I(X;T), I(T;Y) in bits from per-row, per-class kernel sums [N, C] (rows in input order).
+
+    Clipped into 0 <= I(T;Y) <= I(X;T) <= log2 N, I(T;Y) <= H(Y): the bounds' formulas obey the
+    first three up to rounding; I(T;Y) can fall a little below 0 on layers that carry no label
+    information (it is a difference of two bounds), and is then reported as 0.
+    """
+    n = sums.shape[0]
+    h_t = entropy_bound(sums.sum(-1).log(), n, d, noise_variance, bound)
+    h_t_given_y = torch.zeros((), dtype=torch.float64, device=sums.device)
+    n_y = torch.bincount(y, minlength=n_classes)
+    for c in range(n_classes):
+        if n_y[c] > 0:
+            rows = y == c
+            h_t_given_y = h_t_given_y + int(n_y[c]) / n * entropy_bound(sums[rows, c].log(), int(n_y[c]), d, noise_variance, bound)
+    i_xt = float((h_t - conditional_entropy(d, noise_variance)) / math.log(2))
+    i_ty = float((h_t - h_t_given_y) / math.log(2))
+    p_y = n_y[n_y > 0].double() / n
+    h_y = float(-(p_y * torch.log2(p_y)).sum())
+    i_xt = min(max(i_xt, 0.0), math.log2(n))
+    return i_xt, min(max(i_ty, 0.0), i_xt, h_y)
+
+
+def information_planes(
+    activations, labels, params_list: Sequence[Mapping], *, device: str | torch.device | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Several KDE instances on the same activations, one kernel pass per noise variance.
+
+    Returns one ``(I_XT, I_TY)`` pair per entry of ``params_list`` (see :func:`information_plane`).
+    """
+    checked = [check_params(**p) for p in params_list]
+    t = as_tensor(activations, device)
+    leading, (n, d) = t.shape[:-2], t.shape[-2:]
+    y, n_classes = as_labels(labels, n, t.device)
+    flat = t.reshape(-1, n, d)
+    results = [(np.empty(flat.shape[0]), np.empty(flat.shape[0])) for _ in checked]
+    for s2 in sorted({p["noise_variance"] for p in checked}):
+        members = [k for k, p in enumerate(checked) if p["noise_variance"] == s2]
+        bounds = {checked[k]["bound"] for k in members}
+        widths = [4.0 * s2, s2] if bounds == {"upper", "lower"} else [4.0 * s2 if "lower" in bounds else s2]
+        for b in range(flat.shape[0]):
+            sums = kernel_sums(flat[b], y, n_classes, widths)
+            by_bound = dict(zip(["lower", "upper"] if len(widths) == 2 else list(bounds), sums))
+            for k in members:
+                bound = checked[k]["bound"]
+                results[k][0][b], results[k][1][b] = information_from_sums(by_bound[bound], y, n_classes, d, s2, bound)
+    return [(i_xt.reshape(leading), i_ty.reshape(leading)) for i_xt, i_ty in results]
+
+
 def information_plane(
     activations,
     labels,
@@ -134,8 +164,8 @@ def information_plane(
     ----------
     activations : array or tensor [..., N, d]
         One layer's activations for the N inputs; leading dimensions (epochs, seeds) are
-        estimated together in batched calls.
-    labels : int array [N], classes 0 … C-1.
+        estimated one after another in one call.
+    labels : int array [N] (any integer values).
     noise_variance : s2, the variance of the Gaussian noise added to T (default 1e-3, [SB18]'s
         value for the Tishby network), in squared activation units.
     bound : ``"upper"`` (H_KL) or ``"lower"`` (H_BD).
@@ -143,38 +173,13 @@ def information_plane(
 
     Returns
     -------
-    (I_XT, I_TY) : float64 numpy arrays of the leading shape, in bits. I_XT lies in
-    [0, log2 N]: 0 when all rows coincide, log2 N when they are far apart compared with sqrt(s2).
+    (I_XT, I_TY) : float64 numpy arrays of the leading shape, in bits, with
+    0 <= I_TY <= I_XT <= log2 N and I_TY <= H(Y) for any finite input: 0 when all rows
+    coincide, log2 N when they are far apart compared with sqrt(s2).
 
     Raises
     ------
     ValueError
         For bad parameters, shapes, labels, or non-finite activations.
     """
-    params = check_params(noise_variance=noise_variance, bound=bound)
-    s2, bound = params["noise_variance"], params["bound"]
-    t = as_tensor(activations, device)
-    leading, (n, d) = t.shape[:-2], t.shape[-2:]
-    y, n_classes = as_labels(labels, n, t.device)
-    order = torch.argsort(y, stable=True)  # rows sorted by class: classes are column ranges
-    n_y = torch.bincount(y, minlength=n_classes)
-    bounds = [0, *torch.cumsum(n_y, 0).tolist()]
-    width = s2 if bound == "upper" else 4.0 * s2
-    h_t_given_x = conditional_entropy(d, s2)
-    flat = t.reshape(-1, n, d)[:, order]
-    i_xt = torch.empty(flat.shape[0], dtype=torch.float64, device=t.device)
-    i_ty = torch.empty_like(i_xt)
-    budget = _BUDGET_CUDA if t.device.type == "cuda" else _BUDGET_CPU
-    # Leading elements go through in groups that keep a block of >= 64 rows within the budget.
-    for part in leading_batches(flat.shape[0], 8 * n * min(n, 64), budget):
-        sums = _kernel_sums(flat[part], bounds, width, budget)  # [B, N, C]
-        h_t = entropy_bound(sums.sum(-1).log(), n, d, s2, bound)
-        h_t_given_y = torch.zeros_like(h_t)
-        for c in range(n_classes):
-            lo, hi = bounds[c], bounds[c + 1]
-            if hi > lo:
-                h_c = entropy_bound(sums[:, lo:hi, c].log(), hi - lo, d, s2, bound)
-                h_t_given_y += (hi - lo) / n * h_c
-        i_xt[part] = (h_t - h_t_given_x) / LOG2
-        i_ty[part] = (h_t - h_t_given_y) / LOG2
-    return i_xt.reshape(leading).cpu().numpy(), i_ty.reshape(leading).cpu().numpy()
+    return information_planes(activations, labels, [{"noise_variance": noise_variance, "bound": bound}], device=device)[0]
