@@ -2,9 +2,10 @@
 #
 #   snakemake --cores 8 report                        default study (config/config.yaml)
 #   snakemake --cores 8 --configfile config/paper.yaml report
+#   snakemake --cores 8 validation                    every estimator against known MI
 #
-# dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator)
-#         -> tables -> figures -> report (results/report/report.pdf)
+# dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator job)
+#         -> tables -> figures -> report (results/report/report.pdf); validate -> report
 
 from snakemake.utils import min_version
 
@@ -22,6 +23,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/estimate.smk"
+include: "workflow/rules/validate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
@@ -30,3 +32,10 @@ rule all:
     default_target: True
     input:
         P.REPORT_PDF,
+
+
+rule validation:
+    input:
+        P.VALIDATION_TABLE,
+        P.VALIDATION_SUMMARY,
+        [f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS],

@@ -39,8 +39,8 @@ def test_compression_statements_by_case():
 
 
 def test_small_numbers_keep_a_third_decimal():
-    assert report._bits(0.0186) == "0.019" and report._bits(0.0159) == "0.016" and report._bits(2.345) == "2.35"
-    assert report._bits(float("nan")) == "--"
+    assert report.bits(0.0186) == "0.019" and report.bits(0.0159) == "0.016" and report.bits(2.345) == "2.35"
+    assert report.bits(float("nan")) == "--"
 
 
 def _table(values_by_seed):

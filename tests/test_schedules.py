@@ -26,3 +26,12 @@ def test_every_schedule_and_errors():
         recording_epochs(10, "daily")
     with pytest.raises(ValueError, match="epochs must be >= 0, got -1"):
         recording_epochs(-1)
+
+
+def test_dense_tail_records_every_late_epoch():
+    epochs = recording_epochs(3000, "log", points=60, tail=12)
+    assert set(range(2989, 3001)) <= set(epochs.tolist())
+    assert len(epochs) == len(set(recording_epochs(3000, "log", points=60).tolist()) | set(range(2989, 3001)))
+    assert recording_epochs(5, "every", step=10, tail=100).tolist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="tail must be >= 0, got -2"):
+        recording_epochs(10, "log", tail=-2)

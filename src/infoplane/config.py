@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from . import estimators
+from .instances import expand_instances
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "validate_config", "Experiment", "experiment"]
 
@@ -75,8 +76,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     """
     import jsonschema
 
-    with open(schema_path or DEFAULT_SCHEMA) as handle:
-        schema = yaml.safe_load(handle)
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     problems = [_describe(e) for e in errors]
@@ -86,22 +86,47 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     config.setdefault("device", "cpu")
     threads = config.setdefault("threads", {})
-    threads.setdefault("train", 1)
-    threads.setdefault("estimate", 1)
+    for rule in ("train", "estimate", "validate"):
+        threads.setdefault(rule, 1)
     config.setdefault("report", {})
-    for spec in config["estimators"].values():
-        spec["params"] = {k: v for k, v in estimators.check_params(spec["estimator"], spec.get("params", {})).items()
-                          if v is not None}
+    validation = config.setdefault("validation", {})
+    for key, value in VALIDATION_DEFAULTS.items():
+        validation.setdefault(key, value)
     return config
+
+
+#: Defaults of the ``validation`` section (see the schema for their meaning).
+VALIDATION_DEFAULTS = {
+    "n_samples": [256, 1024, 4096],
+    "repeats": 3,
+    "dims": [1, 2, 5, 10],
+    "layer_widths": [3, 10],
+    "noise_variances": [1.0e-2, 1.0e-1],
+    "truth_standard_error_bits": 0.005,
+    "seed": 0,
+}
+
+
+def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
+    """The config's JSON schema: ``workflow/schemas/config.schema.yaml`` with the schema of an
+    estimator entry generated from the estimators' declared parameters
+    (:func:`infoplane.estimators.config_schema`)."""
+    with open(schema_path or DEFAULT_SCHEMA) as handle:
+        schema = yaml.safe_load(handle)
+    schema["$defs"]["estimator"] = estimators.config_schema()
+    return schema
 
 
 def _check_references(config: dict) -> list[str]:
     problems = []
-    for name, spec in config["estimators"].items():
-        try:
-            estimators.check_params(spec["estimator"], dict(spec.get("params", {})))
-        except ValueError as error:
-            problems.append(f"estimators.{name}.params: {error}")
+    try:
+        expand_instances(config["estimators"])
+    except ValueError as error:
+        problems.append(str(error))
+    entries = set(config["estimators"])
+    for name in config.get("validation", {}).get("estimators", []):
+        if name not in entries:
+            problems.append(f"validation.estimators: {name!r} is not defined under estimators (defined: {sorted(entries)})")
     for section, settings in [("training", config["training"])] + [
         (f"experiments.{name}", s) for name, s in config["experiments"].items()
     ]:
@@ -124,7 +149,8 @@ def _check_references(config: dict) -> list[str]:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One experiment, resolved: its name, merged settings, seeds and chunks of seeds."""
+    """One experiment, resolved: its name, merged settings, seeds, chunks of seeds and the names
+    of its estimator instances (sweeps expanded, :mod:`infoplane.instances`)."""
 
     name: str
     settings: dict
@@ -155,5 +181,6 @@ def experiment(config: dict, name: str) -> Experiment:
     first, count, size = int(settings["first_seed"]), int(settings["seeds"]), int(settings["chunk_size"])
     seeds = tuple(range(first, first + count))
     chunks = tuple(seeds[i : i + size] for i in range(0, count, size))
-    names = tuple(settings.pop("estimators", None) or config["estimators"])
+    entries = settings.pop("estimators", None) or list(config["estimators"])
+    names = tuple(i.name for i in expand_instances(config["estimators"]).values() if i.entry in entries)
     return Experiment(name=name, settings=settings, seeds=seeds, chunks=chunks, estimators=names)

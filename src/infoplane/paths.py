@@ -9,14 +9,25 @@ RESULTS = "results"
 DATASET = f"{RESULTS}/data/{{dataset}}.mat"
 CHUNK = f"{RESULTS}/train/{{experiment}}/chunk-{{chunk}}.h5"
 TRAINING_TABLE = f"{RESULTS}/tables/{{experiment}}/training.csv"
+#: One estimation job's table: every instance it computes (usually one; the KDE bounds of one
+#: noise variance share a job).
+ESTIMATES = f"{RESULTS}/tables/{{experiment}}/estimates/{{job}}.csv"
 INFORMATION_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/information.csv"
 SUMMARY_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/summary.csv"
 
 FIGURE_INFORMATION_PLANE = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_plane"
 FIGURE_INFORMATION_EPOCHS = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_vs_epoch"
+FIGURE_ESTIMATOR_PLANES = f"{RESULTS}/figures/{{experiment}}/information_planes"
+FIGURE_SWEEP = f"{RESULTS}/figures/{{experiment}}/sweeps/{{sweep}}"
 FIGURE_GRADIENTS = f"{RESULTS}/figures/{{experiment}}/gradients"
 FIGURE_LEARNING_CURVES = f"{RESULTS}/figures/{{experiment}}/learning_curves"
-FIGURE_OVERVIEW = f"{RESULTS}/figures/information_planes"
+
+VALIDATION_DIR = f"{RESULTS}/validation"
+VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
+VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"
+VALIDATION_SUMMARY = f"{VALIDATION_DIR}/summary.csv"
+FIGURE_VALIDATION_ESTIMATES = f"{VALIDATION_DIR}/figures/estimate_vs_truth"
+FIGURE_VALIDATION_BIAS = f"{VALIDATION_DIR}/figures/bias"
 
 REPORT_DIR = f"{RESULTS}/report"
 REPORT_TEX = f"{REPORT_DIR}/report.tex"

@@ -237,9 +237,10 @@ def read_info(path: str | os.PathLike) -> RunInfo:
 
 
 def read_activations(
-    path: str | os.PathLike, layer: int, epochs: slice = slice(None)
+    path: str | os.PathLike, layer: int, epochs: slice | Sequence[int] = slice(None)
 ) -> np.ndarray:
-    """Activations of one layer, float32 [E', S, N, d_l] for the epoch slice ``epochs``.
+    """Activations of one layer, float32 [E', S, N, d_l] for the epoch indices ``epochs`` (a
+    slice, or increasing indices into ``/epochs``).
 
     Raises
     ------

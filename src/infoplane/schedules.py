@@ -9,6 +9,9 @@ Every schedule includes epoch 0 and the last epoch.
 ``sb18``   [SB18]'s steps: every epoch below 20, every 5th below 100, every 20th below 2000,
            every 100th after.
 ``every``  every ``step``-th epoch.
+
+Any schedule can add a dense tail: every epoch of the last ``tail`` epochs (for the AIR
+estimator, which pools consecutive epochs).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ SCHEDULES = ("log", "sb18", "every")
 
 
 def recording_epochs(
-    epochs: int, schedule: str = "log", *, points: int = 100, step: int = 1
+    epochs: int, schedule: str = "log", *, points: int = 100, step: int = 1, tail: int = 0
 ) -> np.ndarray:
     """Epochs at which activations and statistics are recorded.
 
@@ -32,6 +35,7 @@ def recording_epochs(
     points : number of log-spaced points for ``"log"`` (>= 1); fewer epochs result when
         small epochs repeat.
     step : spacing for ``"every"`` (>= 1).
+    tail : also record every one of the last ``tail`` epochs (>= 0).
 
     Returns
     -------
@@ -40,7 +44,7 @@ def recording_epochs(
     Raises
     ------
     ValueError
-        For an unknown schedule or a negative ``epochs``, ``points < 1`` or ``step < 1``.
+        For an unknown schedule or a negative ``epochs``, ``points < 1``, ``step < 1`` or ``tail < 0``.
     """
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0, got {epochs}")
@@ -58,5 +62,8 @@ def recording_epochs(
         chosen = np.arange(0, epochs + 1, step, dtype=np.int64)
     else:
         raise ValueError(f"unknown recording schedule {schedule!r}; expected one of {SCHEDULES}")
-    chosen = np.concatenate([[0], chosen[chosen <= epochs], [epochs]])
+    if tail < 0:
+        raise ValueError(f"tail must be >= 0, got {tail}")
+    dense = np.arange(max(0, epochs - tail + 1), epochs + 1, dtype=np.int64)
+    chosen = np.concatenate([[0], chosen[chosen <= epochs], dense, [epochs]])
     return np.unique(chosen)

@@ -235,8 +235,9 @@ def train_ensemble(
     record = dict(settings["record"])
     epochs = int(settings["epochs"])
     recorded = recording_epochs(
-        epochs, record["schedule"], points=int(record.get("points", 100)), step=int(record.get("step", 1))
-    )
+        epochs, record["schedule"], points=int(record.get("points", 100)), step=int(record.get("step", 1)),
+        tail=int(record.get("tail", 0)),
+    )  # fmt: skip
     to_record = set(int(e) for e in recorded)
     attrs = {
         "experiment": experiment,

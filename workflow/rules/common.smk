@@ -16,7 +16,10 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PY
 
 import infoplane.config
 import infoplane.estimators
+import infoplane.instances
+import infoplane.validation
 import infoplane.paths as P
+from infoplane.provenance import code_hash
 
 infoplane.config.validate_config(
     config, os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
@@ -24,13 +27,34 @@ infoplane.config.validate_config(
 CONFIG_FILES = [os.path.relpath(f) for f in (workflow.overwrite_configfiles or workflow.configfiles)]
 REPORT_SOURCES = os.path.join(workflow.basedir, "report")
 EXPERIMENTS = {name: infoplane.config.experiment(config, name) for name in config["experiments"]}
-ESTIMATORS = config["estimators"]
+#: Estimator instances (sweeps expanded) and, per experiment, the jobs that compute them.
+INSTANCES = infoplane.instances.expand_instances(config["estimators"])
+JOBS = {
+    e.name: {job.name: job for job in infoplane.instances.estimation_jobs(INSTANCES, e.estimators)}
+    for e in EXPERIMENTS.values()
+}
+JOB_OF = {(e, name): job for e, jobs in JOBS.items() for job in jobs.values() for name in job.instances}
+#: Sweeps (config entries with a list of values) run in full by an experiment.
+SWEEPS = {
+    e.name: [entry for entry, members in infoplane.instances.sweeps(INSTANCES).items()
+             if all(m.name in e.estimators for m in members)]
+    for e in EXPERIMENTS.values()
+}  # fmt: skip
+VALIDATED = [i for i in INSTANCES.values() if i.entry in config["validation"].get("estimators", config["estimators"])]
+VALIDATION_TASKS = infoplane.validation.TASKS
+
+
+def _alternatives(names):
+    return "|".join(re.escape(name) for name in sorted(set(names), key=len, reverse=True))
 
 
 wildcard_constraints:
-    experiment="|".join(re.escape(name) for name in EXPERIMENTS),
-    estimator="|".join(re.escape(name) for name in ESTIMATORS),
-    dataset="|".join(re.escape(name) for name in config["datasets"]),
+    experiment=_alternatives(EXPERIMENTS),
+    estimator=_alternatives(INSTANCES),
+    job=_alternatives(job for jobs in JOBS.values() for job in jobs),
+    sweep=_alternatives(infoplane.instances.sweeps(INSTANCES)),
+    dataset=_alternatives(config["datasets"]),
+    task=_alternatives(VALIDATION_TASKS),
     chunk=r"\d+",
 
 
@@ -40,29 +64,23 @@ def canonical(value):
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-def source_hash(*paths):
-    """SHA-256 of the given library sources (relative to src/infoplane or absolute).
-
-    Placed in a rule's params, it makes exactly the rules whose code changed rerun: Snakemake
-    compares params with the ones recorded when the outputs were made.
-    """
-    digest = hashlib.sha256()
-    for path in paths:
-        path = os.path.join(SRC, "infoplane", path)
-        with open(path, "rb") as handle:
-            digest.update(b"\0".join([os.path.basename(path).encode(), handle.read()]))
-    return digest.hexdigest()[:16]
+# Code hashes for the rules' params (infoplane.provenance): the import closure of what each
+# rule runs, so that an edit reruns exactly the rules whose code it touches.
+TRAINING_CODE = code_hash("infoplane.training")
 
 
-TRAINING_CODE = source_hash(
-    "datasets.py", "devices.py", "models.py", "schedules.py", "training.py", "recording.py"
+def job_code(wildcards):
+    job = JOBS[wildcards.experiment][wildcards.job]
+    modules = ["infoplane.estimation"]
+    for name in job.instances:
+        modules += infoplane.estimators.module_names(job.method, INSTANCES[name].params)
+    return code_hash(*modules)
+
+
+VALIDATION_CODE = code_hash(
+    "infoplane.validation",
+    *[m for i in VALIDATED for m in infoplane.estimators.module_names(i.method, i.params)],
 )
-ESTIMATOR_CODE = {
-    name: source_hash(
-        "tables.py", "recording.py", *infoplane.estimators.source_files(spec["estimator"])
-    )
-    for name, spec in ESTIMATORS.items()
-}
 
 
 # Settings that decide a chunk's numbers (seed count and chunking are in the chunk's seed list,
@@ -94,7 +112,7 @@ def experiment_dataset(wildcards):
 
 
 def estimator_pairs():
-    """(experiment, estimator) pairs the study runs."""
+    """(experiment, instance) pairs the study runs."""
     return [(e.name, name) for e in EXPERIMENTS.values() for name in e.estimators]
 
 
@@ -108,3 +126,32 @@ def per_pair(pattern, suffixes=("",)):
 
 def per_experiment(pattern, suffixes=("",)):
     return [pattern.format(experiment=e) + s for e in EXPERIMENTS for s in suffixes]
+
+
+def per_sweep(pattern, suffixes=(".pdf",)):
+    return [
+        pattern.format(experiment=e, sweep=sweep) + s
+        for e, sweeps in SWEEPS.items()
+        for sweep in sweeps
+        for s in suffixes
+    ]
+
+
+def instance_estimates(wildcards):
+    """The job table that holds an instance's rows."""
+    job = JOB_OF[(wildcards.experiment, wildcards.estimator)]
+    return P.ESTIMATES.format(experiment=wildcards.experiment, job=job.name)
+
+
+def experiment_information_tables(wildcards):
+    return [
+        P.INFORMATION_TABLE.format(experiment=wildcards.experiment, estimator=name)
+        for name in EXPERIMENTS[wildcards.experiment].estimators
+    ]
+
+
+def sweep_summaries(wildcards):
+    return [
+        P.SUMMARY_TABLE.format(experiment=wildcards.experiment, estimator=i.name)
+        for i in infoplane.instances.sweeps(INSTANCES)[wildcards.sweep]
+    ]

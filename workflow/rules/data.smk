@@ -5,7 +5,7 @@ rule dataset:
         P.DATASET,
     params:
         spec=lambda wildcards: canonical(config["datasets"][wildcards.dataset]),
-        code=source_hash("datasets.py"),
+        code=code_hash("infoplane.datasets"),
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",
     conda:

@@ -1,16 +1,21 @@
 rule estimate:
     input:
-        chunk_files,
+        chunks=chunk_files,
+        dataset=experiment_dataset,
     output:
-        P.INFORMATION_TABLE,
+        P.ESTIMATES,
     params:
-        method=lambda wildcards: ESTIMATORS[wildcards.estimator]["estimator"],
-        estimator_params=lambda wildcards: canonical(ESTIMATORS[wildcards.estimator]["params"]),
+        method=lambda wildcards: JOBS[wildcards.experiment][wildcards.job].method,
+        instances=lambda wildcards: canonical(
+            {n: INSTANCES[n].params for n in JOBS[wildcards.experiment][wildcards.job].instances}
+        ),
+        order=lambda wildcards: list(JOBS[wildcards.experiment][wildcards.job].instances),
+        stride=lambda wildcards: JOBS[wildcards.experiment][wildcards.job].stride,
         device=config["device"],
-        code=lambda wildcards: ESTIMATOR_CODE[wildcards.estimator],
+        code=job_code,
     threads: config["threads"]["estimate"]
     log:
-        f"{P.LOGS}/estimate/{{experiment}}/{{estimator}}.log",
+        f"{P.LOGS}/estimate/{{experiment}}/{{job}}.log",
     conda:
         "../../envs/estimate.yaml"
     script:
@@ -19,11 +24,12 @@ rule estimate:
 
 rule summarise:
     input:
-        P.INFORMATION_TABLE,
+        instance_estimates,
     output:
-        P.SUMMARY_TABLE,
+        information=P.INFORMATION_TABLE,
+        summary=P.SUMMARY_TABLE,
     params:
-        code=source_hash("summary.py"),
+        code=code_hash("infoplane.summary"),
     log:
         f"{P.LOGS}/summarise/{{experiment}}/{{estimator}}.log",
     conda:

@@ -5,13 +5,44 @@ rule plot_information:
         plane=multiext(P.FIGURE_INFORMATION_PLANE, *P.FIGURE_FORMATS),
         epochs=multiext(P.FIGURE_INFORMATION_EPOCHS, *P.FIGURE_FORMATS),
     params:
-        code=source_hash("plots.py"),
+        code=code_hash("infoplane.plots.planes"),
     log:
         f"{P.LOGS}/plot_information/{{experiment}}/{{estimator}}.log",
     conda:
         "../../envs/plot.yaml"
     script:
         "../scripts/plot_information.py"
+
+
+rule plot_estimators:
+    input:
+        experiment_information_tables,
+    output:
+        multiext(P.FIGURE_ESTIMATOR_PLANES, *P.FIGURE_FORMATS),
+    params:
+        code=code_hash("infoplane.plots.planes"),
+    log:
+        f"{P.LOGS}/plot_estimators/{{experiment}}.log",
+    conda:
+        "../../envs/plot.yaml"
+    script:
+        "../scripts/plot_estimators.py"
+
+
+rule plot_sweep:
+    input:
+        sweep_summaries,
+    output:
+        multiext(P.FIGURE_SWEEP, *P.FIGURE_FORMATS),
+    params:
+        swept=lambda wildcards: [i.swept for i in infoplane.instances.sweeps(INSTANCES)[wildcards.sweep]],
+        code=code_hash("infoplane.plots.planes"),
+    log:
+        f"{P.LOGS}/plot_sweep/{{experiment}}/{{sweep}}.log",
+    conda:
+        "../../envs/plot.yaml"
+    script:
+        "../scripts/plot_sweep.py"
 
 
 rule plot_training:
@@ -21,25 +52,10 @@ rule plot_training:
         gradients=multiext(P.FIGURE_GRADIENTS, *P.FIGURE_FORMATS),
         learning=multiext(P.FIGURE_LEARNING_CURVES, *P.FIGURE_FORMATS),
     params:
-        code=source_hash("plots.py"),
+        code=code_hash("infoplane.plots.training"),
     log:
         f"{P.LOGS}/plot_training/{{experiment}}.log",
     conda:
         "../../envs/plot.yaml"
     script:
         "../scripts/plot_training.py"
-
-
-rule plot_overview:
-    input:
-        per_pair(P.INFORMATION_TABLE),
-    output:
-        multiext(P.FIGURE_OVERVIEW, *P.FIGURE_FORMATS),
-    params:
-        code=source_hash("plots.py"),
-    log:
-        f"{P.LOGS}/plot_overview.log",
-    conda:
-        "../../envs/plot.yaml"
-    script:
-        "../scripts/plot_overview.py"

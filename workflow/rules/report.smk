@@ -3,7 +3,7 @@ rule report:
         template=os.path.join(REPORT_SOURCES, "report.tex.j2"),
         static=expand(
             os.path.join(REPORT_SOURCES, "static", "{name}.tex"),
-            name=["abstract", "setup", "estimators", "compression", "references"],
+            name=["abstract", "setup", "estimators", "validation", "compression", "references"],
         ),
         datasets=sorted({P.DATASET.format(dataset=e.dataset) for e in EXPERIMENTS.values()}),
         chunks=per_experiment(P.CHUNK.replace("{chunk}", "0")),
@@ -11,18 +11,24 @@ rule report:
         training=per_experiment(P.TRAINING_TABLE),
         planes=per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
         epochs=per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
+        estimators=per_experiment(P.FIGURE_ESTIMATOR_PLANES, P.FIGURE_FORMATS),
+        sweeps=per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
         gradients=per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
         learning=per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
-        overview=multiext(P.FIGURE_OVERVIEW, *P.FIGURE_FORMATS),
+        validation_summary=P.VALIDATION_SUMMARY,
+        validation_figures=[
+            f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS
+        ],
     output:
         pdf=P.REPORT_PDF,
         tex=P.REPORT_TEX,
     params:
         config=canonical(config),
         experiment_order=list(EXPERIMENTS),
-        estimator_order=list(ESTIMATORS),
+        entry_order=list(config["estimators"]),
+        sweeps=SWEEPS,
         config_files=CONFIG_FILES,
-        code=source_hash("report.py"),
+        code=code_hash("infoplane.report", "infoplane.instances"),
     log:
         f"{P.LOGS}/report.log",
     conda:

@@ -23,7 +23,7 @@ rule training_table:
     output:
         P.TRAINING_TABLE,
     params:
-        code=source_hash("tables.py", "recording.py"),
+        code=code_hash("infoplane.tables"),
     log:
         f"{P.LOGS}/training_table/{{experiment}}.log",
     conda:

@@ -1,15 +1,17 @@
-"""Snakemake adapter: one estimator on all layers, epochs and seeds of an experiment (rule estimate)."""
+"""Snakemake adapter: one job's estimator instances on all layers, epochs and seeds of an experiment (rule estimate)."""
 
+from infoplane.datasets import load_dataset
 from infoplane.devices import resolve_device
+from infoplane.estimation import information_table
 from infoplane.runtime import job
-from infoplane.tables import information_table
 
 with job(snakemake) as log:
     p = snakemake.params
-    log.info("estimator %s = %s with %s", snakemake.wildcards.estimator, p.method, dict(p.estimator_params))
+    instances = {name: p.instances[name] for name in p.order}
+    log.info("job %s: %s with %s", snakemake.wildcards.job, p.method, instances)
+    inputs, _ = load_dataset(snakemake.input.dataset)
     table = information_table(
-        snakemake.input, p.method, dict(p.estimator_params),
-        experiment=snakemake.wildcards.experiment, estimator=snakemake.wildcards.estimator,
-        device=resolve_device(p.device),
+        snakemake.input.chunks, p.method, instances, experiment=snakemake.wildcards.experiment,
+        inputs=inputs, stride=p.stride, device=resolve_device(p.device),
     )  # fmt: skip
     table.to_csv(snakemake.output[0], index=False, float_format="%.10g")

@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from infoplane import plots
+from infoplane.plots import training
 from infoplane.runtime import job
 
 with job(snakemake):
     table = pd.read_csv(snakemake.input[0], dtype={"layer": "Int64"})
-    plots.gradients(table, snakemake.output.gradients[0].removesuffix(".pdf"))
-    plots.learning_curves(table, snakemake.output.learning[0].removesuffix(".pdf"))
+    training.gradients(table, snakemake.output.gradients[0].removesuffix(".pdf"))
+    training.learning_curves(table, snakemake.output.learning[0].removesuffix(".pdf"))

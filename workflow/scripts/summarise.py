@@ -1,4 +1,4 @@
-"""Snakemake adapter: peak/final values and compression test of one information table (rule summarise)."""
+"""Snakemake adapter: one instance's information table and its summary (rule summarise)."""
 
 import pandas as pd
 
@@ -6,4 +6,7 @@ from infoplane.runtime import job
 from infoplane.summary import summarise_information
 
 with job(snakemake):
-    summarise_information(pd.read_csv(snakemake.input[0])).to_csv(snakemake.output[0], index=False)
+    table = pd.read_csv(snakemake.input[0], dtype={"seed": "Int64"})
+    table = table[table["estimator"] == snakemake.wildcards.estimator]
+    table.to_csv(snakemake.output.information, index=False, float_format="%.10g")
+    summarise_information(table).to_csv(snakemake.output.summary, index=False)

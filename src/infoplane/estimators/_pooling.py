@@ -18,11 +18,9 @@ sample (H(T|X) = 0 for binning, one Gaussian for the KDE bounds), which the test
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
-import torch
 
 from ._params import check
 
@@ -52,46 +50,9 @@ def check_pooled(own_parameters, params: Mapping) -> dict:
     return {**own, **base}
 
 
-def _binned_keys(samples: np.ndarray, base: str, params: Mapping):
-    from ._discrete import row_keys
-    from . import adaptive_binning, binning
-
-    n_batch, n_draws, n, d = samples.shape
-    flat = samples.reshape(n_batch, n_draws * n, d)
-    if base == "binning":
-        codes, radix = binning.bin_codes(flat, n_bins=params["n_bins"], bin_size=params["bin_size"])
-    else:
-        codes, radix = adaptive_binning.bin_codes(flat, params["n_bins"], params["scheme"])
-    keys, key_range = row_keys(codes, radix)
-    return keys.reshape(n_batch, n_draws, n), key_range
-
-
-def _kde_pooled(samples: torch.Tensor, y: torch.Tensor, n_classes: int, s2: float, bound: str):
-    from ._kernels import kernel_sums
-    from .kde import entropy_bound
-
-    n_draws, n, d = samples.shape
-    width = s2 if bound == "upper" else 4.0 * s2
-    points = samples.reshape(n_draws * n, d)
-    groups = y.repeat(n_draws)
-    (sums,) = kernel_sums(points, groups, n_classes, [width])
-    m = n_draws * n
-    h_t = entropy_bound(sums.sum(-1).log(), m, d, s2, bound)
-    h_t_given_y = torch.zeros((), dtype=torch.float64, device=samples.device)
-    for c in range(n_classes):
-        rows = groups == c
-        count = int(rows.sum())
-        if count:
-            h_t_given_y = h_t_given_y + count / m * entropy_bound(sums[rows, c].log(), count, d, s2, bound)
-    per_input = samples.double().transpose(0, 1)  # [N, S, d]
-    distances = torch.cdist(per_input, per_input, compute_mode="donot_use_mm_for_euclid_dist").square()
-    within = torch.logsumexp(-distances / (2.0 * width), dim=-1)  # [N, S]
-    h_t_given_x = entropy_bound(within, n_draws, d, s2, bound).mean()
-    return float(h_t - h_t_given_x) / math.log(2), float(h_t - h_t_given_y) / math.log(2)
-
-
 def pooled_information(samples, labels, base: str, params: Mapping, device=None) -> tuple[np.ndarray, np.ndarray]:
-    """I(X;T), I(T;Y) in bits of S pooled samples per input.
+    """I(X;T), I(T;Y) in bits of S pooled samples per input, by the base estimator's own
+    ``pooled_information`` (looked up by name, so a pooled instance's code is its base's).
 
     Parameters
     ----------
@@ -102,25 +63,8 @@ def pooled_information(samples, labels, base: str, params: Mapping, device=None)
 
     Returns
     -------
-    (I_XT, I_TY), float64 [B], clipped to 0 <= I_TY <= I_XT <= log2 N, I_TY <= H(Y)
-    (binning bases meet them exactly; the KDE bounds' differences can fall slightly outside).
+    (I_XT, I_TY), float64 [B], within 0 <= I_TY <= I_XT <= log2 N and I_TY <= H(Y).
     """
-    from ._common import as_array, as_label_array, as_labels, as_tensor
-    from ._discrete import plugin_information
+    from . import get
 
-    n = np.shape(samples)[-2]
-    if base in ("binning", "adaptive_binning"):
-        s = as_array(samples)
-        y, n_classes = as_label_array(labels, n)
-        keys, key_range = _binned_keys(s, base, params)
-        return plugin_information(keys, key_range, y, n_classes, params["correction"])
-    t = as_tensor(samples, device)
-    y, n_classes = as_labels(labels, n, t.device)
-    p_y = torch.bincount(y, minlength=n_classes).double() / n
-    h_y = float(-(p_y[p_y > 0] * torch.log2(p_y[p_y > 0])).sum())
-    i_xt, i_ty = np.empty(t.shape[0]), np.empty(t.shape[0])
-    for b in range(t.shape[0]):
-        xt, ty = _kde_pooled(t[b], y, n_classes, params["noise_variance"], params["bound"])
-        i_xt[b] = min(max(xt, 0.0), math.log2(n))
-        i_ty[b] = min(max(ty, 0.0), i_xt[b], h_y)
-    return i_xt, i_ty
+    return get(base).pooled_information(samples, labels, **params, device=device)

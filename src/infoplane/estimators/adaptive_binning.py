@@ -30,7 +30,9 @@ from ._common import as_array, as_label_array
 from ._discrete import CORRECTIONS, plugin_information, row_keys
 from ._params import Parameter, check
 
-__all__ = ["PARAMETERS", "SCHEMES", "check_params", "describe", "layer_edges", "bin_codes", "information_plane"]
+__all__ = [
+    "PARAMETERS", "SCHEMES", "check_params", "describe", "layer_edges", "bin_codes", "information_plane", "pooled_information",
+]  # fmt: skip
 
 SOURCE = "[CHO19] §3 and their code (set_up_bins)"
 SCHEMES = ("equal_mass", "equal_width")
@@ -133,3 +135,18 @@ def information_plane(
     keys, key_range = row_keys(codes, radix)
     i_xt, i_ty = plugin_information(keys[:, None], key_range, y, n_classes, params["correction"])
     return i_xt.reshape(leading), i_ty.reshape(leading)
+
+
+def pooled_information(samples, labels, *, n_bins=30, scheme="equal_mass", correction="none", device=None):
+    """Plug-in I(X;T), I(T;Y) in bits of S samples of T per input, with bins fitted to all S·N
+    samples of each batch element (the ensemble and AIR estimators).
+
+    ``samples`` [B, S, N, d] -> two float64 arrays [B].
+    """
+    params = check_params(n_bins=n_bins, scheme=scheme, correction=correction)
+    s = as_array(samples)
+    n_batch, n_draws, n, d = s.shape
+    y, n_classes = as_label_array(labels, n)
+    codes, radix = bin_codes(s.reshape(n_batch, n_draws * n, d), params["n_bins"], params["scheme"])
+    keys, key_range = row_keys(codes, radix)
+    return plugin_information(keys.reshape(n_batch, n_draws, n), key_range, y, n_classes, params["correction"])

@@ -32,7 +32,7 @@ from ._common import as_array, as_label_array, in_parallel, leading_batches
 from ._discrete import CORRECTIONS, plugin_information, row_keys
 from ._params import Parameter, check, format_value
 
-__all__ = ["PARAMETERS", "information_plane", "check_params", "describe", "bin_codes"]
+__all__ = ["PARAMETERS", "information_plane", "pooled_information", "check_params", "describe", "bin_codes"]
 
 SOURCE = "[ST17] §3; [SB18] (bin_size)"
 PARAMETERS = (
@@ -221,3 +221,18 @@ def information_plane(
 
     in_parallel(run, list(leading_batches(flat.shape[0], n * (d * 8 * 2 + 8 * 6), _BUDGET)))
     return i_xt.reshape(leading), i_ty.reshape(leading)
+
+
+def pooled_information(samples, labels, *, n_bins=None, bin_size=None, correction="none", device=None):
+    """Plug-in I(X;T), I(T;Y) in bits of S samples of T per input, binned with one set of bins
+    for all S·N samples (the ensemble and AIR estimators, :mod:`infoplane.estimators._pooling`).
+
+    ``samples`` [B, S, N, d] -> two float64 arrays [B].
+    """
+    params = check_params(n_bins=n_bins, bin_size=bin_size, correction=correction)
+    s = as_array(samples)
+    n_batch, n_draws, n, d = s.shape
+    y, n_classes = as_label_array(labels, n)
+    codes, radix = bin_codes(s.reshape(n_batch, n_draws * n, d), n_bins=params["n_bins"], bin_size=params["bin_size"])
+    keys, key_range = row_keys(codes, radix)
+    return plugin_information(keys.reshape(n_batch, n_draws, n), key_range, y, n_classes, params["correction"])

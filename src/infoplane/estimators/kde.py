@@ -38,7 +38,7 @@ from ._params import Parameter, check, format_value
 
 __all__ = [
     "PARAMETERS", "NOISE_MODEL", "check_params", "describe", "shared_pass", "information_plane",
-    "information_planes", "entropy_bound", "conditional_entropy",
+    "information_planes", "pooled_information", "entropy_bound", "conditional_entropy",
 ]  # fmt: skip
 
 SOURCE = "[KT17] eq. 10; [SB18] kde.py"
@@ -101,10 +101,11 @@ def entropy_bound(log_sums: torch.Tensor, n: int, d: int, noise_variance: float,
     return h
 
 
-def information_from_sums(sums: torch.Tensor, y: torch.Tensor, n_classes: int, d: int, noise_variance: float, bound: str):
+def information_from_sums(sums: torch.Tensor, y: torch.Tensor, n_classes: int, d: int, noise_variance: float, bound: str,
+                          clip: bool = True):
     """I(X;T), I(T;Y) in bits from per-row, per-class kernel sums [N, C] (rows in input order).
 
-    Clipped into 0 <= I(T;Y) <= I(X;T) <= log2 N, I(T;Y) <= H(Y): the bounds' formulas obey the
+    With ``clip`` (default) the values are clipped into 0 <= I(T;Y) <= I(X;T) <= log2 N, I(T;Y) <= H(Y): the bounds' formulas obey the
     first three up to rounding; I(T;Y) can fall a little below 0 on layers that carry no label
     information (it is a difference of two bounds), and is then reported as 0.
     """
@@ -118,6 +119,8 @@ def information_from_sums(sums: torch.Tensor, y: torch.Tensor, n_classes: int, d
             h_t_given_y = h_t_given_y + int(n_y[c]) / n * entropy_bound(sums[rows, c].log(), int(n_y[c]), d, noise_variance, bound)
     i_xt = float((h_t - conditional_entropy(d, noise_variance)) / math.log(2))
     i_ty = float((h_t - h_t_given_y) / math.log(2))
+    if not clip:
+        return i_xt, i_ty
     p_y = n_y[n_y > 0].double() / n
     h_y = float(-(p_y * torch.log2(p_y)).sum())
     i_xt = min(max(i_xt, 0.0), math.log2(n))
@@ -183,3 +186,36 @@ def information_plane(
         For bad parameters, shapes, labels, or non-finite activations.
     """
     return information_planes(activations, labels, [{"noise_variance": noise_variance, "bound": bound}], device=device)[0]
+
+
+def pooled_information(samples, labels, *, noise_variance: float = 1e-3, bound: str = "upper", device=None):
+    """KDE bound of I(X;T), I(T;Y) in bits with S samples of T per input (the ensemble and AIR
+    estimators): p(t) is the mixture of all S·N Gaussians of variance s2, p(t|x) the mixture of
+    the S Gaussians of input x, p(t|y) of the S·N_y of class y, and every entropy is bounded by
+    the same [KT17] bound. With S identical samples this equals :func:`information_plane`.
+
+    ``samples`` [B, S, N, d] -> two float64 arrays [B], clipped to
+    0 <= I(T;Y) <= I(X;T) <= log2 N and I(T;Y) <= H(Y).
+    """
+    params = check_params(noise_variance=noise_variance, bound=bound)
+    s2, bound = params["noise_variance"], params["bound"]
+    t = as_tensor(samples, device)
+    n_batch, n_draws, n, d = t.shape
+    y, n_classes = as_labels(labels, n, t.device)
+    width = s2 if bound == "upper" else 4.0 * s2
+    groups = y.repeat(n_draws)
+    out = (np.empty(n_batch), np.empty(n_batch))
+    for b in range(n_batch):
+        (sums,) = kernel_sums(t[b].reshape(n_draws * n, d), groups, n_classes, [width])
+        i_xt, i_ty = information_from_sums(sums, groups, n_classes, d, s2, bound, clip=False)
+        per_input = t[b].double().transpose(0, 1)  # [N, S, d]
+        distances = torch.cdist(per_input, per_input, compute_mode="donot_use_mm_for_euclid_dist").square()
+        within = torch.logsumexp(-distances / (2.0 * width), dim=-1)  # [N, S]
+        h_t_given_x = float(entropy_bound(within, n_draws, d, s2, bound).mean())
+        # information_from_sums took H(T|X) of one Gaussian; replace it by the pooled one
+        i_xt += (conditional_entropy(d, s2) - h_t_given_x) / math.log(2)
+        p_y = torch.bincount(y, minlength=n_classes).double() / n
+        h_y = float(-(p_y[p_y > 0] * torch.log2(p_y[p_y > 0])).sum())
+        out[0][b] = min(max(i_xt, 0.0), math.log2(n))
+        out[1][b] = min(max(i_ty, 0.0), out[0][b], h_y)
+    return out

@@ -18,7 +18,7 @@ those bounds are from the truth.
 
 Sampling: ``n_samples`` draws; when it is at least N every input gets ``ceil(n_samples / N)``
 noise draws (stratified), otherwise a random subset of inputs gets one draw each. The noise
-comes from ``torch.Generator().manual_seed(seed)``, the same for every call, so successive
+comes from ``torch.Generator().manual_seed(sample_seed)``, the same for every call, so successive
 epochs share their noise (common random numbers: differences between epochs are more precise
 than the values). The standard error reported is that of the stratified mean when every input
 has at least two draws (:func:`standard_error`), else the sample standard deviation over
@@ -48,7 +48,7 @@ PARAMETERS = (
               "[GBG19]; [SB18]'s 1e-3 for the Tishby network", exclusive_minimum=0),
     Parameter("n_samples", "integer", 4096, "Monte Carlo samples (input, noise draw) per layer-epoch",
               "precision: the standard error is reported", minimum=2),
-    Parameter("seed", "integer", 0, "seed of the noise draws (shared by all epochs)", "", minimum=0),
+    Parameter("sample_seed", "integer", 0, "seed of the Monte Carlo noise draws (shared by all epochs)", "", minimum=0),
 )  # fmt: skip
 NOISE_MODEL = True
 STANDARD_ERRORS = True
@@ -61,7 +61,7 @@ def check_params(**params) -> dict:
     ------
     ValueError
         For an undeclared parameter, ``noise_variance`` not > 0, ``n_samples`` < 2 or a
-        negative ``seed``.
+        negative ``sample_seed``.
     """
     return check(PARAMETERS, params)
 
@@ -69,7 +69,7 @@ def check_params(**params) -> dict:
 def describe(params: Mapping) -> str:
     """A LaTeX phrase that defines the instance."""
     return (rf"[GBG19] noisy layer $T + Z$, $s^2 = {format_value(params['noise_variance'])}$: true $I$ of the Gaussian "
-            rf"mixture by Monte Carlo, {params['n_samples']} samples (seed {params['seed']})")  # fmt: skip
+            rf"mixture by Monte Carlo, {params['n_samples']} samples (seed {params['sample_seed']})")  # fmt: skip
 
 
 def draws(n: int, d: int, n_samples: int, seed: int):
@@ -122,7 +122,7 @@ def information_plane(
     *,
     noise_variance: float = 1e-3,
     n_samples: int = 4096,
-    seed: int = 0,
+    sample_seed: int = 0,
     device: str | torch.device | None = None,
     return_standard_error: bool = False,
 ):
@@ -134,7 +134,7 @@ def information_plane(
     labels : int array [N].
     noise_variance : s2 of Z ~ N(0, s2 I) (default 1e-3), squared activation units.
     n_samples : Monte Carlo samples per layer-epoch (default 4096).
-    seed : seed of the noise draws.
+    sample_seed : seed of the noise draws.
     device : torch device for the kernel sums.
     return_standard_error : also return the Monte Carlo standard errors.
 
@@ -149,13 +149,13 @@ def information_plane(
     ValueError
         For bad parameters, shapes, labels, or non-finite activations.
     """
-    params = check_params(noise_variance=noise_variance, n_samples=n_samples, seed=seed)
+    params = check_params(noise_variance=noise_variance, n_samples=n_samples, sample_seed=sample_seed)
     t = as_tensor(activations, device)
     leading, (n, d) = t.shape[:-2], t.shape[-2:]
     y, n_classes = as_labels(labels, n, t.device)
     p_y = torch.bincount(y, minlength=n_classes).double() / n
     h_y = float(-(p_y[p_y > 0] * torch.log2(p_y[p_y > 0])).sum())
-    inputs, noise = draws(n, d, params["n_samples"], params["seed"])
+    inputs, noise = draws(n, d, params["n_samples"], params["sample_seed"])
     flat = t.reshape(-1, n, d)
     out = np.empty((4, flat.shape[0]))
     for b in range(flat.shape[0]):

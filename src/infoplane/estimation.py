@@ -1,0 +1,177 @@
+"""Estimation: one job's estimator instances on every layer, epoch and seed of an experiment.
+
+The information table (one row per instance x seed x epoch x layer; :func:`information_table`):
+
+=================  ===========================================================================
+``experiment``     experiment name
+``estimator``      estimator instance name (config key; a sweep's instances are
+                   ``<key>-<parameter>-<value>``)
+``method``         registered estimator (``binning``, ``kde``, ``knn``, …)
+``seed``           network seed; empty for the ensemble estimator, which pools all seeds
+``epoch``          recorded epoch (0 = initialisation); for AIR the last epoch of the window
+``layer``          1 … L, layer L being the softmax output
+``I_XT_bits``      I(X;T) in bits
+``I_TY_bits``      I(T;Y) in bits
+``I_XT_se_bits``   Monte Carlo standard errors, for estimators that report them (``noisy``)
+``I_TY_se_bits``
+parameters         one column per parameter of the instance's estimator
+=================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import estimators as registry
+from .recording import read_activations, read_info
+
+__all__ = ["information_table"]
+
+log = logging.getLogger(__name__)
+
+_READ_BUDGET = 256 * 2**20  # bytes of activations read at once
+
+
+def _check_chunks(chunk_paths):
+    infos = [read_info(p) for p in chunk_paths]
+    if not infos:
+        raise ValueError("no chunk files given")
+    first = infos[0]
+    for info in infos[1:]:
+        for field in ("epochs", "widths", "labels"):
+            if not np.array_equal(getattr(info, field), getattr(first, field)):
+                raise ValueError(f"{info.path} and {first.path} disagree on {field}")
+    return infos
+
+
+def _estimate(module, acts, labels, params_list, extra):
+    """Results of every instance on ``acts``: a list of dicts of arrays (I_XT_bits, …)."""
+    if len(params_list) > 1:
+        pairs = module.information_planes(acts, labels, params_list, **extra)
+        return [{"I_XT_bits": a, "I_TY_bits": b} for a, b in pairs]
+    out = []
+    for params in params_list:
+        if getattr(module, "STANDARD_ERRORS", False):
+            i_xt, i_ty, se_xt, se_ty = module.information_plane(acts, labels, **params, **extra, return_standard_error=True)
+            out.append({"I_XT_bits": i_xt, "I_TY_bits": i_ty, "I_XT_se_bits": se_xt, "I_TY_se_bits": se_ty})
+        else:
+            i_xt, i_ty = module.information_plane(acts, labels, **params, **extra)
+            out.append({"I_XT_bits": i_xt, "I_TY_bits": i_ty})
+    return out
+
+
+def _frames(results, names, seeds, epochs, layer):
+    """Tidy rows from results shaped [E', S] (or [E'] with seeds None)."""
+    frames = []
+    for name, result in zip(names, results):
+        shape = np.shape(result["I_XT_bits"])
+        if seeds is None:
+            columns = {"seed": pd.array([pd.NA] * shape[0], dtype="Int64"), "epoch": epochs}
+        else:
+            columns = {"seed": np.tile(seeds, shape[0]), "epoch": np.repeat(epochs, len(seeds))}
+        columns.update({"estimator": name, "layer": layer})
+        columns.update({key: np.asarray(value).reshape(-1) for key, value in result.items()})
+        frames.append(pd.DataFrame(columns))
+    return frames
+
+
+def information_table(
+    chunk_paths: Sequence[str | os.PathLike],
+    method: str,
+    instances: Mapping[str, Mapping],
+    *,
+    experiment: str,
+    inputs: np.ndarray | None = None,
+    stride: int = 1,
+    device: str | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Estimate I(X;T), I(T;Y) of instances of one estimator for every layer, epoch and seed.
+
+    Parameters
+    ----------
+    chunk_paths : the experiment's HDF5 chunk files (layout in :mod:`infoplane.recording`).
+    method : the registered estimator; ``instances`` : instance name -> its parameters (more
+        than one only for estimators with ``information_planes``, computed in one pass).
+    experiment : the name written into the table.
+    inputs : the dataset's inputs [N, d_x], for estimators that use them (``knn``).
+    stride : estimate every ``stride``-th recorded epoch and the last (for AIR: window ends).
+    device : torch device for the estimator.
+    progress : show a tqdm progress bar over chunks x layers (``None``: only on a terminal).
+
+    Returns
+    -------
+    pandas.DataFrame with the columns in the module docstring, sorted by instance, seed,
+    epoch and layer.
+
+    Raises
+    ------
+    ValueError
+        If the chunks disagree on epochs, widths or labels, an estimator needs inputs that are
+        not given, or it rejects its input.
+    """
+    from tqdm.auto import tqdm
+
+    module = registry.get(method)
+    names = list(instances)
+    params_list = [registry.check_params(method, instances[n]) for n in names]
+    infos = _check_chunks(chunk_paths)
+    first = infos[0]
+    extra = {"device": device}
+    if getattr(module, "USES_INPUTS", False):
+        if inputs is None:
+            raise ValueError(f"estimator {method!r} needs the dataset's inputs")
+        extra["inputs"] = inputs
+    pools = getattr(module, "POOLS", None)
+    n = len(first.labels)
+    kept = np.unique(np.append(np.arange(0, len(first.epochs), stride), len(first.epochs) - 1))
+    frames = []
+    units = first.n_layers * (1 if pools == "seeds" else len(infos))
+    bar = tqdm(total=units, desc=f"{'+'.join(names)} on {experiment}", unit="layer",
+               disable=None if progress is None else not progress)  # fmt: skip
+    for layer in range(1, first.n_layers + 1):
+        width = int(first.widths[layer])
+        if pools == "seeds":  # every chunk's seeds together
+            n_seeds = sum(len(info.seeds) for info in infos)
+            step = max(1, _READ_BUDGET // (4 * n_seeds * n * width))
+            for start in range(0, len(kept), step):
+                part = kept[start : start + step]
+                acts = np.concatenate([read_activations(info.path, layer, part) for info in infos], axis=1)
+                results = _estimate(module, acts, first.labels, params_list, extra)  # [E']
+                frames += _frames(results, names, None, first.epochs[part], layer)
+            bar.update(1)
+            continue
+        for info in infos:
+            if pools == "epochs":  # windows of consecutive epochs of each seed
+                window = params_list[0]["window"]
+                acts = np.swapaxes(read_activations(info.path, layer), 0, 1)  # [S, E, N, d]
+                results = _estimate(module, acts, info.labels, params_list, extra)  # [S, E - W + 1]
+                ends = kept[kept >= window - 1]
+                results = [{k: np.swapaxes(v, 0, 1)[ends - (window - 1)] for k, v in r.items()} for r in results]
+                frames += _frames(results, names, info.seeds, info.epochs[ends], layer)
+            else:
+                step = max(1, _READ_BUDGET // (4 * len(info.seeds) * n * width))
+                for start in range(0, len(kept), step):
+                    part = kept[start : start + step]
+                    results = _estimate(module, read_activations(info.path, layer, part), info.labels, params_list, extra)
+                    frames += _frames(results, names, info.seeds, info.epochs[part], layer)
+            log.info("%s %s: layer %d of %s done", experiment, "+".join(names), layer, info.path.name)
+            bar.update(1)
+    bar.close()
+    table = pd.concat(frames, ignore_index=True)
+    table.insert(0, "experiment", experiment)
+    table.insert(2, "method", method)
+    order = ["experiment", "estimator", "method", "seed", "epoch", "layer", "I_XT_bits", "I_TY_bits"]
+    table = table[order + [c for c in table.columns if c not in order]]
+    for parameter in module.PARAMETERS + (registry.get(params_list[0]["base"]).PARAMETERS if "base" in params_list[0] else ()):
+        if parameter.name in order:
+            raise ValueError(f"estimator {method!r}: parameter {parameter.name!r} would overwrite the table's column")
+        table[parameter.name] = table["estimator"].map({n: p.get(parameter.name) for n, p in zip(names, params_list)})
+    rank = {name: i for i, name in enumerate(names)}
+    table = table.sort_values(["estimator", "seed", "epoch", "layer"], key=lambda c: c.map(rank) if c.name == "estimator" else c, kind="stable")
+    return table.reset_index(drop=True)

@@ -1,0 +1,82 @@
+"""Figures of the validation study (:mod:`infoplane.validation`): estimates against the known
+truths, and the bias against the sample size N and the dimension."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import save_figure
+
+__all__ = ["estimates_against_truth", "bias"]
+
+
+def _colours(names):
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab20"]
+    return {name: cmap(i % 20) for i, name in enumerate(names)}
+
+
+def estimates_against_truth(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """Estimate against truth (bits) at the largest N, one panel per task and quantity, one
+    colour per estimator; the diagonal is a perfect estimator."""
+    n_max = table["n_samples"].max()
+    data = table[table["n_samples"] == n_max]
+    panels = list(data.groupby(["task", "quantity"], sort=False).groups)
+    columns = min(3, len(panels))
+    rows = -(-len(panels) // columns)
+    fig = Figure(figsize=(4.0 * columns + 2.2, 3.4 * rows), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, columns, squeeze=False))
+    colours = _colours(list(dict.fromkeys(data["estimator"])))
+    for ax, (task, quantity) in zip(axes.flat, panels):
+        panel = data[(data["task"] == task) & (data["quantity"] == quantity)]
+        for name, group in panel.groupby("estimator", sort=False):
+            ax.scatter(group["truth_bits"], group["estimate_bits"], s=10, color=colours[name], label=name, alpha=0.8)
+        low = min(panel["truth_bits"].min(), panel["estimate_bits"].min())
+        high = max(panel["truth_bits"].max(), panel["estimate_bits"].max())
+        ax.plot([low, high], [low, high], "k--", linewidth=0.8)
+        ax.set_title(f"{task}, {quantity.replace('_', '(').replace('XT', 'X;T)').replace('TY', 'T;Y)')}, N = {n_max}", fontsize=9)
+        ax.set_xlabel("truth [bits]")
+        ax.set_ylabel("estimate [bits]")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+    return save_figure(fig, stem)
+
+
+def bias(summary: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
+    """Mean bias (estimate - truth, bits) of each estimator's I(X;T): left against N (mean
+    over the variants of each task), right against the dimension of the Gaussian tasks at the
+    largest N."""
+    xt = summary[summary["quantity"] == "I_XT"]
+    fig = Figure(figsize=(11.0, 3.8), layout="constrained")
+    ax_n, ax_d = fig.subplots(1, 2)
+    colours = _colours(list(dict.fromkeys(xt["estimator"])))
+    styles = {"gaussian": "-", "channel": "--", "deterministic": ":", "noisy": "-."}
+    for (name, task), group in xt.groupby(["estimator", "task"], sort=False):
+        by_n = group.groupby("n_samples")["bias_bits"].mean()
+        ax_n.plot(by_n.index, by_n.values, styles.get(task, "-"), marker="o", markersize=3, color=colours[name],
+                  label=name if task == "gaussian" else None)
+    gaussian = xt[xt["task"].isin(["gaussian", "channel"]) & (xt["n_samples"] == xt["n_samples"].max())]
+    for (name, task), group in gaussian.groupby(["estimator", "task"], sort=False):
+        group = group.sort_values("dim")
+        ax_d.plot(group["dim"], group["bias_bits"], styles[task], marker="o", markersize=3, color=colours[name])
+    ax_n.set_xscale("log", base=2)
+    ax_n.set_xlabel("N (samples)")
+    ax_n.set_ylabel("bias of I(X;T) [bits]")
+    ax_n.set_title("against N (line style: task; solid gaussian, dashed channel, dotted deterministic, dash-dot noisy)", fontsize=8)
+    ax_d.set_xlabel("dimension")
+    ax_d.set_ylabel("bias of I(X;T) [bits]")
+    ax_d.set_title(f"Gaussian tasks against dimension, N = {xt['n_samples'].max()}", fontsize=8)
+    for ax in (ax_n, ax_d):
+        ax.axhline(0.0, color="k", linewidth=0.8)
+        ax.grid(alpha=0.3)
+    ax_n.legend(fontsize=6, ncols=2)
+    return save_figure(fig, stem)

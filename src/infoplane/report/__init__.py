@@ -1,0 +1,176 @@
+"""The LaTeX report: a Jinja2 template in ``report/`` filled from the workflow's tables, compiled
+by latexmk. The report renders what the tables say and recomputes nothing.
+
+* :mod:`infoplane.report.latex`: escaping, number formats, rendering, compiling;
+* :mod:`infoplane.report.results`: set-up, compression sentences and the verdict grid;
+* :mod:`infoplane.report.validation`: the validation section;
+* :func:`build_context`: everything the template needs, from those.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
+from .results import (
+    INIT_TEXT, accuracy_sentence, compression_statement, dataset_facts, layer_rows, min_drop_bits, verdict, verdict_cell,
+)  # fmt: skip
+from .validation import COLUMNS, bias_rows, estimator_sentence
+
+__all__ = [
+    "LatexError", "tex_escape", "bits", "software_versions", "render", "compile_pdf", "compression_statement",
+    "dataset_facts", "verdict", "verdict_cell", "build_context",
+]  # fmt: skip
+
+
+def _setup_rows(experiments, chunk_infos) -> list[dict]:
+    rows = []
+
+    def add(label, fn):
+        rows.append({"label": label, "values": [str(fn(e)) for e in experiments]})
+
+    add("dataset", lambda e: e.dataset)
+    add("layer widths", lambda e: "-".join(str(w) for w in chunk_infos[e.name].widths))
+    add("activation", lambda e: e.settings["activation"])
+    add("initialisation", lambda e: INIT_TEXT[e.settings["init"]])
+    add("optimiser", lambda e: f"{'Adam' if e.settings['optimizer'] == 'adam' else 'SGD'}, lr {e.settings['learning_rate']:g}")
+    add("batch size", lambda e: e.settings["batch_size"])
+    add("epochs", lambda e: e.settings["epochs"])
+    add("train/test inputs", lambda e: f"{len(chunk_infos[e.name].train_index)}/{len(chunk_infos[e.name].test_index)}"
+        f" (fraction {e.settings['train_fraction']:g}, split seed {e.settings['split_seed']})")
+    add("seeds", lambda e: f"{len(e.seeds)} ({e.seeds[0]}-{e.seeds[-1]}), {len(e.chunks)} chunk(s)")
+    add("recorded epochs", lambda e: f"{len(chunk_infos[e.name].epochs)} ({e.settings['record']['schedule']} schedule"
+        + (f", every epoch of the last {e.settings['record']['tail']}" if e.settings["record"].get("tail") else "") + ")")
+    add("estimator instances", lambda e: len(e.estimators))
+    add("device", lambda e: chunk_infos[e.name].attrs.get("device", "?"))
+    return rows
+
+
+def build_context(
+    *,
+    config: Mapping,
+    experiments: Mapping,
+    instances: Mapping,
+    summaries: Mapping[tuple[str, str], pd.DataFrame],
+    training_tables: Mapping[str, pd.DataFrame],
+    datasets: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    chunk_infos: Mapping[str, object],
+    validation_summary: pd.DataFrame,
+    figures: Mapping,
+    sweeps: Mapping[str, Sequence[str]],
+    report_dir: str | os.PathLike,
+    config_files: Sequence[str],
+) -> dict:
+    """Everything the template needs, from the results.
+
+    Parameters
+    ----------
+    config : the validated config; ``experiments``: name -> :class:`infoplane.config.Experiment`;
+        ``instances``: name -> :class:`infoplane.instances.Instance`.
+    summaries : (experiment, instance) -> summary table (:mod:`infoplane.summary`).
+    training_tables : experiment -> training table.
+    datasets : dataset name -> (inputs, labels).
+    chunk_infos : experiment -> :class:`infoplane.recording.RunInfo` of its first chunk.
+    validation_summary : :func:`infoplane.validation.summarise_validation` of the validation table.
+    figures : ``{(experiment, "learning"|"gradients"|"planes"): pdf, (experiment, instance,
+        "plane"|"epochs"): pdf, (experiment, sweep, "sweep"): pdf, "validation_estimates": pdf,
+        "validation_bias": pdf}``.
+    sweeps : experiment -> names of the sweeps it runs in full.
+    report_dir : directory of the ``.tex`` file; figure paths are made relative to it.
+
+    Returns
+    -------
+    dict of plain values (strings, numbers, lists, dicts) named as the template uses them.
+    """
+    from datetime import datetime, timezone
+
+    from .. import estimators
+
+    def rel(path) -> str:
+        return Path(os.path.relpath(path, report_dir)).as_posix()
+
+    exp_list = list(experiments.values())  # in the order of the config file
+    used = list(dict.fromkeys(name for e in exp_list for name in e.estimators))
+    estimator_rows = []
+    for name in used:
+        instance = instances[name]
+        module = estimators.get(instance.method)
+        estimator_rows.append({"name": name, "method": instance.method, "source": module.SOURCE,
+                               "description": estimators.describe(instance.method, instance.params)})  # fmt: skip
+    descriptions = {row["name"]: row["description"] for row in estimator_rows}
+
+    grid = []
+    exp_context = []
+    for e in exp_list:
+        est_context = []
+        for name in e.estimators:
+            rows = summaries[(e.name, name)].to_dict("records")
+            est_context.append({
+                "name": name,
+                "description": descriptions[name],
+                "plane_figure": rel(figures[(e.name, name, "plane")]),
+                "epoch_figure": rel(figures[(e.name, name, "epochs")]),
+                "table": layer_rows(summaries[(e.name, name)]),
+                "statements": [compression_statement(r) for r in rows if r["quantity"] == "I_XT" and r["hidden"]],
+                "verdict": verdict(rows),
+                "cell": verdict_cell(rows),
+            })  # fmt: skip
+        exp_context.append({
+            "name": e.name, "n_seeds": len(e.seeds),
+            "sentence": accuracy_sentence(training_tables[e.name], len(e.seeds), e.settings["activation"], e.settings["epochs"]),
+            "learning_figure": rel(figures[(e.name, "learning")]),
+            "gradient_figure": rel(figures[(e.name, "gradients")]),
+            "planes_figure": rel(figures[(e.name, "planes")]),
+            "sweeps": [{"name": s, "figure": rel(figures[(e.name, s, "sweep")])} for s in sweeps.get(e.name, [])],
+            "estimators": est_context,
+        })  # fmt: skip
+    for name in used:
+        cells = []
+        for e, ctx in zip(exp_list, exp_context):
+            match = [est for est in ctx["estimators"] if est["name"] == name]
+            cells.append(match[0]["cell"] if match else "--")
+        grid.append({"name": name, "cells": cells})
+
+    dataset_context = []
+    for name in dict.fromkeys(e.dataset for e in exp_list):
+        spec = config["datasets"][name]
+        source = (
+            "generated from the labelling rule of [ST17] (12 inputs on the vertices of an icosahedron)"
+            if spec.get("builtin") == "tishby" else f"read from {spec['path']}"
+        )  # fmt: skip
+        dataset_context.append({"name": name, "source": source, "facts": dataset_facts(*datasets[name])})
+
+    n_max, bias = bias_rows(validation_summary)
+    validated = list(dict.fromkeys(validation_summary["estimator"]))
+    first = chunk_infos[exp_list[0].name]
+    report = config.get("report", {})
+    return {
+        "title": report.get("title", "Information planes of deep networks: a reproduction"),
+        "author": report.get("author", "infoplane"),
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "config_name": ", ".join(config_files),
+        "datasets": dataset_context,
+        "setup_rows": _setup_rows(exp_list, chunk_infos),
+        "estimators": estimator_rows,
+        "experiments": exp_context,
+        "verdict_grid": grid,
+        "min_drop_bits": min_drop_bits(summaries.values()),
+        "validation": {
+            "n_max": n_max,
+            "n_samples": sorted(int(n) for n in validation_summary["n_samples"].unique()),
+            "columns": [f"{task} {'I(X;T)' if q == 'I_XT' else 'I(T;Y)'}" for task, q in COLUMNS],
+            "rows": bias,
+            "sentences": [estimator_sentence(validation_summary, name) for name in validated],
+            "estimates_figure": rel(figures["validation_estimates"]),
+            "bias_figure": rel(figures["validation_bias"]),
+            "settings": {k: v for k, v in config["validation"].items() if k != "estimators"},
+        },
+        "software": software_versions(),
+        "training_torch": first.attrs.get("torch_version", "?"),
+        "training_device": first.attrs.get("device", "?"),
+    }

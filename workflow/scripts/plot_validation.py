@@ -1,0 +1,10 @@
+"""Snakemake adapter: figures of the validation study (rule plot_validation)."""
+
+import pandas as pd
+
+from infoplane.plots import validation
+from infoplane.runtime import job
+
+with job(snakemake):
+    validation.estimates_against_truth(pd.read_csv(snakemake.input.table), snakemake.output.estimates[0].removesuffix(".pdf"))
+    validation.bias(pd.read_csv(snakemake.input.summary), snakemake.output.bias[0].removesuffix(".pdf"))
