@@ -146,3 +146,30 @@ def test_bin_index_equals_numpy_digitize_at_every_edge(dtype, n_bins):
     expected = (np.digitize(values, edges) - 1) % n_bins  # index into edges, wrap-round included
     assert radix == [n_bins]
     assert np.array_equal(codes[0, :, 0], expected)
+
+
+def test_miller_madow_adds_occupied_bins_over_2n(tishby):
+    x, y = tishby
+    layer = np.tanh(x @ np.random.default_rng(5).normal(size=(12, 2)) * 0.5).astype(np.float32)
+    plain = binning.information_plane(layer, y)
+    mm = binning.information_plane(layer, y, correction="miller_madow")
+    codes, _ = binning.bin_codes(layer[None], n_bins=30, bin_size=None)
+    rows = [tuple(r) for r in codes[0]]
+    m_t = len(set(rows))
+    m_ty = len(set(zip(rows, y)))
+    n = len(y)
+    # H(T) + (m_t - 1)/2N, H(T|Y) + (m_ty - C)/2N nats; I(X;T) = H(T) for a deterministic layer
+    assert mm[0] - plain[0] == pytest.approx((m_t - 1) / (2 * n * np.log(2)), abs=1e-12)
+    assert mm[1] - plain[1] == pytest.approx((m_t - 1 - (m_ty - 2)) / (2 * n * np.log(2)), abs=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e15, 1e30, 3e37])
+def test_sb18_codes_stay_exact_for_huge_activations(tishby, scale):
+    """floor(a / b) beyond int64 (and, at 3e37 / 0.07, beyond float32: computed in float64)."""
+    x, y = tishby
+    raw = np.maximum(x @ np.random.default_rng(6).normal(size=(12, 3)), 0)
+    layer = (raw / raw.max() * scale).astype(np.float32)
+    got = binning.information_plane(layer, y, bin_size=0.07)
+    source = layer if scale < 1e37 else layer.astype(np.float64)
+    expected = reference.binning_loop(source, y, n_bins=None, bin_size=0.07)
+    assert got[0] == pytest.approx(expected[0], abs=1e-12) and got[1] == pytest.approx(expected[1], abs=1e-12)

@@ -1,0 +1,70 @@
+"""Adaptive binning ([CHO19]) against a per-input loop of their definition, closed cases and invariances."""
+
+import numpy as np
+import pytest
+
+from infoplane.datasets import load_dataset
+from infoplane.estimators import adaptive_binning, reference
+
+
+@pytest.fixture(scope="module")
+def tishby():
+    return load_dataset("tishby")
+
+
+def _layers(x, rng):
+    w = rng.normal(size=(12, 5))
+    return {"tanh": np.tanh(x @ w - 1).astype(np.float32), "relu": np.maximum(x @ w - 0.5, 0).astype(np.float32)}
+
+
+@pytest.mark.parametrize("scheme", ["equal_mass", "equal_width"])
+@pytest.mark.parametrize("n_bins", [30, 7])
+def test_matches_per_input_loop_of_their_definition(tishby, scheme, n_bins):
+    x, y = tishby
+    for kind, layer in _layers(x, np.random.default_rng(1)).items():
+        expected = reference.adaptive_binning_loop(layer, y, n_bins=n_bins, scheme=scheme)
+        got = adaptive_binning.information_plane(layer, y, n_bins=n_bins, scheme=scheme)
+        assert got[0] == pytest.approx(expected[0], abs=1e-12), kind
+        assert got[1] == pytest.approx(expected[1], abs=1e-12), kind
+
+
+def test_edges_follow_the_layer():
+    relu = np.array([[0.0, 0.5], [1.0, 2.0], [0.0, 4.0]])
+    assert np.allclose(adaptive_binning.layer_edges(relu, 5, "equal_width"), np.linspace(0, 4, 5))
+    tanh = np.array([[-0.5, 0.2], [0.9, -0.1]])
+    assert adaptive_binning.layer_edges(tanh, 3, "equal_width")[0] == -1.0
+    # equal mass: 4 distinct values other than 0 and 2 bins -> u[0], u[2], then u[-1]
+    edges = adaptive_binning.layer_edges(relu, 2, "equal_mass")
+    assert edges.tolist() == [0.0, 0.5, 2.0, 4.0]
+
+
+def test_each_layer_epoch_gets_its_own_bins_and_batches_agree(tishby):
+    x, y = tishby
+    rng = np.random.default_rng(2)
+    acts = np.maximum(np.einsum("nd,edk->enk", x, rng.normal(size=(3, 12, 4)) * [[[1.0]], [[10.0]], [[0.1]]]), 0)
+    batched = adaptive_binning.information_plane(acts, y)
+    for e in range(3):
+        single = adaptive_binning.information_plane(acts[e], y)
+        assert batched[0][e] == single[0] and batched[1][e] == single[1]
+    # scaling a ReLU layer moves fixed bins but not fitted ones
+    assert batched[0][0] == pytest.approx(adaptive_binning.information_plane(acts[0] * 1000.0, y)[0], abs=1e-12)
+
+
+def test_closed_cases_and_miller_madow(tishby):
+    x, y = tishby
+    constant = np.full((4096, 3), 0.25, np.float32)
+    assert adaptive_binning.information_plane(constant, y) == (0.0, 0.0)
+    distinct = (x @ (2.0 ** np.arange(12))[:, None]).astype(np.float32)  # one value per input
+    i_xt, i_ty = adaptive_binning.information_plane(distinct, y, n_bins=4096)
+    assert i_xt == pytest.approx(12.0) and i_ty == pytest.approx(0.9991571208502705)
+    # Miller-Madow adds (m - 1) / 2N nats to H(T) over m occupied bins; at m = N it would pass
+    # log2 N, and I(X;T) is clipped there
+    corrected = adaptive_binning.information_plane(distinct, y, n_bins=4096, correction="miller_madow")
+    assert corrected[0] == 12.0
+    layer = np.tanh(x @ np.random.default_rng(3).normal(size=(12, 2))).astype(np.float32)
+    plain = adaptive_binning.information_plane(layer, y, n_bins=8)
+    mm = adaptive_binning.information_plane(layer, y, n_bins=8, correction="miller_madow")
+    codes, radix = adaptive_binning.bin_codes(layer[None], 8, "equal_mass")
+    occupied = len({tuple(r) for r in codes[0]})
+    assert mm[0] - plain[0] == pytest.approx((occupied - 1) / (2 * 4096 * np.log(2)), abs=1e-12)
+    assert mm[1] <= mm[0]
