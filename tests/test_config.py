@@ -33,8 +33,10 @@ def test_default_config_is_the_studied_setup(default_config):
         assert e.settings["optimizer"] == "adam" and e.settings["learning_rate"] == 4e-4
         assert e.settings["batch_size"] == 512 and e.settings["epochs"] >= 3000
         assert len(e.seeds) >= 5
+    from infoplane import estimators
+
     methods = {spec["estimator"] for spec in config["estimators"].values()}
-    assert methods == {"binning", "kde"}
+    assert methods == set(estimators.REGISTRY)  # every estimator, side by side
 
 
 def test_paper_config_is_st17_scale():
@@ -51,7 +53,7 @@ def test_experiment_overrides_and_chunks(default_config):
     validate_config(config)
     relu = experiment(config, "relu")
     assert relu.chunks == ((0, 1, 2), (3, 4, 5), (6,))
-    assert relu.settings["record"] == {"schedule": "log", "points": 10}
+    assert relu.settings["record"] == {"schedule": "log", "points": 10, "tail": 10}
     assert relu.estimators == ("binning",)
     assert experiment(config, "tanh").estimators == tuple(config["estimators"])
 
