@@ -55,7 +55,9 @@ def test_experiment_overrides_and_chunks(default_config):
     assert relu.chunks == ((0, 1, 2), (3, 4, 5), (6,))
     assert relu.settings["record"] == {"schedule": "log", "points": 10, "tail": 10}
     assert relu.estimators == ("binning",)
-    assert experiment(config, "tanh").estimators == tuple(config["estimators"])
+    from infoplane.instances import expand_instances
+
+    assert experiment(config, "tanh").estimators == tuple(expand_instances(config["estimators"]))  # sweeps expanded
 
 
 @pytest.mark.parametrize(
