@@ -1,16 +1,17 @@
 """Speed of the batched code against straightforward baselines, measured side by side in one run.
 
-    python benchmarks/run_all.py [training] [binning] [kde] [--device cpu|cuda] [--threads N]
+    python benchmarks/run_all.py [training] [estimators] [--widths 3 10 20] [--threads N]
 
-Prints, for each benchmark, the time per unit of work of both implementations and their ratio,
-then the machine. Targets (from issue 2):
+Prints, for each benchmark, the time per unit of work of both implementations, their ratio and
+how far their values differ, then the machine. Targets:
 
 * training: the batched ensemble of 50 seeds against a per-seed loop of ``nn.Sequential``
   networks; at least 5x per network-epoch, about 1 ms per network-epoch on 2 cores;
-* binning: the batched estimator against the per-input loop of the same definition; under
-  1 ms per layer and epoch at N = 4096, d = 10;
-* KDE upper bound: the batched float64 estimator against a direct float64 NumPy/SciPy
-  evaluation of the formula; at least 10x, under 0.1 s per layer and epoch at N = 4096, d = 10.
+* every estimator per layer-epoch at N = 4096 for each width d, against a straightforward
+  unbatched implementation of the same definition (``infoplane.estimators.reference``: per-input
+  loops for the binning estimators, float64 NumPy/SciPy for the KDE bounds and the noisy-layer
+  Monte Carlo, textbook ``cKDTree`` queries for k-NN). Targets at d = 10 on 2 cores: binning
+  <= 0.3 ms, KDE (both bounds together) <= 15 ms, k-NN <= 30 ms.
 
 Both sides of a ratio run in the same process, one after the other, with the same thread count;
 each time is the best of ``--repeats`` runs, since a shared machine only ever adds time.
@@ -84,39 +85,75 @@ def bench_training(x, y, args) -> dict:
     }
 
 
-def bench_binning(x, y, args) -> dict:
-    acts = layer_activations(x, args.layers, 10, seed=1)
-    binning.information_plane(acts[:2], y)  # warm-up
-    t_batched = best_time(lambda: binning.information_plane(acts, y, device=args.device), args.repeats) / len(acts)
-    n_loop = min(5, len(acts))
-    t_loop = best_time(lambda: [reference.binning_loop(a, y) for a in acts[:n_loop]], args.repeats) / n_loop
-    batched = binning.information_plane(acts[:n_loop], y)
-    looped = np.array([reference.binning_loop(a, y) for a in acts[:n_loop]]).T
+def _agreement(batched, baseline) -> str:
+    diff = np.abs(np.asarray(batched, dtype=float) - np.asarray(baseline, dtype=float)).max()
+    return f"max |difference| {diff:.1e} bits"
+
+
+def _estimator_bench(name, width, batched_fn, baseline_fn, acts, baseline_count, args, *, target=None) -> dict:
+    """Time ``batched_fn(acts)`` per layer-epoch against ``baseline_fn(layer)`` on the first
+    ``baseline_count`` layers, and compare their values on those layers."""
+    batched_fn(acts[:1])  # warm-up (first calls import, allocate, build caches)
+    t_batched = best_time(lambda: batched_fn(acts), args.repeats) / len(acts)
+    t_base = best_time(lambda: [baseline_fn(a) for a in acts[:baseline_count]], 1) / baseline_count
+    got = np.asarray(batched_fn(acts[:baseline_count]), dtype=float).reshape(-1, baseline_count)
+    expected = np.asarray([baseline_fn(a) for a in acts[:baseline_count]], dtype=float).reshape(baseline_count, -1).T
     return {
-        "what": f"binning [ST17] 30 bins, N = {len(y)}, d = 10, {len(acts)} layer-epochs in one call",
+        "what": f"{name}, N = {acts.shape[-2]}, d = {width}",
         "unit": "ms per layer-epoch",
         "batched": t_batched * 1e3,
-        "baseline": t_loop * 1e3,
-        "baseline_name": "per-input loop (reference.binning_loop)",
-        "note": f"max |difference| {np.abs(np.array(batched) - looped).max():.1e} bits",
+        "baseline": t_base * 1e3,
+        "note": _agreement(got, expected) + (f"; target {target}" if target else ""),
     }
 
 
-def bench_kde(x, y, args) -> dict:
-    acts = layer_activations(x, args.kde_layers, 10, seed=2)
-    kde.information_plane(acts[:1], y)  # warm-up
-    t_batched = best_time(lambda: kde.information_plane(acts, y, device=args.device), args.repeats) / len(acts)
-    t_numpy = best_time(lambda: reference.kde_float64(acts[0], y), 1)
-    got = kde.information_plane(acts[:1], y)
-    expected = reference.kde_float64(acts[0], y)
-    return {
-        "what": f"KDE upper bound, s2 = 1e-3, N = {len(y)}, d = 10, {len(acts)} layer-epochs in one call",
-        "unit": "ms per layer-epoch",
-        "batched": t_batched * 1e3,
-        "baseline": t_numpy * 1e3,
-        "baseline_name": "direct float64 NumPy/SciPy (reference.kde_float64)",
-        "note": f"|difference| {abs(float(got[0][0]) - expected[0]):.1e} bits (I_XT)",
-    }
+def bench_estimators(x, y, args) -> list[dict]:
+    """Every estimator per layer-epoch at N = 4096 for each width, against a straightforward
+    unbatched implementation of the same definition (infoplane.estimators.reference)."""
+    from infoplane.estimators import adaptive_binning, ensemble, knn, noisy
+
+    rows = []
+    for width in args.widths:
+        acts = layer_activations(x, args.layers, width, seed=width)
+        few = acts[: max(2, args.kde_layers)]
+        rows.append(_estimator_bench(
+            "binning [ST17] 30 bins", width, lambda a: binning.information_plane(a, y),
+            lambda a: reference.binning_loop(a, y), acts, 5, args, target="<= 0.3 ms at d = 10" if width == 10 else None,
+        ))  # fmt: skip
+        rows.append(_estimator_bench(
+            "adaptive binning [CHO19], 30 equal-mass bins", width, lambda a: adaptive_binning.information_plane(a, y),
+            lambda a: reference.adaptive_binning_loop(a, y), acts[:40], 5, args,
+        ))  # fmt: skip
+
+        def both_bounds(a):
+            upper, lower = kde.information_planes(a, y, [{"bound": "upper"}, {"bound": "lower"}])
+            return np.stack([upper[0], lower[0], upper[1], lower[1]])
+
+        def both_bounds_float64(a):
+            upper, lower = reference.kde_float64(a, y, bound="upper"), reference.kde_float64(a, y, bound="lower")
+            return [upper[0], lower[0], upper[1], lower[1]]
+
+        rows.append(_estimator_bench(
+            "KDE upper and lower bounds [KT17], s2 = 1e-3, one pass", width, both_bounds, both_bounds_float64, few, 1, args,
+            target="<= 15 ms at d = 10" if width == 10 else None,
+        ))  # fmt: skip
+        inputs, noise = noisy.draws(len(y), width, 4096, 0)
+        rows.append(_estimator_bench(
+            "noisy layer [GBG19], s2 = 1e-3, 4096 samples", width, lambda a: noisy.information_plane(a, y, n_samples=4096),
+            lambda a: reference.noisy_direct(a, y, noise_variance=1e-3, noise=noise.numpy()[None]), few, 1, args,
+        ))  # fmt: skip
+        rows.append(_estimator_bench(
+            "k-NN [KSG04] I(X;T) + [Ross14] I(T;Y), k = 3", width,
+            lambda a: np.stack(knn.information_plane(a, y, inputs=x)) if a.ndim == 3 else knn.information_plane(a, y, inputs=x),
+            lambda a: np.clip(reference.knn_plain(x, a, y), 0, 12), acts[:4], 1, args,
+            target="<= 30 ms at d = 10" if width == 10 else None,
+        ))  # fmt: skip
+        pooled = layer_activations(x, 24, width, seed=width + 1).reshape(4, 6, len(y), width)  # 4 epochs of 6 seeds
+        rows.append(_estimator_bench(
+            "ensemble of 6 seeds, binning base", width, lambda a: np.stack(ensemble.information_plane(a, y)) if a.ndim == 4 else ensemble.information_plane(a, y),
+            lambda a: reference.pooled_binning_loop(a, y), pooled, 1, args,
+        ))  # fmt: skip
+    return rows
 
 
 def machine(args) -> str:
@@ -135,16 +172,17 @@ def machine(args) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", nargs="*", help="training, binning, kde (default: all)")
+    parser.add_argument("which", nargs="*", help="training, estimators (default: all)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--epochs", type=int, default=20, help="epochs timed for the batched ensemble")
     parser.add_argument("--layers", type=int, default=200, help="layer-epochs in the binning call")
-    parser.add_argument("--kde-layers", type=int, default=8, help="layer-epochs in the KDE call")
+    parser.add_argument("--kde-layers", type=int, default=8, help="layer-epochs in the KDE and noisy calls")
+    parser.add_argument("--widths", type=int, nargs="+", default=[3, 10, 20], help="layer widths d")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    benches = {"training": bench_training, "binning": bench_binning, "kde": bench_kde}
+    benches = {"training": bench_training, "estimators": bench_estimators}
     unknown = sorted(set(args.which) - set(benches))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {sorted(benches)}")
@@ -153,12 +191,13 @@ def main() -> None:
     print("| benchmark | batched | baseline | ratio |")
     print("| --- | --- | --- | --- |")
     for name in args.which or list(benches):
-        r = benches[name](x, y, args)
-        print(
-            f"| {r['what']} | {r['batched']:.3g} {r['unit']} | {r['baseline']:.3g} {r['unit']} "
-            f"({r['baseline_name']}) | {r['baseline'] / r['batched']:.1f}x; {r['note']} |",
-            flush=True,
-        )
+        results = benches[name](x, y, args)
+        for r in results if isinstance(results, list) else [results]:
+            print(
+                f"| {r['what']} | {r['batched']:.3g} {r['unit']} | {r['baseline']:.3g} {r['unit']} "
+                f"({r.get('baseline_name', 'reference')}) | {r['baseline'] / r['batched']:.1f}x; {r['note']} |",
+                flush=True,
+            )
     print(f"\nmachine: {machine(args)}")
 
 

@@ -1,7 +1,6 @@
 """Snakemake adapter: one job's estimator instances on all layers, epochs and seeds of an experiment (rule estimate)."""
 
 from infoplane.datasets import load_dataset
-from infoplane.devices import resolve_device
 from infoplane.estimation import information_table
 from infoplane.runtime import job
 
@@ -10,8 +9,13 @@ with job(snakemake) as log:
     instances = {name: p.instances[name] for name in p.order}
     log.info("job %s: %s with %s", snakemake.wildcards.job, p.method, instances)
     inputs, _ = load_dataset(snakemake.input.dataset)
+    device = "cpu"  # without importing torch, which the NumPy estimators (binning, k-NN) never need
+    if p.device != "cpu":
+        from infoplane.devices import resolve_device
+
+        device = resolve_device(p.device)
     table = information_table(
         snakemake.input.chunks, p.method, instances, experiment=snakemake.wildcards.experiment,
-        inputs=inputs, stride=p.stride, device=resolve_device(p.device),
+        inputs=inputs, stride=p.stride, device=device,
     )  # fmt: skip
     table.to_csv(snakemake.output[0], index=False, float_format="%.10g")

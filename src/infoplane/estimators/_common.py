@@ -1,16 +1,21 @@
-"""Helpers shared by the estimators: input checks and batching over leading dimensions."""
+"""Helpers shared by the estimators: input checks and batching over leading dimensions.
+
+torch is imported only where a tensor is made or given, so that the NumPy estimators (the
+binning family, k-NN) do not pay for importing it.
+"""
 
 from __future__ import annotations
 
 import math
 
+import sys
+
 import numpy as np
-import torch
 
 LOG2 = math.log(2.0)
 
 
-def as_tensor(activations, device=None) -> torch.Tensor:
+def as_tensor(activations, device=None):
     """``activations`` [..., N, d] as a torch tensor on ``device`` (default: where it is, or CPU).
 
     Detached from any autograd graph; integer inputs become float64 and half-precision inputs
@@ -21,6 +26,8 @@ def as_tensor(activations, device=None) -> torch.Tensor:
     ValueError
         If it has fewer than 2 dimensions, N < 1, d < 1, or holds NaN or infinity.
     """
+    import torch
+
     t = activations if isinstance(activations, torch.Tensor) else torch.from_numpy(np.asarray(activations))
     t = t.detach()
     if device is not None:
@@ -46,7 +53,8 @@ def as_array(activations) -> np.ndarray:
     ValueError
         As :func:`as_tensor`.
     """
-    if isinstance(activations, torch.Tensor):
+    torch = sys.modules.get("torch")  # a tensor can only come from an imported torch
+    if torch is not None and isinstance(activations, torch.Tensor):
         activations = as_tensor(activations, "cpu").numpy()
     a = np.asarray(activations)
     if a.ndim < 2 or a.shape[-2] < 1 or a.shape[-1] < 1:
@@ -63,12 +71,26 @@ def as_array(activations) -> np.ndarray:
 
 def as_label_array(labels, n_samples: int) -> tuple[np.ndarray, int]:
     """Labels [N] as class indices 0 … C-1 (int64 NumPy) and the number C of distinct labels;
-    see :func:`as_labels`."""
-    y, n_classes = as_labels(labels, n_samples, "cpu")
-    return y.numpy(), n_classes
+    see :func:`as_labels`.
+
+    Raises
+    ------
+    ValueError
+        If labels are not N integers.
+    """
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(labels, torch.Tensor):
+        labels = labels.detach().cpu().numpy()
+    y = np.asarray(labels)
+    if y.shape != (n_samples,):
+        raise ValueError(f"labels must have shape [N] = [{n_samples}], got {tuple(y.shape)}")
+    if np.issubdtype(y.dtype, np.floating) and not np.array_equal(y, np.round(y)):
+        raise ValueError("labels must be integers")
+    classes, y = np.unique(y.astype(np.int64), return_inverse=True)
+    return y.reshape(-1).astype(np.int64), len(classes)
 
 
-def as_labels(labels, n_samples: int, device) -> tuple[torch.Tensor, int]:
+def as_labels(labels, n_samples: int, device):
     """Labels [N] as class indices 0 … C-1 (int64, on ``device``) and the number C of distinct
     labels; any integer values are accepted and mapped in increasing order.
 
@@ -77,6 +99,8 @@ def as_labels(labels, n_samples: int, device) -> tuple[torch.Tensor, int]:
     ValueError
         If labels are not N integers.
     """
+    import torch
+
     y = labels if isinstance(labels, torch.Tensor) else torch.from_numpy(np.asarray(labels))
     if y.shape != (n_samples,):
         raise ValueError(f"labels must have shape [N] = [{n_samples}], got {tuple(y.shape)}")
@@ -98,7 +122,8 @@ def in_parallel(function, parts: list) -> None:
     """Call ``function(part)`` for every part, on as many threads as torch is allowed
     (``torch.get_num_threads()``, which a workflow job sets to its ``threads``). For NumPy work
     that releases the GIL (sorting, arithmetic on whole arrays)."""
-    threads = min(len(parts), torch.get_num_threads())
+    torch = sys.modules.get("torch")
+    threads = min(len(parts), torch.get_num_threads() if torch is not None else 1)
     if threads <= 1:
         for part in parts:
             function(part)

@@ -12,11 +12,12 @@ each tile also adds its transpose, and the self term is exactly exp(0) = 1.
 
 How, and why it is exact enough
 -------------------------------
-* Points are put in k-d tree order (``scipy.spatial.cKDTree``, one tree per group) and cut into
-  tiles of :data:`TILE` neighbouring points. A tile of queries against a tile of centres is
-  skipped when their bounding boxes are so far apart that every term is below 2^-60 times the
-  row's largest possible term (1, the self term, or exp(o_i)): such terms cannot move a row sum
-  by more than N 2^-60 relative. The kept tile pairs are computed in batches (``torch.bmm``).
+* Points are sorted (``scipy.spatial.cKDTree`` order, one tree per group) along their leading
+  principal axis and cut into tiles of :data:`TILE` neighbouring points.
+  Columns of a centre tile are skipped for a block of query rows when the boxes of the
+  projected points are so far apart that every term is below 2^-60 times the row's largest
+  possible term (1, the self term, or exp(o_i)): such terms cannot move a row sum by more than
+  N 2^-60 relative (a projection only shortens distances, so the test is safe).
 * The exponent comes from a float64 product of augmented rows, ``2 s_i.s_j - |s_i|^2 - |s_j|^2``
   with s the centred, scaled points. Where the rounding bound of that product,
   (d + 3) eps64 (max|s_i|^2 + max|s_j|^2), exceeds 1e-9 (points far from the centre compared
@@ -51,6 +52,7 @@ _EPS64 = float(np.finfo(np.float64).eps)
 _TOLERANCE = 1e-9  # largest rounding error allowed in an exponent (log2 units)
 _BATCH_BYTES = {"cpu": 16 * 2**20, "cuda": 512 * 2**20}
 _FAR = -1e30  # exponent of padding
+_BOX_DIMENSIONS = 1  # principal axes in which tiles are ordered and boxed (1 skips the most: measured)
 
 
 def spatial_tiles(points: np.ndarray, groups: np.ndarray, n_groups: int, tile: int = TILE) -> tuple[np.ndarray, np.ndarray]:
@@ -81,9 +83,10 @@ def spatial_tiles(points: np.ndarray, groups: np.ndarray, n_groups: int, tile: i
     return np.concatenate(rows), np.asarray(tile_groups, dtype=np.int64)
 
 
-def _augmented(points, index, centre, scale, offsets, left: bool):
+def _augmented(points, index, centre, scale, offsets, left: bool, box_points):
     """Tiles of augmented rows [K, T, d + 2] whose products give the exponents, their largest
-    squared scaled norm per tile [K], and the tiles' boxes [K, d].
+    squared scaled norm per tile [K], and the tiles' boxes [K, p] in the coordinates
+    ``box_points`` [., p] (an orthogonal projection of the points).
 
     Left (queries): ``[s, 1, o - |s|^2]``; right (centres): ``[2 s, -|s|^2, 1]``; so that
     left_i . right_j = 2 s_i.s_j - |s_i|^2 - |s_j|^2 + o_i = -scale |q_i - t_j|^2 + o_i.
@@ -91,9 +94,10 @@ def _augmented(points, index, centre, scale, offsets, left: bool):
     """
     valid = index >= 0
     tiled = points[index.clamp(min=0)]  # [K, T, d]
+    boxed = box_points[index.clamp(min=0)]
     big = torch.finfo(points.dtype).max
-    lo = torch.where(valid[..., None], tiled, big).amin(1)
-    hi = torch.where(valid[..., None], tiled, -big).amax(1)
+    lo = torch.where(valid[..., None], boxed, big).amin(1)
+    hi = torch.where(valid[..., None], boxed, -big).amax(1)
     s = (tiled - centre) * math.sqrt(scale)
     h = (s * s).sum(-1)
     h_max = torch.where(valid, h, 0.0).amax(1)
@@ -104,6 +108,12 @@ def _augmented(points, index, centre, scale, offsets, left: bool):
     else:
         rows = torch.cat([2.0 * s, torch.where(valid, -h, _FAR)[..., None], ones[..., None]], dim=-1)
     return rows, h_max, lo, hi
+
+
+def _principal_axes(centred: torch.Tensor, count: int) -> torch.Tensor:
+    """Orthonormal columns [d, count]: the leading principal axes of the rows of ``centred``."""
+    _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+    return vectors[:, -count:].flip(1).contiguous()
 
 
 def _box_distances(lo_a, hi_a, lo_b, hi_b) -> torch.Tensor:
@@ -166,16 +176,24 @@ def kernel_sums(
     if query_offsets is not None:
         offsets = query_offsets.to(device=device, dtype=torch.float64) * _LOG2E
     centre = c.mean(0)
-
-    index_np, tile_groups = spatial_tiles(c.cpu().numpy(), groups.cpu().numpy(), n_groups)
+    # Tiles are ordered and boxed along the leading principal axis: an orthogonal projection
+    # only shortens distances, so its gaps are lower bounds on the true ones. Boxes in all d
+    # dimensions overlap for nearly every pair of tiles once d >= 3; along the first axis the
+    # tiles are thin slabs. Measured share of tile pairs kept (tiles of 64, s2 = 1e-3, trained
+    # and random layers of width 3 to 20): 0.3-0.6 along one axis, 0.4-0.9 in three, 0.8-0.9
+    # in all d.
+    basis = _principal_axes(c - centre, min(d, _BOX_DIMENSIONS))
+    c_box = (c - centre) @ basis
+    q_box = c_box if symmetric else (q - centre) @ basis
+    index_np, tile_groups = spatial_tiles(c_box.cpu().numpy(), groups.cpu().numpy(), n_groups)
     index_c = torch.from_numpy(index_np).to(device)
-    right, hmax_c, lo_c, hi_c = _augmented(c, index_c, centre, scale, None, left=False)
+    right, hmax_c, lo_c, hi_c = _augmented(c, index_c, centre, scale, None, left=False, box_points=c_box)
     if symmetric:
         index_q, q_groups = index_c, tile_groups
     else:
-        index_np, q_groups = spatial_tiles(q.cpu().numpy(), np.zeros(m, dtype=np.int64), 1)
+        index_np, q_groups = spatial_tiles(q_box.cpu().numpy(), np.zeros(m, dtype=np.int64), 1)
         index_q = torch.from_numpy(index_np).to(device)
-    left, hmax_q, lo_q, hi_q = _augmented(q, index_q, centre, scale, offsets, left=True)
+    left, hmax_q, lo_q, hi_q = _augmented(q, index_q, centre, scale, offsets, left=True, box_points=q_box)
     tile = index_c.shape[1]
     n_tiles_c = index_c.shape[0]
 

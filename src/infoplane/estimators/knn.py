@@ -64,9 +64,11 @@ def describe(params: Mapping) -> str:
 
 
 def _threads() -> int:
-    import torch
+    """Threads for the searches: the job's (``torch.get_num_threads()`` when torch is loaded)."""
+    import sys
 
-    return max(1, torch.get_num_threads())
+    torch = sys.modules.get("torch")
+    return max(1, torch.get_num_threads()) if torch is not None else 1
 
 
 def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:

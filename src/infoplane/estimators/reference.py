@@ -17,6 +17,7 @@ from scipy.special import logsumexp
 
 __all__ = [
     "binning_loop", "kde_float64", "adaptive_binning_loop", "pooled_binning_loop", "ksg_brute", "ross_brute", "noisy_direct",
+    "knn_plain",
 ]  # fmt: skip
 
 
@@ -199,3 +200,30 @@ def noisy_direct(activations: np.ndarray, labels: np.ndarray, *, noise_variance:
             xt.append(math.log(n) - log_all[i])
             ty.append(math.log(n) - math.log(same.sum()) + logsumexp(log_k[i, same]) - log_all[i])
     return float(np.mean(xt)) / math.log(2), float(np.mean(ty)) / math.log(2)
+
+
+def knn_plain(inputs: np.ndarray, activations: np.ndarray, labels: np.ndarray, *, k: int = 3) -> tuple[float, float]:
+    """I(X;T) by [KSG04] algorithm 1 and I(T;Y) by [Ross14], in bits, the textbook way: one
+    ``scipy.spatial.cKDTree`` k-nearest-neighbour query in the joint space and ball counts in
+    the marginals (``query_ball_point``), per-class trees for Ross. Unclipped."""
+    from scipy.spatial import cKDTree
+    from scipy.special import digamma
+
+    x = np.asarray(inputs, dtype=np.float64)
+    t = np.asarray(activations, dtype=np.float64)
+    labels = np.asarray(labels)
+    n = len(t)
+    joint = np.hstack([x, t])
+    eps = np.nextafter(cKDTree(joint).query(joint, k=k + 1, p=np.inf)[0][:, -1], 0)
+    n_x = cKDTree(x).query_ball_point(x, eps, p=np.inf, return_length=True) - 1
+    n_t = cKDTree(t).query_ball_point(t, eps, p=np.inf, return_length=True) - 1
+    ksg = (digamma(n) + digamma(k) - digamma(n_x + 1).mean() - digamma(n_t + 1).mean()) / math.log(2)
+    radius = np.zeros(n)
+    counts = np.zeros(n)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        radius[members] = np.nextafter(cKDTree(t[members]).query(t[members], k=k + 1, p=np.inf)[0][:, -1], 0)
+        counts[members] = len(members)
+    m = cKDTree(t).query_ball_point(t, radius, p=np.inf, return_length=True)
+    ross = (digamma(n) + digamma(k) - digamma(counts).mean() - digamma(m).mean()) / math.log(2)
+    return float(ksg), float(ross)

@@ -163,7 +163,8 @@ def build_context(
         "validation": {
             "n_max": n_max,
             "n_samples": sorted(int(n) for n in validation_summary["n_samples"].unique()),
-            "columns": [f"{task} {'I(X;T)' if q == 'I_XT' else 'I(T;Y)'}" for task, q in COLUMNS],
+            "columns": [f"{task[:6]}. {'I(X;T)' if q == 'I_XT' else 'I(T;Y)'}" if task == "deterministic"
+                        else f"{task} {'I(X;T)' if q == 'I_XT' else 'I(T;Y)'}" for task, q in COLUMNS],
             "rows": bias,
             "sentences": [estimator_sentence(validation_summary, name) for name in validated],
             "estimates_figure": rel(figures["validation_estimates"]),

@@ -24,8 +24,9 @@ def _signed(value: float) -> str:
 
 def bias_rows(summary: pd.DataFrame) -> tuple[int, list[dict]]:
     """The bias table at the largest N: per estimator, for each column of :data:`COLUMNS`, the
-    range of the mean bias over the task's variants (``min to max``, bits) and the largest
-    standard deviation over repeats. Returns ``(N, rows)``."""
+    range of the mean bias over the task's variants (``min / max``, bits; one number when they
+    agree within 0.005), and the largest standard deviation over repeats of the row. Returns
+    ``(N, rows)``."""
     n_max = int(summary["n_samples"].max())
     at_n = summary[summary["n_samples"] == n_max]
     rows = []
@@ -37,10 +38,9 @@ def bias_rows(summary: pd.DataFrame) -> tuple[int, list[dict]]:
                 cells.append("--")
                 continue
             low, high = part["bias_bits"].min(), part["bias_bits"].max()
-            sd = part["bias_sd_bits"].max()
-            text = _signed(low) if abs(high - low) < 0.005 else f"{_signed(low)} to {_signed(high)}"
-            cells.append(text + ("" if pd.isna(sd) else f" (sd {bits(sd)})"))
-        rows.append({"estimator": name, "method": group["method"].iloc[0], "cells": cells})
+            cells.append(_signed(low) if abs(high - low) < 0.005 else f"{_signed(low)} / {_signed(high)}")
+        rows.append({"estimator": name, "method": group["method"].iloc[0], "cells": cells,
+                     "sd": bits(group["bias_sd_bits"].max())})  # fmt: skip
     return n_max, rows
 
 
