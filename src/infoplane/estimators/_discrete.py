@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["CORRECTIONS", "dense_ids", "row_keys", "run_statistics", "plugin_information"]
+__all__ = ["CORRECTIONS", "dense_ids", "row_keys", "run_statistics", "plugin_information", "binned_information"]
 
 #: Bias corrections of the plug-in entropies.
 CORRECTIONS = ("none", "miller_madow")
@@ -177,3 +177,27 @@ def plugin_information(
     h_y = float(-(p_y * np.log2(p_y)).sum())
     i_ty = np.maximum((h_t - h_t_given_y) / math.log(2), 0.0)
     return i_xt, np.minimum(i_ty, np.minimum(i_xt, h_y))
+
+
+def binned_information(samples, labels, bin_codes, correction: str = "none") -> tuple[np.ndarray, np.ndarray]:
+    """Plug-in I(X;T), I(T;Y) in bits of S binned samples of T per input.
+
+    Parameters
+    ----------
+    samples : array or tensor [B, S, N, d]; labels : int array [N].
+    bin_codes : function of activations [B, S·N, d] returning ``(codes, radix)`` (one set of
+        bins for all S·N samples of each batch element).
+    correction : ``"none"`` or ``"miller_madow"``.
+
+    Returns
+    -------
+    (I_XT, I_TY), float64 [B] (:func:`plugin_information`).
+    """
+    from ._common import as_array, as_label_array
+
+    s = as_array(samples)
+    n_batch, n_draws, n, d = s.shape
+    y, n_classes = as_label_array(labels, n)
+    codes, radix = bin_codes(s.reshape(n_batch, n_draws * n, d))
+    keys, key_range = row_keys(codes, radix)
+    return plugin_information(keys.reshape(n_batch, n_draws, n), key_range, y, n_classes, correction)

@@ -22,12 +22,13 @@ optionally with Miller-Madow's correction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 
-from ._common import as_array, as_label_array
-from ._discrete import CORRECTIONS, plugin_information, row_keys
+from ._common import as_array
+from ._discrete import CORRECTIONS, binned_information
 from ._params import Parameter, check
 
 __all__ = [
@@ -129,11 +130,8 @@ def information_plane(
     params = check_params(n_bins=n_bins, scheme=scheme, correction=correction)
     t = as_array(activations)
     leading, (n, d) = t.shape[:-2], t.shape[-2:]
-    y, n_classes = as_label_array(labels, n)
-    flat = t.reshape(-1, n, d)
-    codes, radix = bin_codes(flat, params["n_bins"], params["scheme"])
-    keys, key_range = row_keys(codes, radix)
-    i_xt, i_ty = plugin_information(keys[:, None], key_range, y, n_classes, params["correction"])
+    codes = functools.partial(bin_codes, n_bins=params["n_bins"], scheme=params["scheme"])
+    i_xt, i_ty = binned_information(t.reshape(-1, 1, n, d), labels, codes, params["correction"])
     return i_xt.reshape(leading), i_ty.reshape(leading)
 
 
@@ -144,9 +142,5 @@ def pooled_information(samples, labels, *, n_bins=30, scheme="equal_mass", corre
     ``samples`` [B, S, N, d] -> two float64 arrays [B].
     """
     params = check_params(n_bins=n_bins, scheme=scheme, correction=correction)
-    s = as_array(samples)
-    n_batch, n_draws, n, d = s.shape
-    y, n_classes = as_label_array(labels, n)
-    codes, radix = bin_codes(s.reshape(n_batch, n_draws * n, d), params["n_bins"], params["scheme"])
-    keys, key_range = row_keys(codes, radix)
-    return plugin_information(keys.reshape(n_batch, n_draws, n), key_range, y, n_classes, params["correction"])
+    codes = functools.partial(bin_codes, n_bins=params["n_bins"], scheme=params["scheme"])
+    return binned_information(samples, labels, codes, params["correction"])

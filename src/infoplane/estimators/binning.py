@@ -29,7 +29,7 @@ import functools
 import numpy as np
 
 from ._common import as_array, as_label_array, in_parallel, leading_batches
-from ._discrete import CORRECTIONS, plugin_information, row_keys
+from ._discrete import CORRECTIONS, binned_information, plugin_information, row_keys
 from ._params import Parameter, check, format_value
 
 __all__ = ["PARAMETERS", "information_plane", "pooled_information", "check_params", "describe", "bin_codes"]
@@ -230,9 +230,5 @@ def pooled_information(samples, labels, *, n_bins=None, bin_size=None, correctio
     ``samples`` [B, S, N, d] -> two float64 arrays [B].
     """
     params = check_params(n_bins=n_bins, bin_size=bin_size, correction=correction)
-    s = as_array(samples)
-    n_batch, n_draws, n, d = s.shape
-    y, n_classes = as_label_array(labels, n)
-    codes, radix = bin_codes(s.reshape(n_batch, n_draws * n, d), n_bins=params["n_bins"], bin_size=params["bin_size"])
-    keys, key_range = row_keys(codes, radix)
-    return plugin_information(keys.reshape(n_batch, n_draws, n), key_range, y, n_classes, params["correction"])
+    codes = functools.partial(bin_codes, n_bins=params["n_bins"], bin_size=params["bin_size"])
+    return binned_information(samples, labels, codes, params["correction"])

@@ -40,14 +40,21 @@ def binning_loop(
     labels = np.asarray(labels)
     if bin_size is None:
         edges = np.linspace(-1, 1, n_bins)
-    counts: dict[bytes, int] = {}
-    per_label: dict[int, dict[bytes, int]] = {}
-    for row, label in zip(a, labels):
+    keys = []
+    for row in a:
         if bin_size is None:
             binned = edges[np.digitize(row, edges) - 1]
         else:
             binned = np.floor(row / bin_size)  # in the row's own precision, as [SB18]; exact for any size
-        key = binned.tobytes()
+        keys.append(binned.tobytes())
+    return _count_rows(keys, labels)
+
+
+def _count_rows(keys, labels) -> tuple[float, float]:
+    """H(T) and H(T) - H(T|Y) in bits of one key per input, counted in dicts, overall and per label."""
+    counts: dict[bytes, int] = {}
+    per_label: dict[int, dict[bytes, int]] = {}
+    for key, label in zip(keys, labels):
         counts[key] = counts.get(key, 0) + 1
         by_label = per_label.setdefault(int(label), {})
         by_label[key] = by_label.get(key, 0) + 1
@@ -104,17 +111,7 @@ def adaptive_binning_loop(activations: np.ndarray, labels: np.ndarray, *, n_bins
         unique = np.sort(np.setdiff1d(np.unique(a), [low]))
         edges = [low] + [unique[int(k * (unique.size / n_bins))] for k in range(n_bins)] + [unique[-1]]
         edges = np.asarray(edges)
-    counts: dict[bytes, int] = {}
-    per_label: dict[int, dict[bytes, int]] = {}
-    for row, label in zip(a, np.asarray(labels)):
-        key = edges[np.digitize(row, edges) - 1].tobytes()
-        counts[key] = counts.get(key, 0) + 1
-        by_label = per_label.setdefault(int(label), {})
-        by_label[key] = by_label.get(key, 0) + 1
-    n = len(labels)
-    h_t = _entropy_bits(counts.values())
-    h_t_given_y = sum(sum(c.values()) / n * _entropy_bits(c.values()) for c in per_label.values())
-    return h_t, h_t - h_t_given_y
+    return _count_rows([edges[np.digitize(row, edges) - 1].tobytes() for row in a], np.asarray(labels))
 
 
 def pooled_binning_loop(samples: np.ndarray, labels: np.ndarray, *, n_bins: int = 30):
