@@ -87,11 +87,11 @@ def information_plane(activations, labels, *, window: int = 10, base: str = "bin
     flat = activations.reshape(-1, *shape[-3:])
     own = {k: v for k, v in params.items() if k not in ("base", "window")}
     windows = [flat[:, e : e + w] for e in range(n_windows)]  # [B, W, N, d] each
-    if hasattr(flat, "unfold"):  # torch
+    if isinstance(flat, np.ndarray):
+        stacked = np.stack(windows, axis=1)
+    else:  # a torch tensor
         import torch
 
         stacked = torch.stack(windows, dim=1)
-    else:
-        stacked = np.stack(windows, axis=1)
     i_xt, i_ty = pooled_information(stacked.reshape(-1, w, *shape[-2:]), labels, params["base"], own, device)
     return i_xt.reshape(*leading, n_windows), i_ty.reshape(*leading, n_windows)

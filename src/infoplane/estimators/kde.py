@@ -204,6 +204,8 @@ def pooled_information(samples, labels, *, noise_variance: float = 1e-3, bound: 
     y, n_classes = as_labels(labels, n, t.device)
     width = s2 if bound == "upper" else 4.0 * s2
     groups = y.repeat(n_draws)
+    p_y = torch.bincount(y, minlength=n_classes).double() / n
+    h_y = float(-(p_y[p_y > 0] * torch.log2(p_y[p_y > 0])).sum())
     out = (np.empty(n_batch), np.empty(n_batch))
     for b in range(n_batch):
         (sums,) = kernel_sums(t[b].reshape(n_draws * n, d), groups, n_classes, [width])
@@ -214,8 +216,6 @@ def pooled_information(samples, labels, *, noise_variance: float = 1e-3, bound: 
         h_t_given_x = float(entropy_bound(within, n_draws, d, s2, bound).mean())
         # information_from_sums took H(T|X) of one Gaussian; replace it by the pooled one
         i_xt += (conditional_entropy(d, s2) - h_t_given_x) / math.log(2)
-        p_y = torch.bincount(y, minlength=n_classes).double() / n
-        h_y = float(-(p_y[p_y > 0] * torch.log2(p_y[p_y > 0])).sum())
         out[0][b] = min(max(i_xt, 0.0), math.log2(n))
         out[1][b] = min(max(i_ty, 0.0), out[0][b], h_y)
     return out

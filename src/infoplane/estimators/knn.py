@@ -79,11 +79,12 @@ def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:
     return distances[:, -1]
 
 
-def _count_within(points: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    """Number of points within ``radius`` (max-norm, inclusive) of each point, itself included."""
+def _count_within(points: np.ndarray, radius: np.ndarray, queries: np.ndarray | None = None) -> np.ndarray:
+    """Points within ``radius`` (max-norm, inclusive) of each query (default: of each point,
+    itself included), counted node by node by scikit-learn's ``KDTree``."""
     from sklearn.neighbors import KDTree
 
-    return KDTree(points, metric="chebyshev").query_radius(points, radius, count_only=True)
+    return KDTree(points, metric="chebyshev").query_radius(points if queries is None else queries, radius, count_only=True)
 
 
 class _Inputs:
@@ -101,7 +102,7 @@ class _Inputs:
         counts = np.full(len(radius), len(self.x))
         partial = np.flatnonzero(radius < self.farthest)
         if partial.size:
-            counts[partial] = _count_within_of(self.x, self.x[partial], radius[partial])
+            counts[partial] = _count_within(self.x, queries=self.x[partial], radius=radius[partial])
         return counts
 
 
@@ -117,12 +118,6 @@ def _prepared_inputs(x: np.ndarray, k: int) -> _Inputs:
         _PREPARED.clear()
         _PREPARED[key] = _Inputs(x, k)
     return _PREPARED[key]
-
-
-def _count_within_of(points: np.ndarray, queries: np.ndarray, radius: np.ndarray) -> np.ndarray:
-    from sklearn.neighbors import KDTree
-
-    return KDTree(points, metric="chebyshev").query_radius(queries, radius, count_only=True)
 
 
 def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
@@ -150,15 +145,15 @@ def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
     others = np.flatnonzero(lower < inputs.farthest)
     if others.size:
         both = np.hstack([x, z])
-        joint[others] = _count_within_of(both, both[others], lower[others]) - 1
+        joint[others] = _count_within(both, queries=both[others], radius=lower[others]) - 1
     settled = joint >= k
     open_ = np.flatnonzero(~settled)
     if open_.size:  # the joint k-th neighbour lies at L_i or beyond: search for it
         both = np.hstack([x, z])
         distances, _ = cKDTree(both).query(both[open_], k=k + 1, p=np.inf, workers=_threads())
         r_open = np.nextafter(distances[:, -1], 0)
-        n_z[open_] = _count_within_of(z, z[open_], r_open) - 1
-        n_x[open_] = _count_within_of(x, x[open_], r_open) - 1
+        n_z[open_] = _count_within(z, queries=z[open_], radius=r_open) - 1
+        n_x[open_] = _count_within(x, queries=x[open_], radius=r_open) - 1
     return float(digamma(n) + digamma(k) - np.mean(digamma(n_x + 1)) - np.mean(digamma(n_z + 1)))
 
 
