@@ -12,13 +12,25 @@ TRAINING_TABLE = f"{RESULTS}/tables/{{experiment}}/training.csv"
 #: One estimation job's table: every instance it computes (usually one; the KDE bounds of one
 #: noise variance share a job).
 ESTIMATES = f"{RESULTS}/tables/{{experiment}}/estimates/{{job}}.csv"
+#: Per seed: diverged epoch and cause, final accuracies, chance accuracy (infoplane.tables).
+SEEDS_TABLE = f"{RESULTS}/tables/{{experiment}}/seeds.csv"
 INFORMATION_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/information.csv"
 SUMMARY_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/summary.csv"
+
+#: The claims (infoplane.claims): per experiment, the claims table, the mean curves with their
+#: intervals and each seed's fall; for the study, every claim including the comparisons.
+CLAIMS_TABLE = f"{RESULTS}/tables/{{experiment}}/claims.csv"
+CURVES_TABLE = f"{RESULTS}/tables/{{experiment}}/curves.csv"
+PER_SEED_TABLE = f"{RESULTS}/tables/{{experiment}}/per_seed_falls.csv"
+STUDY_CLAIMS_TABLE = f"{RESULTS}/tables/claims.csv"
 
 FIGURE_INFORMATION_PLANE = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_plane"
 FIGURE_INFORMATION_EPOCHS = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_vs_epoch"
 FIGURE_ESTIMATOR_PLANES = f"{RESULTS}/figures/{{experiment}}/information_planes"
 FIGURE_SWEEP = f"{RESULTS}/figures/{{experiment}}/sweeps/{{sweep}}"
+FIGURE_PLANE_INTERVALS = f"{RESULTS}/figures/{{experiment}}/information_plane_intervals"
+FIGURE_SNR_TRANSITION = f"{RESULTS}/figures/{{experiment}}/snr_transition"
+FIGURE_GENERALISATION = f"{RESULTS}/figures/generalisation"
 FIGURE_GRADIENTS = f"{RESULTS}/figures/{{experiment}}/gradients"
 FIGURE_LEARNING_CURVES = f"{RESULTS}/figures/{{experiment}}/learning_curves"
 
