@@ -24,6 +24,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/estimate.smk"
 include: "workflow/rules/validate.smk"
+include: "workflow/rules/claims.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
@@ -39,3 +40,16 @@ rule validation:
         P.VALIDATION_TABLE,
         P.VALIDATION_SUMMARY,
         [f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS],
+
+
+# Every experiment's tables and figures, without the report and the validation study (the
+# MNIST configs' usual target: snakemake --cores 2 figures --configfile config/mnist_offline.yaml).
+rule figures:
+    input:
+        per_pair(P.SUMMARY_TABLE),
+        per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
+        per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
+        per_experiment(P.FIGURE_ESTIMATOR_PLANES, P.FIGURE_FORMATS),
+        per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
+        per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
+        per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),

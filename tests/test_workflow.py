@@ -45,10 +45,42 @@ def test_report_pdf_is_built(tiny_run):
     for name in INSTANCES:
         assert name.replace("_", "\\_") in tex
     assert "Validation: every estimator against known mutual information" in tex
-    assert "Compression verdicts" in tex and "I(X;T) peaked at" in tex
+    assert "Claims, measurements with intervals, and verdicts" in tex and "Networks left out" in tex
+    assert tex.index("Claims, measurements with intervals") < tex.index("\\tableofcontents")  # the report opens with it
     assert "../figures/tanh/information_planes.pdf" in tex and "../validation/figures/bias.pdf" in tex
+    assert "../figures/tanh/snr_transition.pdf" in tex and "../figures/generalisation.pdf" in tex
     n_sweeps = len(sweeps(INSTANCES))
-    assert tex.count("\\includegraphics") == 2 + 2 * (3 + n_sweeps) + 2 * len(INSTANCES) * 2
+    # validation 2, per experiment 5 + sweeps, generalisation 1, per experiment and instance 2
+    assert tex.count("\\includegraphics") == 2 + 2 * (5 + n_sweeps) + 1 + 2 * len(INSTANCES) * 2
+
+
+def test_claims_tables(tiny_run):
+    from infoplane.claims import CLAIMS, COLUMNS
+
+    results = tiny_run / "results" / "tables"
+    claims = pd.read_csv(results / "claims.csv", dtype={"layer": str, "n_seeds": str})
+    assert list(claims.columns) == COLUMNS
+    assert set(claims["verdict"]) <= {"confirmed", "refuted", "inconclusive"}
+    assert set(claims["claim"]) <= {c.name for c in CLAIMS}
+    assert {"st17_fitting_then_compression", "st17_snr_transition", "sb18_activation", "sb18_generalisation"} <= set(claims["claim"])
+    tested = [n for n, i in INSTANCES.items() if i.method != "ensemble"]  # pooled: no seeds to resample
+    for name in ("tanh", "relu"):
+        within = pd.read_csv(results / name / "claims.csv", dtype={"layer": str, "n_seeds": str})
+        assert set(within["estimator"]) == set(tested)
+        hidden = within[within["layer"] == "hidden"]
+        assert len(hidden) == 3 * len(tested)  # one row per within-experiment claim and estimator
+        qualified = pd.read_csv(results / name / "qualified_seeds.csv")
+        n_good = int(qualified["qualifies"].sum())
+        assert (within["n_seeds"].astype(int) <= n_good).all()
+        rows = within[within["layer"] != "hidden"].dropna(subset=["ci_low"])
+        assert (rows["ci_low"] <= rows["ci_high"] + 1e-12).all()
+        curves = pd.read_csv(results / name / "curves.csv")
+        xt = curves[curves["quantity"] == "I_XT"]
+        assert xt["mean_bits"].between(0, 12).all()
+        for stem in ("information_plane_intervals", "snr_transition"):
+            assert (tiny_run / "results" / "figures" / name / (stem + ".pdf")).stat().st_size > 1000
+    comparison = claims[claims["claim"] == "sb18_activation"]
+    assert set(comparison["experiment"]) == {"tanh vs relu"}
 
 
 def test_dataset_rule_writes_var_u(tiny_run):

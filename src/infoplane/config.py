@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from . import estimators
+from . import claims, datasets, estimators
 from .instances import expand_instances
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "validate_config", "Experiment", "experiment"]
@@ -55,7 +55,7 @@ def _describe(error) -> str:
     elif "propertyNames" in error.schema_path:
         message = f"invalid name {error.instance!r} (use letters, digits, '_' and '-')"
     elif error.validator == "oneOf" and "builtin" in str(error.schema):
-        message = "give exactly one of 'builtin' (tishby) or 'path' (a .mat file)"
+        message = f"give exactly one of 'builtin' ({', '.join(datasets.BUILTIN_DATASETS)}) or 'path' (a .mat file)"
     if isinstance(error.instance, str) and _NUMBER_LIKE.match(error.instance):
         message += f" (YAML reads {error.instance} as text: write it with a decimal point, e.g. 4.0e-4)"
     return f"{where}: {message}"
@@ -82,6 +82,10 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     problems = [_describe(e) for e in errors]
     if not problems:
         problems = _check_references(config)
+    if not problems:
+        problems = _check_datasets(config)  # fills in the MNIST entries' defaults
+    if not problems:
+        problems = _check_disk_budgets(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     config.setdefault("device", "cpu")
@@ -89,6 +93,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     for rule in ("train", "estimate", "validate"):
         threads.setdefault(rule, 1)
     config.setdefault("report", {})
+    config["claims"] = claims.check_settings(config.get("claims", {}))
     validation = config.setdefault("validation", {})
     for key, value in VALIDATION_DEFAULTS.items():
         validation.setdefault(key, value)
@@ -114,6 +119,8 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     with open(schema_path or DEFAULT_SCHEMA) as handle:
         schema = yaml.safe_load(handle)
     schema["$defs"]["estimator"] = estimators.config_schema()
+    schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.BUILTIN_DATASETS)
+    schema["properties"]["claims"] = claims.settings_schema()
     return schema
 
 
@@ -124,9 +131,10 @@ def _check_references(config: dict) -> list[str]:
     except ValueError as error:
         problems.append(str(error))
     entries = set(config["estimators"])
-    for name in config.get("validation", {}).get("estimators", []):
-        if name not in entries:
-            problems.append(f"validation.estimators: {name!r} is not defined under estimators (defined: {sorted(entries)})")
+    for section in ("validation", "claims"):
+        for name in (config.get(section) or {}).get("estimators", []):
+            if name not in entries:
+                problems.append(f"{section}.estimators: {name!r} is not defined under estimators (defined: {sorted(entries)})")
     for section, settings in [("training", config["training"])] + [
         (f"experiments.{name}", s) for name, s in config["experiments"].items()
     ]:
@@ -184,3 +192,77 @@ def experiment(config: dict, name: str) -> Experiment:
     entries = settings.pop("estimators", None) or list(config["estimators"])
     names = tuple(i.name for i in expand_instances(config["estimators"]).values() if i.entry in entries)
     return Experiment(name=name, settings=settings, seeds=seeds, chunks=chunks, estimators=names)
+
+
+#: Defaults of an MNIST dataset entry (``builtin: mnist``).
+MNIST_DEFAULTS = {"data_dir": datasets.DEFAULT_MNIST_DIR, "split": "standard", "download": False}
+
+
+def _check_datasets(config: dict) -> list[str]:
+    """MNIST-only keys on MNIST entries only; fill in the MNIST entries' defaults."""
+    problems = []
+    for name, spec in config["datasets"].items():
+        if spec.get("builtin") == "mnist":
+            for key, value in MNIST_DEFAULTS.items():
+                spec.setdefault(key, value)
+            spec["data_dir"] = os.path.normpath(spec["data_dir"])
+        else:
+            extra = sorted(set(spec) & set(MNIST_DEFAULTS))
+            if extra:
+                problems.append(f"datasets.{name}: {extra} apply to 'builtin: mnist' only")
+    return problems
+
+
+def activation_dump_bytes(config: dict, name: str) -> tuple[int, str] | None:
+    """Size in bytes of experiment ``name``'s activation dumps before compression, and the
+    product it comes from (E recorded epochs x S seeds x P probe rows x units x bytes), or None
+    when the dataset's size cannot be known before it is built (a ``path`` file that is missing).
+
+    Raises
+    ------
+    ValueError
+        If the probe cannot be drawn (e.g. ``probe_size`` larger than the probe).
+    """
+    from .schedules import recording_epochs
+
+    settings = experiment(config, name).settings
+    layout = datasets.spec_layout(config["datasets"][settings["dataset"]])
+    if layout is None:
+        return None
+    n, classes, split = layout
+    if split is None:
+        split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
+    probe = datasets.probe_rows(settings, n, *split, fixed_split=layout[2] is not None)
+    record = settings["record"]
+    n_epochs = len(recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
+                                    step=int(record.get("step", 1)), tail=int(record.get("tail", 0))))
+    units = sum(int(w) for w in settings["hidden_widths"]) + classes
+    size = 2 if record.get("precision") == "float16" else 4
+    total = n_epochs * int(settings["seeds"]) * len(probe) * units * size
+    return total, f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {len(probe)} probe rows x {units} units x {size} bytes"
+
+
+def _check_disk_budgets(config: dict) -> list[str]:
+    """Each experiment with ``record.disk_budget_gb`` (or a probe subset) against its dumps' size."""
+    problems = []
+    for name in config["experiments"]:
+        settings = experiment(config, name).settings
+        record = settings["record"]
+        if "disk_budget_gb" not in record and "probe_size" not in record and "probe" not in record:
+            continue
+        try:
+            sized = activation_dump_bytes(config, name)
+        except ValueError as error:
+            problems.append(f"experiments.{name}.record: {error}")
+            continue
+        budget = record.get("disk_budget_gb")
+        if sized is None or budget is None:
+            continue
+        total, product = sized
+        if total > float(budget) * 1e9:
+            problems.append(
+                f"experiments.{name}.record.disk_budget_gb: the activation dumps need {total / 1e9:.3g} GB "
+                f"({product}, before compression), more than the budget of {budget} GB; record fewer "
+                "epochs, seeds or probe rows (record.probe_size), use record.precision: float16, or raise the budget"
+            )
+    return problems

@@ -89,6 +89,8 @@ def chunk_settings(wildcards):
     settings = dict(EXPERIMENTS[wildcards.experiment].settings)
     for key in ("seeds", "first_seed", "chunk_size"):
         settings.pop(key)
+    # the disk budget is checked at start-up and changes no number
+    settings["record"] = {k: v for k, v in settings["record"].items() if k != "disk_budget_gb"}
     return canonical(settings)
 
 
@@ -154,4 +156,35 @@ def sweep_summaries(wildcards):
     return [
         P.SUMMARY_TABLE.format(experiment=wildcards.experiment, estimator=i.name)
         for i in infoplane.instances.sweeps(INSTANCES)[wildcards.sweep]
+    ]
+
+
+# The claims (infoplane.claims): which instances each experiment tests (default every instance
+# whose entry is listed under claims.estimators, all by default, except those that pool seeds:
+# they have no seeds to resample).
+def _claim_instances(experiment):
+    entries = config["claims"].get("estimators", list(config["estimators"]))
+    return [
+        name for name in experiment.estimators
+        if INSTANCES[name].entry in entries
+        and getattr(infoplane.estimators.get(INSTANCES[name].method), "POOLS", None) != "seeds"
+    ]  # fmt: skip
+
+
+CLAIM_INSTANCES = {e.name: _claim_instances(e) for e in EXPERIMENTS.values()}
+CLAIM_SETTINGS = canonical({k: v for k, v in config["claims"].items() if k != "estimators"})
+
+
+def claim_information_tables(wildcards):
+    return [
+        P.INFORMATION_TABLE.format(experiment=wildcards.experiment, estimator=name)
+        for name in CLAIM_INSTANCES[wildcards.experiment]
+    ]
+
+
+def study_information_tables():
+    return [
+        P.INFORMATION_TABLE.format(experiment=e, estimator=name)
+        for e, names in CLAIM_INSTANCES.items()
+        for name in names
     ]

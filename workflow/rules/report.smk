@@ -3,7 +3,7 @@ rule report:
         template=os.path.join(REPORT_SOURCES, "report.tex.j2"),
         static=expand(
             os.path.join(REPORT_SOURCES, "static", "{name}.tex"),
-            name=["abstract", "setup", "estimators", "validation", "compression", "references"],
+            name=["abstract", "setup", "estimators", "validation", "claims", "references"],
         ),
         datasets=sorted({P.DATASET.format(dataset=e.dataset) for e in EXPERIMENTS.values()}),
         chunks=per_experiment(P.CHUNK.replace("{chunk}", "0")),
@@ -15,6 +15,11 @@ rule report:
         sweeps=per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
         gradients=per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
         learning=per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
+        claims=P.STUDY_CLAIMS_TABLE,
+        qualified=per_experiment(P.QUALIFIED_TABLE),
+        plane_intervals=per_experiment(P.FIGURE_PLANE_INTERVALS, P.FIGURE_FORMATS),
+        snr=per_experiment(P.FIGURE_SNR_TRANSITION, P.FIGURE_FORMATS),
+        generalisation=[P.FIGURE_GENERALISATION + s for s in P.FIGURE_FORMATS],
         validation_summary=P.VALIDATION_SUMMARY,
         validation_figures=[
             f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS
@@ -29,6 +34,7 @@ rule report:
         sweeps=SWEEPS,
         config_files=CONFIG_FILES,
         code=code_hash("infoplane.report", "infoplane.instances"),
+        claim_instances=CLAIM_INSTANCES,
     log:
         f"{P.LOGS}/report.log",
     conda:

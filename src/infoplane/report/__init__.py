@@ -20,6 +20,7 @@ from .latex import LatexError, bits, compile_pdf, render, software_versions, tex
 from .results import (
     INIT_TEXT, accuracy_sentence, compression_statement, dataset_facts, layer_rows, min_drop_bits, verdict, verdict_cell,
 )  # fmt: skip
+from .claims import claim_counts, excluded_seeds, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
 
 __all__ = [
@@ -61,6 +62,9 @@ def build_context(
     datasets: Mapping[str, tuple[np.ndarray, np.ndarray]],
     chunk_infos: Mapping[str, object],
     validation_summary: pd.DataFrame,
+    claims: pd.DataFrame,
+    qualified: Sequence[pd.DataFrame],
+    claim_instances: Mapping[str, Sequence[str]],
     figures: Mapping,
     sweeps: Mapping[str, Sequence[str]],
     report_dir: str | os.PathLike,
@@ -77,6 +81,8 @@ def build_context(
     datasets : dataset name -> (inputs, labels).
     chunk_infos : experiment -> :class:`infoplane.recording.RunInfo` of its first chunk.
     validation_summary : :func:`infoplane.validation.summarise_validation` of the validation table.
+    claims : the study's claims table (:mod:`infoplane.claims`); qualified : per experiment, the
+        seeds the claims used or left out; claim_instances : experiment -> tested instances.
     figures : ``{(experiment, "learning"|"gradients"|"planes"): pdf, (experiment, instance,
         "plane"|"epochs"): pdf, (experiment, sweep, "sweep"): pdf, "validation_estimates": pdf,
         "validation_bias": pdf}``.
@@ -126,6 +132,9 @@ def build_context(
             "learning_figure": rel(figures[(e.name, "learning")]),
             "gradient_figure": rel(figures[(e.name, "gradients")]),
             "planes_figure": rel(figures[(e.name, "planes")]),
+            "plane_intervals_figure": rel(figures[(e.name, "plane_intervals")]),
+            "snr_figure": rel(figures[(e.name, "snr")]),
+            "claim_estimators": list(claim_instances.get(e.name, [])),
             "sweeps": [{"name": s, "figure": rel(figures[(e.name, s, "sweep")])} for s in sweeps.get(e.name, [])],
             "estimators": est_context,
         })  # fmt: skip
@@ -159,6 +168,11 @@ def build_context(
         "estimators": estimator_rows,
         "experiments": exp_context,
         "verdict_grid": grid,
+        "claim_sections": verdict_sections(claims),
+        "claim_counts": claim_counts(claims),
+        "claim_settings": config["claims"],
+        "excluded_seeds": excluded_seeds(qualified),
+        "generalisation_figure": rel(figures["generalisation"]),
         "min_drop_bits": min_drop_bits(summaries.values()),
         "validation": {
             "n_max": n_max,
