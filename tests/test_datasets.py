@@ -62,8 +62,8 @@ def test_load_dataset_from_path_keeps_row_order():
 
 
 def test_load_dataset_errors(tmp_path):
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
-        datasets.load_dataset("mnist")
+    with pytest.raises(ValueError, match="unknown dataset 'cifar10'"):
+        datasets.load_dataset("cifar10")
     with pytest.raises(FileNotFoundError, match="nowhere.mat"):
         datasets.load_dataset(tmp_path / "nowhere.mat")
     bad = tmp_path / "bad.mat"
@@ -95,3 +95,43 @@ def test_train_test_split_is_seeded_and_disjoint():
     assert len(full_train) == 10 and len(empty_test) == 0
     with pytest.raises(ValueError, match="train_fraction must be in \\(0, 1\\], got 1.5"):
         datasets.train_test_split(10, 1.5, seed=0)
+
+
+def test_non_finite_inputs_are_rejected_naming_the_file(tmp_path):
+    for bad in (np.nan, np.inf):
+        path = tmp_path / f"bad-{bad}.mat"
+        F = np.zeros((4, 3))
+        F[2, 1] = bad
+        scipy.io.savemat(path, {"F": F, "y": np.array([[0, 1, 0, 1]])})
+        with pytest.raises(ValueError, match="non-finite") as error:
+            datasets.load_dataset(path)
+        assert str(path) in str(error.value) and "row 2" in str(error.value)
+    path = tmp_path / "huge.mat"  # finite in float64, infinite in float32
+    scipy.io.savemat(path, {"F": np.full((2, 2), 1e300), "y": np.array([[0, 1]])})
+    with pytest.raises(ValueError, match="non-finite") as error:
+        datasets.load_mat(path)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("content", [b"hello, this is not MATLAB", b"", b"MATLAB 5.0 MAT-file" + b"\0" * 10])
+def test_non_matlab_file_named_mat_names_the_file(tmp_path, content):
+    path = tmp_path / "text.mat"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not a readable MATLAB .mat file") as error:
+        datasets.load_dataset(path)
+    assert str(path) in str(error.value)
+
+
+def test_fixed_split_and_divisor_round_trip(tmp_path):
+    path = tmp_path / "d.mat"
+    inputs = np.array([[0, 255], [51, 102], [7, 9]], dtype=np.uint8)
+    datasets.save_mat(path, inputs, np.array([0, 1, 1]), train_index=[0, 2], test_index=[1], divisor=255.0)
+    x, y = datasets.load_mat(path)
+    assert x.dtype == np.float32 and np.array_equal(x, inputs.astype(np.float32) / np.float32(255))
+    train, test = datasets.load_split(path)
+    assert train.tolist() == [0, 2] and test.tolist() == [1] and train.dtype == np.int64
+    plain = tmp_path / "plain.mat"
+    datasets.save_mat(plain, *datasets.tishby_dataset())
+    assert datasets.load_split(plain) is None
+    with pytest.raises(ValueError, match="both"):
+        datasets.save_mat(tmp_path / "e.mat", inputs, np.array([0, 1, 1]), train_index=[0])

@@ -13,6 +13,9 @@ Initialisations ([ST17] and [SB18], REFERENCE.md §2):
 ``st17``          truncated normal, sd ``1/sqrt(fan_in)``, truncated at 2 sd, bias 0
 ``sb18``          truncated normal, sd ``1/sqrt(fan_out)``, truncated at 2 sd, bias 0
 ``torch_default`` ``nn.Linear``'s default: weights and biases uniform in ``±1/sqrt(fan_in)``
+``glorot_uniform`` Keras's default for ``Dense`` layers, the framework of [SB18]'s code (their
+                  MNIST network uses it): weights uniform in ``±sqrt(6/(fan_in + fan_out))``
+                  (Glorot & Bengio 2010), bias 0
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ ACTIVATIONS = {
     "linear": lambda x: x,
 }
 
-INITIALISATIONS = ("st17", "sb18", "torch_default")
+INITIALISATIONS = ("st17", "sb18", "torch_default", "glorot_uniform")
 
 
 def _init_layer(weight: torch.Tensor, bias: torch.Tensor, init: str, generator) -> None:
@@ -49,6 +52,10 @@ def _init_layer(weight: torch.Tensor, bias: torch.Tensor, init: str, generator) 
         bound = 1.0 / math.sqrt(fan_in)
         nn.init.uniform_(weight, -bound, bound, generator=generator)
         nn.init.uniform_(bias, -bound, bound, generator=generator)
+    elif init == "glorot_uniform":
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        nn.init.uniform_(weight, -bound, bound, generator=generator)
+        nn.init.zeros_(bias)
     else:
         raise ValueError(f"unknown initialisation {init!r}; expected one of {INITIALISATIONS}")
 

@@ -8,6 +8,8 @@ Every schedule includes epoch 0 and the last epoch.
            400 points for 8000 epochs there, which truncates instead of rounding).
 ``sb18``   [SB18]'s steps: every epoch below 20, every 5th below 100, every 20th below 2000,
            every 100th after.
+``sb18_mnist``  [SB18]'s MNIST steps (REFERENCE.md §2): every epoch below 20, every 5th below
+           100, every 10th below 200, every 100th after.
 ``every``  every ``step``-th epoch.
 
 Any schedule can add a dense tail: every epoch of the last ``tail`` epochs (for the AIR
@@ -20,7 +22,7 @@ import numpy as np
 
 __all__ = ["SCHEDULES", "recording_epochs"]
 
-SCHEDULES = ("log", "sb18", "every")
+SCHEDULES = ("log", "sb18", "sb18_mnist", "every")
 
 
 def recording_epochs(
@@ -31,7 +33,7 @@ def recording_epochs(
     Parameters
     ----------
     epochs : number of training epochs E (>= 0).
-    schedule : ``"log"``, ``"sb18"`` or ``"every"`` (see the module docstring).
+    schedule : ``"log"``, ``"sb18"``, ``"sb18_mnist"`` or ``"every"`` (see the module docstring).
     points : number of log-spaced points for ``"log"`` (>= 1); fewer epochs result when
         small epochs repeat.
     step : spacing for ``"every"`` (>= 1).
@@ -55,6 +57,10 @@ def recording_epochs(
     elif schedule == "sb18":
         e = np.arange(epochs + 1, dtype=np.int64)
         keep = (e < 20) | ((e < 100) & (e % 5 == 0)) | ((e < 2000) & (e % 20 == 0)) | (e % 100 == 0)
+        chosen = e[keep]
+    elif schedule == "sb18_mnist":
+        e = np.arange(epochs + 1, dtype=np.int64)
+        keep = (e < 20) | ((e < 100) & (e % 5 == 0)) | ((e < 200) & (e % 10 == 0)) | (e % 100 == 0)
         chosen = e[keep]
     elif schedule == "every":
         if step < 1:
