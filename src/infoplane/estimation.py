@@ -16,6 +16,12 @@ The information table (one row per instance x seed x epoch x layer; :func:`infor
 ``I_TY_se_bits``
 parameters         one column per parameter of the instance's estimator
 =================  ===========================================================================
+
+Non-finite activations (a diverged seed, :mod:`infoplane.training`) are skipped, not estimated:
+a seed-epoch whose layer holds a NaN or an infinity gets no row; the ensemble estimator pools
+only the seeds that are finite at that epoch (no row when none is); AIR leaves out every window
+that contains a non-finite epoch. The number skipped is logged. When nothing is finite the table
+is empty, with its columns.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ def _check_chunks(chunk_paths):
         raise ValueError("no chunk files given")
     first = infos[0]
     for info in infos[1:]:
-        for field in ("epochs", "widths", "labels"):
+        for field in ("epochs", "widths", "labels", "probe_index"):
             if not np.array_equal(getattr(info, field), getattr(first, field)):
                 raise ValueError(f"{info.path} and {first.path} disagree on {field}")
     return infos
@@ -65,8 +71,80 @@ def _estimate(module, acts, labels, params_list, extra):
     return out
 
 
-def _frames(results, names, seeds, epochs, layer):
-    """Tidy rows from results shaped [E', S] (or [E'] with seeds None)."""
+def _finite(acts, n_leading):
+    """bool array of the first ``n_leading`` dimensions of ``acts``: every value below is finite."""
+    return np.isfinite(acts).reshape(*acts.shape[:n_leading], -1).all(-1)
+
+
+def _scatter(results, mask):
+    """Results computed on the entries ``mask`` (bool, any shape) placed into NaN arrays of its shape."""
+    out = []
+    for result in results:
+        full = {}
+        for key, value in result.items():
+            array = np.full(mask.shape, np.nan)
+            array[mask] = np.asarray(value, dtype=np.float64).reshape(-1)
+            full[key] = array
+        out.append(full)
+    return out
+
+
+def _estimate_finite(module, acts, finite, labels, params_list, extra):
+    """Like :func:`_estimate` on ``acts`` [*finite.shape, N, d], computed only where ``finite``;
+    NaN elsewhere. None when nothing is finite."""
+    if finite.all():
+        return _estimate(module, acts, labels, params_list, extra)
+    if not finite.any():
+        return None
+    return _scatter(_estimate(module, acts[finite], labels, params_list, extra), finite)
+
+
+def _estimate_pooled_seeds(module, acts, finite, labels, params_list, extra):
+    """Seed-pooling estimators on ``acts`` [E', S, N, d]: at each epoch pool the finite seeds
+    (``finite`` [E', S]); results [E'], NaN at epochs without a finite seed."""
+    if finite.all():
+        return _estimate(module, acts, labels, params_list, extra)
+    results = [{} for _ in params_list]
+    keep = finite.any(1)
+    for pattern in np.unique(finite[keep], axis=0):  # epochs that share their finite seeds
+        rows = np.flatnonzero((finite == pattern).all(1))
+        part = _estimate(module, acts[rows][:, pattern], labels, params_list, extra)  # [len(rows)]
+        for merged, new in zip(results, part):
+            for key, value in new.items():
+                merged.setdefault(key, np.full(len(finite), np.nan))[rows] = np.asarray(value).reshape(-1)
+    return results if keep.any() else None
+
+
+def _estimate_windows(module, acts, finite, labels, params_list, extra, window):
+    """Epoch-pooling estimators on ``acts`` [S, E, N, d]: results [S, E - W + 1], NaN for every
+    window with a non-finite epoch (``finite`` [S, E]); only runs of >= W finite epochs are computed."""
+    if finite.all():
+        return _estimate(module, acts, labels, params_list, extra)
+    n_seeds, n_epochs = finite.shape
+    shape = (n_seeds, n_epochs - window + 1)
+    results = [{} for _ in params_list]
+
+    def put(part, seeds, starts):
+        for merged, new in zip(results, part):
+            for key, value in new.items():
+                merged.setdefault(key, np.full(shape, np.nan))[np.ix_(seeds, starts)] = np.asarray(value).reshape(len(seeds), len(starts))
+
+    whole = np.flatnonzero(finite.all(1))
+    if len(whole):
+        put(_estimate(module, acts[whole], labels, params_list, extra), whole, np.arange(shape[1]))
+    for s in np.flatnonzero(~finite.all(1)):
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], finite[s].astype(np.int8), [0]])))
+        for a, b in zip(edges[::2], edges[1::2]):  # runs [a, b) of finite epochs
+            if b - a >= window:
+                put(_estimate(module, acts[s, a:b][None], labels, params_list, extra), [s], np.arange(a, b - window + 1))
+    if not results[0]:
+        return None
+    return results
+
+
+def _frames(results, names, seeds, epochs, layer, keep=None):
+    """Tidy rows from results shaped [E', S] (or [E'] with seeds None); only the entries where
+    ``keep`` (bool, the results' shape) is true, when given."""
     frames = []
     for name, result in zip(names, results):
         shape = np.shape(result["I_XT_bits"])
@@ -76,7 +154,8 @@ def _frames(results, names, seeds, epochs, layer):
             columns = {"seed": np.tile(seeds, shape[0]), "epoch": np.repeat(epochs, len(seeds))}
         columns.update({"estimator": name, "layer": layer})
         columns.update({key: np.asarray(value).reshape(-1) for key, value in result.items()})
-        frames.append(pd.DataFrame(columns))
+        frame = pd.DataFrame(columns)
+        frames.append(frame if keep is None else frame[np.asarray(keep).reshape(-1)])
     return frames
 
 
@@ -99,7 +178,8 @@ def information_table(
     method : the registered estimator; ``instances`` : instance name -> its parameters (more
         than one only for estimators with ``information_planes``, computed in one pass).
     experiment : the name written into the table.
-    inputs : the dataset's inputs [N, d_x], for estimators that use them (``knn``).
+    inputs : the dataset's inputs [N, d_x] (all N rows; the probe rows are taken), for
+        estimators that use them (``knn``).
     stride : estimate every ``stride``-th recorded epoch and the last (for AIR: window ends).
     device : torch device for the estimator.
     progress : show a tqdm progress bar over chunks x layers (``None``: only on a terminal).
@@ -126,11 +206,14 @@ def information_table(
     if getattr(module, "USES_INPUTS", False):
         if inputs is None:
             raise ValueError(f"estimator {method!r} needs the dataset's inputs")
-        extra["inputs"] = inputs
+        if len(inputs) != first.n_inputs:
+            raise ValueError(f"inputs have {len(inputs)} rows, the recordings' dataset {first.n_inputs}")
+        extra["inputs"] = np.asarray(inputs)[first.probe_index]  # rows aligned with the activations
     pools = getattr(module, "POOLS", None)
     n = len(first.labels)
     kept = np.unique(np.append(np.arange(0, len(first.epochs), stride), len(first.epochs) - 1))
     frames = []
+    skipped = total = 0  # seed-epoch-layers with non-finite activations, and all of them
     units = first.n_layers * (1 if pools == "seeds" else len(infos))
     bar = tqdm(total=units, desc=f"{'+'.join(names)} on {experiment}", unit="layer",
                disable=None if progress is None else not progress)  # fmt: skip
@@ -142,28 +225,53 @@ def information_table(
             for start in range(0, len(kept), step):
                 part = kept[start : start + step]
                 acts = np.concatenate([read_activations(info.path, layer, part) for info in infos], axis=1)
-                results = _estimate(module, acts, first.labels, params_list, extra)  # [E']
-                frames += _frames(results, names, None, first.epochs[part], layer)
+                finite = _finite(acts, 2)  # [E', S]
+                skipped, total = skipped + int((~finite).sum()), total + finite.size
+                results = _estimate_pooled_seeds(module, acts, finite, first.labels, params_list, extra)  # [E']
+                if results is not None:
+                    frames += _frames(results, names, None, first.epochs[part], layer, keep=finite.any(1))
             bar.update(1)
             continue
         for info in infos:
             if pools == "epochs":  # windows of consecutive epochs of each seed
                 window = params_list[0]["window"]
                 acts = np.swapaxes(read_activations(info.path, layer), 0, 1)  # [S, E, N, d]
-                results = _estimate(module, acts, info.labels, params_list, extra)  # [S, E - W + 1]
-                ends = kept[kept >= window - 1]
-                results = [{k: np.swapaxes(v, 0, 1)[ends - (window - 1)] for k, v in r.items()} for r in results]
-                frames += _frames(results, names, info.seeds, info.epochs[ends], layer)
+                finite = _finite(acts, 2)  # [S, E]
+                skipped, total = skipped + int((~finite).sum()), total + finite.size
+                results = _estimate_windows(module, acts, finite, info.labels, params_list, extra, window)  # [S, E - W + 1]
+                if results is not None:
+                    ends = kept[kept >= window - 1]
+                    results = [{k: np.swapaxes(v, 0, 1)[ends - (window - 1)] for k, v in r.items()} for r in results]
+                    whole = np.lib.stride_tricks.sliding_window_view(finite, window, axis=1).all(-1)  # [S, E - W + 1]
+                    keep = np.swapaxes(whole, 0, 1)[ends - (window - 1)]
+                    frames += _frames(results, names, info.seeds, info.epochs[ends], layer, keep=keep)
             else:
                 step = max(1, _READ_BUDGET // (4 * len(info.seeds) * n * width))
                 for start in range(0, len(kept), step):
                     part = kept[start : start + step]
-                    results = _estimate(module, read_activations(info.path, layer, part), info.labels, params_list, extra)
-                    frames += _frames(results, names, info.seeds, info.epochs[part], layer)
+                    acts = read_activations(info.path, layer, part)
+                    finite = _finite(acts, 2)  # [E', S]
+                    skipped, total = skipped + int((~finite).sum()), total + finite.size
+                    results = _estimate_finite(module, acts, finite, info.labels, params_list, extra)
+                    if results is not None:
+                        frames += _frames(results, names, info.seeds, info.epochs[part], layer, keep=finite)
             log.info("%s %s: layer %d of %s done", experiment, "+".join(names), layer, info.path.name)
             bar.update(1)
     bar.close()
-    table = pd.concat(frames, ignore_index=True)
+    if skipped:
+        log.warning(
+            "%s %s: skipped %d of %d seed-epoch-layers whose activations are not finite (diverged seeds)",
+            experiment, "+".join(names), skipped, total,
+        )  # fmt: skip
+    frames = [frame for frame in frames if len(frame)]
+    if frames:
+        table = pd.concat(frames, ignore_index=True)
+    else:  # nothing finite: the columns, no rows
+        log.warning("%s %s: no finite activations at all: the information table is empty", experiment, "+".join(names))
+        columns = ["I_XT_bits", "I_TY_bits"] + (["I_XT_se_bits", "I_TY_se_bits"] if getattr(module, "STANDARD_ERRORS", False) else [])
+        table = pd.DataFrame({"seed": pd.array([], dtype="Int64"), "epoch": np.array([], dtype=np.int64),
+                              "estimator": np.array([], dtype=object), "layer": np.array([], dtype=np.int64),
+                              **{c: np.array([], dtype=np.float64) for c in columns}})  # fmt: skip
     table.insert(0, "experiment", experiment)
     table.insert(2, "method", method)
     order = ["experiment", "estimator", "method", "seed", "epoch", "layer", "I_XT_bits", "I_TY_bits"]

@@ -11,6 +11,18 @@ stacked optimiser state equals S separate optimisers.
 Reproducibility: seed ``s`` initialises its weights from ``torch.Generator().manual_seed(s)``
 and draws its mini-batch permutations from ``numpy.random.default_rng([s, 1])``; the train/test
 split comes from ``split_seed``. Running the same seeds again gives the same numbers.
+
+Divergence is per seed, and recorded rather than raised. After every mini-batch the trainer
+checks each seed's training loss, and after every epoch its parameters (and, at recorded epochs,
+its activations and training loss on the whole training set). A seed with a non-finite value is
+*diverged* from that epoch on (:attr:`EnsembleTrainer.diverged_epoch`, the 1-based epoch whose
+training produced it, and :attr:`EnsembleTrainer.divergence_cause`): its gradients of that
+mini-batch are zeroed before the optimiser step, its parameters and optimiser state (Adam's
+``exp_avg``/``exp_avg_sq`` slices) are set to zero, and its loss is masked out of the sum from
+then on, so it no longer moves and can produce no NaN; the other seeds train on exactly as they
+would without it (every operation acts on each seed's slice alone). From its divergence epoch on,
+the seed's recorded activations, metrics, gradient statistics and weight norms are NaN. Training
+goes on while any seed is finite; a chunk whose seeds all diverge is still written.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import torch
 from torch.nn import functional as F
 
 from . import __version__
-from .datasets import train_test_split
+from .datasets import probe_rows, train_test_split
 from .devices import resolve_device
 from .models import EnsembleMLP
 from .recording import RunWriter
@@ -42,6 +54,11 @@ TRAINING_KEYS = (
     "hidden_widths", "activation", "init", "optimizer", "learning_rate", "batch_size",
     "epochs", "train_fraction", "split_seed", "record",
 )  # fmt: skip
+
+
+#: Rows per forward pass when :meth:`EnsembleTrainer.evaluate` computes the metrics apart from
+#: the probe's activations (MNIST: 70000 rows through a 1024-wide layer).
+EVALUATION_BLOCK = 8192
 
 
 def _check_settings(settings: Mapping) -> None:
@@ -81,7 +98,10 @@ class _GradientMoments:
 
     def statistics(self) -> dict[str, np.ndarray]:
         """mean_norm, std_norm, snr, each [S, L]: Frobenius norms of the batch mean and
-        (population) standard deviation of dLoss/dW_l, and their ratio."""
+        (population) standard deviation of dLoss/dW_l, and their ratio.
+
+        With a single mini-batch in the epoch (full-batch gradient descent) the spread over
+        mini-batches is undefined: std_norm and snr are NaN (not 0 and inf)."""
         mean_norms, std_norms = [], []
         for s, q in zip(self.sums, self.squares):
             mean = s / self.count
@@ -90,6 +110,8 @@ class _GradientMoments:
             std_norms.append(var.flatten(1).sum(dim=1).sqrt())
         mean_norm = torch.stack(mean_norms, dim=1).cpu().numpy()
         std_norm = torch.stack(std_norms, dim=1).cpu().numpy()
+        if self.count < 2:  # one mini-batch: no spread over mini-batches to measure
+            std_norm = np.full_like(std_norm, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             snr = mean_norm / std_norm
         return {"mean_norm": mean_norm, "std_norm": std_norm, "snr": snr}
@@ -101,8 +123,15 @@ class EnsembleTrainer:
     Parameters
     ----------
     inputs : float array [N, d_in]; labels : int array [N], classes 0 … C-1.
-    seeds : the S seeds; settings : the keys in :data:`TRAINING_KEYS` (``epochs`` and
-        ``record`` are not used here); device : see :func:`resolve_device`.
+    seeds : the S seeds; settings : the keys in :data:`TRAINING_KEYS` (``epochs`` is not used
+        here; of ``record`` only the probe keys, see :func:`probe_rows`); device : see
+        :func:`resolve_device`.
+    split : optional fixed ``(train_index, test_index)`` (MNIST's 60000/10000); without it the
+        split comes from ``train_fraction`` and ``split_seed``.
+
+    Attributes
+    ----------
+    probe_index : int64 [P], the rows whose activations :meth:`evaluate` returns.
 
     Raises
     ------
@@ -110,7 +139,9 @@ class EnsembleTrainer:
         As :func:`train_ensemble`.
     """
 
-    def __init__(self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu"):
+    def __init__(
+        self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu", split=None
+    ):
         _check_settings(settings)
         inputs = np.asarray(inputs, dtype=np.float32)
         labels = np.asarray(labels, dtype=np.int64)
@@ -118,9 +149,17 @@ class EnsembleTrainer:
             raise ValueError(f"inputs [N, d] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
         self.device = resolve_device(device)
         self.labels = labels
-        self.train_index, self.test_index = train_test_split(
-            len(labels), float(settings["train_fraction"]), int(settings["split_seed"])
-        )
+        if split is None:
+            self.train_index, self.test_index = train_test_split(
+                len(labels), float(settings["train_fraction"]), int(settings["split_seed"])
+            )
+        else:
+            self.train_index, self.test_index = (np.asarray(i, dtype=np.int64) for i in split)
+            if not len(self.train_index) or min(self.train_index.min(initial=0), self.test_index.min(initial=0)) < 0 \
+                    or max(self.train_index.max(), self.test_index.max(initial=0)) >= len(labels):
+                raise ValueError(f"split: rows must lie in 0 … {len(labels) - 1} and the training set be non-empty")
+        self.probe_index = probe_rows(settings, len(labels), self.train_index, self.test_index, fixed_split=split is not None)
+        self._probe_all = np.array_equal(self.probe_index, np.arange(len(labels)))
         self.widths = [inputs.shape[1], *[int(w) for w in settings["hidden_widths"]], int(labels.max()) + 1]
         self.model = EnsembleMLP(seeds, self.widths, settings["activation"], settings["init"]).to(self.device)
         self.optimizer = _make_optimizer(settings["optimizer"], self.model.parameters(), float(settings["learning_rate"]))
@@ -130,45 +169,153 @@ class EnsembleTrainer:
         self._y = torch.from_numpy(labels).to(self.device)
         self._train = torch.from_numpy(self.train_index).to(self.device)
         self._test = torch.from_numpy(self.test_index).to(self.device)
+        self._probe = torch.from_numpy(self.probe_index).to(self.device)
         self._batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in self.model.seeds]
+        self._init_divergence()
 
     @property
     def seeds(self) -> list[int]:
         return self.model.seeds
 
+    @property
+    def n_batches_per_epoch(self) -> int:
+        """Mini-batches per epoch: ceil(n_train / batch_size); 1 is full-batch gradient descent."""
+        return -(-len(self.train_index) // self.batch_size)
+
+    # -- per-seed divergence ------------------------------------------------------------------
+
+    def _init_divergence(self) -> None:
+        #: epochs trained so far (the epoch a divergence is attributed to is this + 1 while training)
+        self.epoch = 0
+        #: int64 [S]: 1-based epoch whose training made the seed non-finite; -1 while it is finite
+        self.diverged_epoch = np.full(len(self.model.seeds), -1, dtype=np.int64)
+        #: [S] str: why the seed diverged ("" while it is finite)
+        self.divergence_cause = [""] * len(self.model.seeds)
+        self._alive = torch.ones(len(self.model.seeds), dtype=torch.bool, device=self.device)
+        self._params = list(self.model.parameters())
+
+    @property
+    def alive(self) -> np.ndarray:
+        """bool [S]: seeds that have not diverged."""
+        return self.diverged_epoch < 0
+
+    def _mark_diverged(self, seeds_mask: np.ndarray, epoch: int, cause: str) -> None:
+        """Record seeds (bool [S], only finite ones count) as diverged at ``epoch`` and make
+        their parameters and optimiser state zero (finite, and constant from then on)."""
+        newly = np.asarray(seeds_mask, dtype=bool) & self.alive
+        if not newly.any():
+            return
+        for s in np.flatnonzero(newly):
+            self.diverged_epoch[s] = epoch
+            self.divergence_cause[s] = cause
+            log.warning("seed %d diverged at epoch %d: %s", self.model.seeds[s], epoch, cause)
+        self._alive = torch.from_numpy(self.alive).to(self.device)
+        dead = torch.from_numpy(newly).to(self.device)
+        with torch.no_grad():
+            for p in self._params:
+                view = dead.view(-1, *([1] * (p.dim() - 1)))
+                p.masked_fill_(view, 0.0)
+                if p.grad is not None:
+                    p.grad.masked_fill_(view, 0.0)
+                for value in self.optimizer.state.get(p, {}).values():
+                    if isinstance(value, torch.Tensor) and value.shape == p.shape:  # exp_avg, exp_avg_sq, momentum
+                        value.masked_fill_(view, 0.0)
+
+    def check_outputs(self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray]) -> None:
+        """Mark as diverged (at the current epoch) every finite seed whose evaluated activations
+        (L arrays [S, N, d_l]) or training loss ([S]) are non-finite."""
+        finite = np.isfinite(np.asarray(metrics["train_loss"], dtype=np.float64))
+        for values in activations:
+            finite &= np.isfinite(values).reshape(len(finite), -1).all(1)
+        self._mark_diverged(~finite, max(self.epoch, 1), "non-finite activations or loss at evaluation")
+
+    def mask_diverged(self, activations, metrics, gradients, weight_norms):
+        """The evaluation and gradient statistics with NaN in every diverged seed's slice.
+
+        Arguments as :meth:`RunWriter.write_epoch <infoplane.recording.RunWriter.write_epoch>`
+        (activations L arrays [S, N, d_l], metrics name -> [S], gradients name -> [S, L] or
+        None, weight_norms [S, L]); returns new arrays, the inputs are left as they are.
+        """
+        dead = ~self.alive
+        if not dead.any():
+            return activations, metrics, gradients, weight_norms
+
+        def masked(values):
+            values = np.array(values, copy=True)
+            values[dead] = np.nan
+            return values
+
+        activations = [masked(a) for a in activations]
+        metrics = {k: masked(v) for k, v in metrics.items()}
+        gradients = None if gradients is None else {k: masked(v) for k, v in gradients.items()}
+        return activations, metrics, gradients, masked(weight_norms)
+
     def train_epoch(self, gradient_statistics: bool = False) -> dict[str, np.ndarray] | None:
         """One pass over the training set in mini-batches, each seed in its own order.
 
         Returns the gradient statistics of this epoch's mini-batches (mean_norm, std_norm,
-        snr, each [S, L]) when ``gradient_statistics`` is true, else None.
+        snr, each [S, L]; NaN for seeds diverged by the end of the epoch, and std_norm and snr
+        NaN with one mini-batch per epoch) when ``gradient_statistics`` is true, else None.
+        Seeds whose loss (after any mini-batch) or parameters (after the epoch) are non-finite
+        are marked diverged at this epoch (see the module docstring).
         """
         model, batch_size = self.model, self.batch_size
+        self.epoch += 1
+        epoch = self.epoch
         moments = _GradientMoments(model.weights) if gradient_statistics else None
         order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
+        if not self.alive.any():  # nothing left to train (the permutations are still drawn)
+            if moments is None:
+                return None
+            nan = np.full((len(self.seeds), model.n_layers), np.nan)
+            return {"mean_norm": nan, "std_norm": nan.copy(), "snr": nan.copy()}
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
         for start in range(0, order.shape[1], batch_size):
             index = order[:, start : start + batch_size]  # [S, B]
             logits = model.feature_major_outputs(self._x_features[:, index].transpose(0, 1))[-1]  # [S, C, B]
-            loss = F.cross_entropy(logits, self._y[index], reduction="none").mean(1).sum()
+            per_seed = F.cross_entropy(logits, self._y[index], reduction="none").mean(1)  # [S]
+            # diverged seeds (zero parameters) are masked out: their gradients are exactly 0
+            loss = (per_seed if self.alive.all() else torch.where(self._alive, per_seed, 0.0)).sum()
             self.optimizer.zero_grad(set_to_none=False)
             loss.backward()
+            finite = torch.isfinite(per_seed.detach())
+            if not bool(finite.all()):  # one sync per mini-batch; zeroes this batch's gradients
+                self._mark_diverged(~finite.cpu().numpy(), epoch, "non-finite training loss")
             if moments is not None:
                 moments.add()
-            self.optimizer.step()
-        return moments.statistics() if moments is not None else None
+            self.optimizer.step()  # zero gradient and zero state: a diverged seed stays at zero
+        with torch.no_grad():
+            finite = torch.stack([p.flatten(1).isfinite().all(1) for p in self._params]).all(0)
+        self._mark_diverged(~finite.cpu().numpy(), epoch, "non-finite parameters after an update")
+        if moments is None:
+            return None
+        statistics = moments.statistics()
+        for values in statistics.values():
+            values[~self.alive] = np.nan
+        return statistics
 
     def evaluate(self):
-        """Every layer's activations for all N inputs, loss/accuracy per seed, weight norms.
+        """Every layer's activations for the P probe rows, loss/accuracy per seed on the whole
+        train and test splits, weight norms.
 
-        Returns ``(activations, metrics, weight_norms)``: L float32 arrays [S, N, d_l] (the last
-        is the softmax output), :data:`~infoplane.recording.METRICS` -> [S], and [S, L].
+        Returns ``(activations, metrics, weight_norms)``: L float32 arrays [S, P, d_l] (rows
+        :attr:`probe_index`; the last is the softmax output), :data:`~infoplane.recording.METRICS`
+        -> [S], and [S, L]. When the probe is a subset, the metrics' logits are computed in
+        blocks of :data:`EVALUATION_BLOCK` rows (memory: S x block x widest layer floats).
         """
         model = self.model
         with torch.no_grad():
-            outputs = model.layer_outputs(self._x)
-            logits = outputs[-1]
+            if self._probe_all:  # one pass gives both (the Tishby set-up)
+                outputs = model.layer_outputs(self._x)
+                logits = outputs[-1]
+            else:
+                outputs = model.layer_outputs(self._x[self._probe])
+                logits = torch.cat(
+                    [model.layer_outputs(self._x[start : start + EVALUATION_BLOCK])[-1]
+                     for start in range(0, len(self._x), EVALUATION_BLOCK)], dim=1,
+                )  # fmt: skip
             activations = [o.float().cpu().numpy() for o in outputs[:-1]]
-            activations.append(torch.softmax(logits, dim=-1).float().cpu().numpy())
+            activations.append(torch.softmax(outputs[-1], dim=-1).float().cpu().numpy())
             n_seeds = logits.shape[0]
             losses = F.cross_entropy(
                 logits.flatten(0, 1), self._y.expand(n_seeds, -1).flatten(), reduction="none"
@@ -196,17 +343,23 @@ def train_ensemble(
     device: str = "cpu",
     experiment: str = "",
     progress: bool | None = None,
+    split: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Path:
     """Train S seeds together and write their recordings to one HDF5 file.
 
     Parameters
     ----------
-    inputs : float array [N, d_in], all N inputs (activations are recorded for all of them).
+    inputs : float array [N, d_in], all N inputs (activations are recorded for the probe rows).
     labels : int array [N], classes 0 … C-1; the output layer has C units.
     seeds : the S seeds of this chunk.
     settings : the keys in :data:`TRAINING_KEYS` (``record`` is a mapping with ``schedule``
-        and ``points`` or ``step``, see :func:`~infoplane.schedules.recording_epochs`).
+        and ``points`` or ``step``, see :func:`~infoplane.schedules.recording_epochs`; the
+        probe ``probe``, ``probe_size``, ``probe_seed``, see
+        :func:`~infoplane.datasets.probe_rows`; storage ``precision``, ``compression``,
+        ``compression_level``, see :class:`~infoplane.recording.RunWriter`).
     output : path of the HDF5 file to create (layout in :mod:`infoplane.recording`).
+    split : optional fixed ``(train_index, test_index)`` of the dataset (MNIST ``standard``);
+        ``train_fraction`` and ``split_seed`` are then not used.
     device : ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``.
     experiment : name stored in the file.
     progress : show a tqdm progress bar (``None``: only on a terminal).
@@ -223,15 +376,18 @@ def train_ensemble(
         If a CUDA device is requested and none is available.
     FileExistsError
         If ``output`` exists.
-    FloatingPointError
-        If the training loss becomes non-finite (the partial file is removed).
+
+    A seed whose loss or parameters become non-finite does not stop training: it is recorded
+    as diverged (``/status`` in the file, see :mod:`infoplane.recording`), its values from that
+    epoch on are NaN, and the other seeds train on; a file is written even when every seed
+    diverges.
     """
     from tqdm.auto import tqdm
 
     output = Path(output)
     if output.exists():
         raise FileExistsError(f"refusing to overwrite existing recording {output}")
-    trainer = EnsembleTrainer(inputs, labels, seeds, settings, device)
+    trainer = EnsembleTrainer(inputs, labels, seeds, settings, device, split=split)
     record = dict(settings["record"])
     epochs = int(settings["epochs"])
     recorded = recording_epochs(
@@ -249,7 +405,9 @@ def train_ensemble(
     }
     writer = RunWriter(
         output, epochs=recorded, seeds=trainer.seeds, widths=trainer.widths, labels=trainer.labels,
-        train_index=trainer.train_index, test_index=trainer.test_index, attrs=attrs,
+        train_index=trainer.train_index, test_index=trainer.test_index, probe_index=trainer.probe_index,
+        precision=record.get("precision", "float32"), compression=record.get("compression", "none"),
+        compression_level=record.get("compression_level"), attrs=attrs,
     )  # fmt: skip
     bar = tqdm(
         total=epochs, desc=f"train {experiment} seeds {trainer.seeds[0]}-{trainer.seeds[-1]}",
@@ -258,24 +416,36 @@ def train_ensemble(
     try:
         with writer:
             activations, metrics, weight_norms = trainer.evaluate()
-            writer.write_epoch(0, activations, metrics, None, weight_norms)
+            trainer.check_outputs(activations, metrics)
+            writer.write_epoch(0, *trainer.mask_diverged(activations, metrics, None, weight_norms))
             for epoch in range(1, epochs + 1):
                 gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
                 if gradients is not None:
                     activations, metrics, weight_norms = trainer.evaluate()
-                    bad = [s for s, value in zip(trainer.seeds, metrics["train_loss"]) if not np.isfinite(value)]
-                    if bad:
-                        raise FloatingPointError(
-                            f"training diverged: non-finite train loss at epoch {epoch} for seeds {bad} "
-                            f"(learning_rate={settings['learning_rate']})"
-                        )
+                    trainer.check_outputs(activations, metrics)
+                    activations, metrics, gradients, weight_norms = trainer.mask_diverged(
+                        activations, metrics, gradients, weight_norms
+                    )
                     writer.write_epoch(epoch, activations, metrics, gradients, weight_norms)
-                    log.info(
-                        "epoch %d: train loss %.4f, train accuracy %.3f, test accuracy %.3f (mean over %d seeds)",
-                        epoch, float(np.mean(metrics["train_loss"])), float(np.mean(metrics["train_accuracy"])),
-                        float(np.mean(metrics["test_accuracy"])), len(trainer.seeds),
-                    )  # fmt: skip
+                    alive = trainer.alive
+                    if alive.any():
+                        log.info(
+                            "epoch %d: train loss %.4f, train accuracy %.3f, test accuracy %.3f "
+                            "(mean over %d of %d seeds, the others diverged)" if not alive.all() else
+                            "epoch %d: train loss %.4f, train accuracy %.3f, test accuracy %.3f (mean over %d of %d seeds)",
+                            epoch, float(np.mean(metrics["train_loss"][alive])),
+                            float(np.mean(metrics["train_accuracy"][alive])),
+                            float(np.mean(metrics["test_accuracy"][alive])), int(alive.sum()), len(alive),
+                        )  # fmt: skip
                 bar.update(1)
+            writer.write_status(trainer.diverged_epoch, trainer.divergence_cause)
+            if not trainer.alive.all():
+                log.warning(
+                    "%d of %d seeds diverged (learning_rate=%s): %s", int((~trainer.alive).sum()), len(trainer.seeds),
+                    settings["learning_rate"],
+                    ", ".join(f"seed {seed} at epoch {e} ({c})" for seed, e, c in
+                              zip(trainer.seeds, trainer.diverged_epoch, trainer.divergence_cause) if e >= 0),
+                )  # fmt: skip
     finally:
         bar.close()
     return output
