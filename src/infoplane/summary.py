@@ -8,7 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["summarise_information"]
+__all__ = ["summarise_information", "SUMMARY_COLUMNS"]
+
+#: Columns of :func:`summarise_information`, in order.
+SUMMARY_COLUMNS = (
+    "experiment", "estimator", "layer", "hidden", "quantity", "n_seeds", "n_seeds_excluded", "peak_epoch",
+    "peak_mean_bits", "peak_std_bits", "final_epoch", "final_mean_bits", "final_std_bits", "drop_bits",
+    "spread_bits", "compression", "compression_from_epoch", "min_drop_bits",
+)  # fmt: skip
 
 
 #: Smallest fall of I(X;T), in bits, that can count as compression: below the precision at
@@ -30,28 +37,48 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
       spread to compare with);
     * ``compression_from_epoch`` is e* when compression is ``"yes"``.
 
+    Only seeds with a row at every epoch of the layer enter the means: a seed that diverged
+    (its non-finite epochs have no rows, :mod:`infoplane.estimation`) would otherwise make the
+    mean jump between epochs; ``n_seeds_excluded`` counts the seeds left out. A layer without a
+    complete seed gets rows with ``n_seeds`` 0, NaN values and compression ``"undetermined"``.
+    Rows of pooled estimators (``seed`` empty) are used as they are (``n_seeds`` 0).
+
     Parameters
     ----------
-    table : an information table of one experiment and estimator.
+    table : an information table of one experiment and estimator (may be empty).
 
     Returns
     -------
-    pandas.DataFrame, one row per layer and quantity (``I_XT``, ``I_TY``) with columns
-    ``experiment, estimator, layer, hidden, quantity, n_seeds, peak_epoch, peak_mean_bits,
-    peak_std_bits, final_epoch, final_mean_bits, final_std_bits, drop_bits, spread_bits,
-    compression, compression_from_epoch, min_drop_bits``.
-
-    Raises
-    ------
-    ValueError
-        If ``table`` is empty.
+    pandas.DataFrame, one row per layer and quantity (``I_XT``, ``I_TY``) with the columns
+    :data:`SUMMARY_COLUMNS`; no rows (but those columns) for an empty table.
     """
     if table.empty:
-        raise ValueError("empty information table")
+        empty = pd.DataFrame({column: pd.Series(dtype=object) for column in SUMMARY_COLUMNS})
+        empty["compression_from_epoch"] = empty["compression_from_epoch"].astype("Int64")
+        return empty
     output_layer = int(table["layer"].max())
     rows = []
     for (experiment, estimator, layer), group in table.groupby(["experiment", "estimator", "layer"], sort=True):
+        n_excluded = 0
+        if group["seed"].notna().any():  # per-seed rows: only the seeds with every epoch
+            epochs_per_seed = group.groupby("seed")["epoch"].nunique()
+            complete = epochs_per_seed.index[epochs_per_seed == group["epoch"].nunique()]
+            n_excluded = len(epochs_per_seed) - len(complete)
+            group = group[group["seed"].isin(complete)]
         n_seeds = group["seed"].nunique()
+        if group.empty:
+            for quantity in ("I_XT", "I_TY"):
+                hidden = int(layer) != output_layer
+                rows.append({
+                    "experiment": experiment, "estimator": estimator, "layer": int(layer), "hidden": hidden,
+                    "quantity": quantity, "n_seeds": 0, "n_seeds_excluded": n_excluded,
+                    "peak_epoch": pd.NA, "peak_mean_bits": np.nan, "peak_std_bits": np.nan,
+                    "final_epoch": pd.NA, "final_mean_bits": np.nan, "final_std_bits": np.nan,
+                    "drop_bits": np.nan, "spread_bits": np.nan,
+                    "compression": "undetermined" if quantity == "I_XT" and hidden else "",
+                    "compression_from_epoch": pd.NA, "min_drop_bits": min_drop_bits,
+                })  # fmt: skip
+            continue
         for quantity in ("I_XT", "I_TY"):
             by_epoch = group.groupby("epoch")[f"{quantity}_bits"]
             mean, std = by_epoch.mean(), by_epoch.std(ddof=1)
@@ -60,6 +87,7 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
             row = {
                 "experiment": experiment, "estimator": estimator, "layer": int(layer),
                 "hidden": int(layer) != output_layer, "quantity": quantity, "n_seeds": n_seeds,
+                "n_seeds_excluded": n_excluded,
                 "peak_epoch": peak_epoch, "peak_mean_bits": mean[peak_epoch], "peak_std_bits": std[peak_epoch],
                 "final_epoch": final_epoch, "final_mean_bits": mean[final_epoch],
                 "final_std_bits": std[final_epoch],
@@ -78,6 +106,7 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
                 else:
                     row["compression"] = "no"
             rows.append(row)
-    summary = pd.DataFrame(rows)
-    summary["compression_from_epoch"] = summary["compression_from_epoch"].astype("Int64")
+    summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    for column in ("compression_from_epoch", "peak_epoch", "final_epoch"):
+        summary[column] = summary[column].astype("Int64")
     return summary

@@ -21,7 +21,8 @@ rule training_table:
     input:
         chunk_files,
     output:
-        P.TRAINING_TABLE,
+        training=P.TRAINING_TABLE,
+        seeds=P.SEEDS_TABLE,
     params:
         code=code_hash("infoplane.tables"),
     log:

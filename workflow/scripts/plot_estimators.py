@@ -2,9 +2,13 @@
 
 import pandas as pd
 
-from infoplane.plots import planes
+from infoplane.plots import placeholder, planes
 from infoplane.runtime import job
 
 with job(snakemake):
     tables = [pd.read_csv(path, dtype={"seed": "Int64"}) for path in snakemake.input]
-    planes.estimator_planes(tables, snakemake.output[0].removesuffix(".pdf"))
+    tables = [table for table in tables if not table.empty]  # empty: no finite seed-epoch
+    if tables:
+        planes.estimator_planes(tables, snakemake.output[0].removesuffix(".pdf"))
+    else:
+        placeholder(snakemake.output[0].removesuffix(".pdf"), f"{snakemake.wildcards.experiment}: every estimator")

@@ -20,7 +20,10 @@ from matplotlib.figure import Figure
 
 from ..paths import FIGURE_FORMATS
 
-__all__ = ["save_figure", "layer_colours", "layer_label", "symlog_epochs"]
+__all__ = ["save_figure", "layer_colours", "layer_label", "symlog_epochs", "placeholder", "NO_FINITE_ESTIMATES"]
+
+#: What a figure of an empty information table says (every seed-epoch was non-finite).
+NO_FINITE_ESTIMATES = "no finite estimates: every seed diverged before the first recorded epoch"
 
 LAYER_CMAP = "viridis"
 
@@ -52,3 +55,14 @@ def symlog_epochs(ax) -> None:
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xlabel("epoch")
     ax.set_xlim(left=0)
+
+
+def placeholder(stem: str | os.PathLike, title: str, text: str = NO_FINITE_ESTIMATES) -> list[Path]:
+    """A figure that says why there is nothing to draw (written like any other figure, so the
+    workflow and the report go on)."""
+    fig = Figure(figsize=(6.0, 2.4), layout="constrained")
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=10, wrap=True)
+    fig.suptitle(title, fontsize=10)
+    return save_figure(fig, stem)
