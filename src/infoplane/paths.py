@@ -22,6 +22,7 @@ SUMMARY_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/summary.csv"
 CLAIMS_TABLE = f"{RESULTS}/tables/{{experiment}}/claims.csv"
 CURVES_TABLE = f"{RESULTS}/tables/{{experiment}}/curves.csv"
 PER_SEED_TABLE = f"{RESULTS}/tables/{{experiment}}/per_seed_falls.csv"
+QUALIFIED_TABLE = f"{RESULTS}/tables/{{experiment}}/qualified_seeds.csv"
 STUDY_CLAIMS_TABLE = f"{RESULTS}/tables/claims.csv"
 
 FIGURE_INFORMATION_PLANE = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_plane"
