@@ -14,7 +14,10 @@ sys.path.insert(0, SRC)
 # This sets a variable for the jobs; it does not require one from the user.
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p))
 
+from snakemake.exceptions import WorkflowError
+
 import infoplane.config
+import infoplane.datasets
 import infoplane.estimators
 import infoplane.instances
 import infoplane.validation
@@ -188,3 +191,31 @@ def study_information_tables():
         for e, names in CLAIM_INSTANCES.items()
         for name in names
     ]
+
+
+# MNIST (infoplane.datasets): its entries, the folders of their IDX files, and the files the
+# dataset rule reads.
+MNIST_SPECS = {name: spec for name, spec in config["datasets"].items() if spec.get("builtin") == "mnist"}
+MNIST_DIRS = sorted({spec["data_dir"] for spec in MNIST_SPECS.values()})
+
+
+def dataset_inputs(wildcards):
+    """The files a dataset is built from. MNIST with `download: true`: its IDX files, missing
+    ones made by download_mnist_file. MNIST without: none (files that are no rule's output are
+    never "rerun"), but a missing file stops the DAG, before any job, with a message naming it
+    and how to get it."""
+    spec = config["datasets"][wildcards.dataset]
+    if "path" in spec:
+        return [spec["path"]]
+    if spec["builtin"] != "mnist":
+        return []
+    if spec["download"]:
+        return [
+            str(infoplane.datasets.find_mnist_file(spec["data_dir"], name) or os.path.join(spec["data_dir"], name))
+            for name in infoplane.datasets.mnist_files(spec["split"])
+        ]  # fmt: skip
+    try:
+        infoplane.datasets.mnist_paths(spec["data_dir"], spec["split"], key=wildcards.dataset)
+    except FileNotFoundError as error:
+        raise WorkflowError(str(error)) from None
+    return []
