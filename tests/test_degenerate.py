@@ -174,7 +174,7 @@ def test_summary_uses_only_the_seeds_finite_at_every_epoch():
     hidden = summary[(summary["layer"] == 1) & (summary["quantity"] == "I_XT")].iloc[0]
     assert hidden["n_seeds"] == 2 and hidden["n_seeds_excluded"] == 1
     assert hidden["peak_mean_bits"] == pytest.approx(3.05) and hidden["final_mean_bits"] == pytest.approx(1.05)
-    assert hidden["compression"] == "yes"
+    assert hidden["drop_bits"] == pytest.approx(2.0)
 
 
 def test_adam_at_learning_rate_10_ends_at_chance(tishby, tmp_path):

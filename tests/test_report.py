@@ -1,6 +1,4 @@
-"""Report helpers: escaping, the compression sentences, and the template against a real run."""
-
-import math
+"""Report helpers: escaping, number formats, the summary table, and the claims rendering."""
 
 import pandas as pd
 import pytest
@@ -9,33 +7,8 @@ from infoplane import report
 from infoplane.summary import summarise_information
 
 
-def _row(**overrides):
-    row = {
-        "layer": 5, "peak_mean_bits": 7.72, "peak_epoch": 45, "final_mean_bits": 5.37, "final_epoch": 3000,
-        "drop_bits": 2.35, "spread_bits": 1.45, "compression": "yes", "compression_from_epoch": 45,
-        "min_drop_bits": 0.01,
-    }  # fmt: skip
-    row.update(overrides)
-    return row
-
-
 def test_tex_escape():
     assert report.tex_escape("kde_upper 50% & #1 {x} ~ ^") == r"kde\_upper 50\% \& \#1 \{x\} \textasciitilde{} \textasciicircum{}"
-
-
-def test_compression_statements_by_case():
-    assert report.compression_statement(_row()) == (
-        "Layer 5: I(X;T) peaked at 7.72 bits at epoch 45 and fell by 2.35 bits to 5.37 bits at epoch 3000, "
-        "more than the spread over seeds (1.45 bits): compression from epoch 45."
-    )
-    within = report.compression_statement(_row(drop_bits=0.5, spread_bits=0.8, compression="no"))
-    assert within.endswith("within the spread over seeds (0.80 bits): no compression.")
-    flat = report.compression_statement(_row(drop_bits=0.004, compression="no"))
-    assert "was still at 5.37 bits" in flat and flat.endswith("no compression.")
-    last = report.compression_statement(_row(peak_epoch=3000, compression="no"))
-    assert last.endswith("the last recorded epoch: no compression.")
-    single = report.compression_statement(_row(compression="undetermined", spread_bits=math.nan))
-    assert "single seed" in single
 
 
 def test_small_numbers_keep_a_third_decimal():
@@ -54,23 +27,34 @@ def _table(values_by_seed):
     return pd.DataFrame(rows)
 
 
-def test_summary_compression_rule():
-    # hidden layer: peak 8 at epoch 10, falls to 5 with a spread of ~0.7 -> compression from epoch 10
+def test_summary_describes_peak_final_and_fall():
+    # hidden layer: peak 8 at epoch 10, falls to 5.5 (mean of 5 and 6); the output layer gets no fall
     table = _table([[(6, 1), (8, 1), (5, 1)], [(6, 1), (8, 1), (6, 1)]])
     summary = summarise_information(table)
     hidden = summary[(summary["layer"] == 1) & (summary["quantity"] == "I_XT")].iloc[0]
     assert hidden["peak_epoch"] == 10 and hidden["final_epoch"] == 100
-    assert hidden["drop_bits"] == pytest.approx(2.5)
-    assert hidden["spread_bits"] == pytest.approx(0.7071, abs=1e-4)
-    assert hidden["compression"] == "yes" and hidden["compression_from_epoch"] == 10
-    assert (summary["min_drop_bits"] == 0.01).all()
-    strict = summarise_information(table, min_drop_bits=3.0)
-    assert strict[(strict["layer"] == 1) & (strict["quantity"] == "I_XT")].iloc[0]["compression"] == "no"
+    assert hidden["drop_bits"] == pytest.approx(2.5) and hidden["peak_std_bits"] == pytest.approx(0.0)
+    assert hidden["final_std_bits"] == pytest.approx(0.7071, abs=1e-4)
     output = summary[(summary["layer"] == 2) & (summary["quantity"] == "I_XT")].iloc[0]
-    assert not output["hidden"] and output["compression"] == ""
-    # a fall within the spread over seeds is no compression
-    noisy = summarise_information(_table([[(6, 1), (8, 1), (5, 1)], [(6, 1), (8, 1), (9, 1)]]))
-    assert noisy[(noisy["layer"] == 1) & (noisy["quantity"] == "I_XT")].iloc[0]["compression"] == "no"
-    # one seed: no spread, no verdict
-    single = summarise_information(_table([[(6, 1), (8, 1), (5, 1)]]))
-    assert single[(single["layer"] == 1) & (single["quantity"] == "I_XT")].iloc[0]["compression"] == "undetermined"
+    assert not output["hidden"] and pd.isna(output["drop_bits"])
+    assert "compression" not in summary.columns  # a verdict is the claims' job (infoplane.claims)
+
+
+def test_verdict_sections_render_the_hidden_rows_with_the_deciding_layer():
+    from infoplane.report.claims import excluded_seeds, measurement, verdict_sections
+
+    claims = pd.DataFrame([
+        {"claim": "st17_fitting_then_compression", "source": "[ST17]", "experiment": "tanh", "estimator": "binning",
+         "layer": "hidden", "statistic": "I_XT_fall_bits", "estimate": 1.234, "ci_low": 0.8, "ci_high": 1.61,
+         "confidence": 0.99, "n_seeds": "12", "verdict": "confirmed", "rule": "over hidden layers 1-5 ...; shown: layer 5. Per layer: ..."},
+        {"claim": "st17_fitting_then_compression", "source": "[ST17]", "experiment": "tanh", "estimator": "binning",
+         "layer": "5", "statistic": "I_XT_fall_bits", "estimate": 1.234, "ci_low": 0.9, "ci_high": 1.5,
+         "confidence": 0.95, "n_seeds": "12", "verdict": "confirmed", "rule": "..."},
+    ])  # fmt: skip
+    sections = verdict_sections(claims)
+    assert len(sections) == 1 and len(sections[0]["rows"]) == 1
+    assert sections[0]["rows"][0]["measurement"] == "L5: 1.23 [0.80, 1.61] bits"
+    assert sections[0]["counts"] == {"confirmed": 1, "refuted": 0, "inconclusive": 0}
+    assert measurement({**claims.iloc[0], "statistic": "I_XT_peak_epoch", "estimate": 45.0, "ci_low": 30.0, "ci_high": 61.0}) == "L5: 45 [30, 61]"
+    status = pd.DataFrame({"experiment": ["a", "a"], "seed": [0, 1], "qualifies": [True, False], "reason": ["", "diverged at epoch 3 (x)"]})
+    assert excluded_seeds([status]) == [{"experiment": "a", "seed": 1, "reason": "diverged at epoch 3 (x)"}]

@@ -1,6 +1,8 @@
-"""Summary of an information table: peak and final values per layer, and the compression test.
+"""Summary of an information table: peak and final values per layer, described, not tested.
 
-Kept apart from :mod:`infoplane.tables` so that changing the summary does not rerun estimators.
+Whether a layer compressed is a claim with an interval, decided by :mod:`infoplane.claims`
+(bootstrap over seeds, the peak's selection bias handled); this summary only describes the mean
+curves. Kept apart from :mod:`infoplane.tables` so that changing it does not rerun estimators.
 """
 
 from __future__ import annotations
@@ -14,33 +16,22 @@ __all__ = ["summarise_information", "SUMMARY_COLUMNS"]
 SUMMARY_COLUMNS = (
     "experiment", "estimator", "layer", "hidden", "quantity", "n_seeds", "n_seeds_excluded", "peak_epoch",
     "peak_mean_bits", "peak_std_bits", "final_epoch", "final_mean_bits", "final_std_bits", "drop_bits",
-    "spread_bits", "compression", "compression_from_epoch", "min_drop_bits",
 )  # fmt: skip
 
 
-#: Smallest fall of I(X;T), in bits, that can count as compression: below the precision at
-#: which the report prints values, a "fall" is rounding noise even when the seeds agree exactly.
-MIN_DROP_BITS = 0.01
-
-
-def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DROP_BITS) -> pd.DataFrame:
-    """Peak and final I(X;T), I(T;Y) per layer, and whether each hidden layer compressed.
+def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
+    """Peak and final I(X;T), I(T;Y) per layer, and each hidden layer's fall of I(X;T).
 
     For each layer and quantity, m(e) is the mean over seeds at epoch e and s(e) the standard
     deviation over seeds (ddof = 1). The peak is the epoch e* of the largest m; the final epoch
-    e_f is the last one recorded. For I(X;T) of a hidden layer (every layer but the output):
-
-    * ``drop_bits = m(e*) - m(e_f)``, ``spread_bits = max(s(e*), s(e_f))``;
-    * ``compression`` is ``"yes"`` when the layer's I(X;T) fell after its peak by more than the
-      spread over seeds (``drop_bits > spread_bits``, ``drop_bits > min_drop_bits`` and
-      ``e* < e_f``), ``"no"`` otherwise, and ``"undetermined"`` with fewer than two seeds (no
-      spread to compare with);
-    * ``compression_from_epoch`` is e* when compression is ``"yes"``.
+    e_f is the last one recorded. For I(X;T) of a hidden layer (every layer but the output),
+    ``drop_bits = m(e*) - m(e_f)``: the in-sample fall, biased upward by the choice of e* on the
+    same curve (see :mod:`infoplane.claims.bootstrap`; the claims table has the interval).
 
     Only seeds with a row at every epoch of the layer enter the means: a seed that diverged
     (its non-finite epochs have no rows, :mod:`infoplane.estimation`) would otherwise make the
     mean jump between epochs; ``n_seeds_excluded`` counts the seeds left out. A layer without a
-    complete seed gets rows with ``n_seeds`` 0, NaN values and compression ``"undetermined"``.
+    complete seed gets rows with ``n_seeds`` 0 and NaN values.
     Rows of pooled estimators (``seed`` empty) are used as they are (``n_seeds`` 0).
 
     Parameters
@@ -53,9 +44,7 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
     :data:`SUMMARY_COLUMNS`; no rows (but those columns) for an empty table.
     """
     if table.empty:
-        empty = pd.DataFrame({column: pd.Series(dtype=object) for column in SUMMARY_COLUMNS})
-        empty["compression_from_epoch"] = empty["compression_from_epoch"].astype("Int64")
-        return empty
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in SUMMARY_COLUMNS})
     output_layer = int(table["layer"].max())
     rows = []
     for (experiment, estimator, layer), group in table.groupby(["experiment", "estimator", "layer"], sort=True):
@@ -74,9 +63,7 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
                     "quantity": quantity, "n_seeds": 0, "n_seeds_excluded": n_excluded,
                     "peak_epoch": pd.NA, "peak_mean_bits": np.nan, "peak_std_bits": np.nan,
                     "final_epoch": pd.NA, "final_mean_bits": np.nan, "final_std_bits": np.nan,
-                    "drop_bits": np.nan, "spread_bits": np.nan,
-                    "compression": "undetermined" if quantity == "I_XT" and hidden else "",
-                    "compression_from_epoch": pd.NA, "min_drop_bits": min_drop_bits,
+                    "drop_bits": np.nan,
                 })  # fmt: skip
             continue
         for quantity in ("I_XT", "I_TY"):
@@ -91,22 +78,10 @@ def summarise_information(table: pd.DataFrame, *, min_drop_bits: float = MIN_DRO
                 "peak_epoch": peak_epoch, "peak_mean_bits": mean[peak_epoch], "peak_std_bits": std[peak_epoch],
                 "final_epoch": final_epoch, "final_mean_bits": mean[final_epoch],
                 "final_std_bits": std[final_epoch],
-                "drop_bits": np.nan, "spread_bits": np.nan, "compression": "", "compression_from_epoch": pd.NA,
-                "min_drop_bits": min_drop_bits,
+                "drop_bits": mean[peak_epoch] - mean[final_epoch] if quantity == "I_XT" and int(layer) != output_layer else np.nan,
             }  # fmt: skip
-            if quantity == "I_XT" and row["hidden"]:
-                drop = mean[peak_epoch] - mean[final_epoch]
-                spread = max(std[peak_epoch], std[final_epoch]) if n_seeds >= 2 else np.nan
-                row["drop_bits"], row["spread_bits"] = drop, spread
-                if n_seeds < 2:
-                    row["compression"] = "undetermined"
-                elif drop > spread and drop > min_drop_bits and peak_epoch < final_epoch:
-                    row["compression"] = "yes"
-                    row["compression_from_epoch"] = peak_epoch
-                else:
-                    row["compression"] = "no"
             rows.append(row)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    for column in ("compression_from_epoch", "peak_epoch", "final_epoch"):
+    for column in ("peak_epoch", "final_epoch"):
         summary[column] = summary[column].astype("Int64")
     return summary

@@ -2,7 +2,8 @@
 by latexmk. The report renders what the tables say and recomputes nothing.
 
 * :mod:`infoplane.report.latex`: escaping, number formats, rendering, compiling;
-* :mod:`infoplane.report.results`: set-up, compression sentences and the verdict grid;
+* :mod:`infoplane.report.results`: set-up, dataset facts, per-layer peak and final values;
+* :mod:`infoplane.report.claims`: the verdict table of the claims, the seeds left out;
 * :mod:`infoplane.report.validation`: the validation section;
 * :func:`build_context`: everything the template needs, from those.
 """
@@ -17,15 +18,12 @@ import numpy as np
 import pandas as pd
 
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
-from .results import (
-    INIT_TEXT, accuracy_sentence, compression_statement, dataset_facts, layer_rows, min_drop_bits, verdict, verdict_cell,
-)  # fmt: skip
+from .results import INIT_TEXT, accuracy_sentence, dataset_facts, layer_rows
 from .claims import claim_counts, excluded_seeds, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
 
 __all__ = [
-    "LatexError", "tex_escape", "bits", "software_versions", "render", "compile_pdf", "compression_statement",
-    "dataset_facts", "verdict", "verdict_cell", "build_context",
+    "LatexError", "tex_escape", "bits", "software_versions", "render", "compile_pdf", "dataset_facts", "build_context",
 ]  # fmt: skip
 
 
@@ -110,21 +108,16 @@ def build_context(
                                "description": estimators.describe(instance.method, instance.params)})  # fmt: skip
     descriptions = {row["name"]: row["description"] for row in estimator_rows}
 
-    grid = []
     exp_context = []
     for e in exp_list:
         est_context = []
         for name in e.estimators:
-            rows = summaries[(e.name, name)].to_dict("records")
             est_context.append({
                 "name": name,
                 "description": descriptions[name],
                 "plane_figure": rel(figures[(e.name, name, "plane")]),
                 "epoch_figure": rel(figures[(e.name, name, "epochs")]),
                 "table": layer_rows(summaries[(e.name, name)]),
-                "statements": [compression_statement(r) for r in rows if r["quantity"] == "I_XT" and r["hidden"]],
-                "verdict": verdict(rows),
-                "cell": verdict_cell(rows),
             })  # fmt: skip
         exp_context.append({
             "name": e.name, "n_seeds": len(e.seeds),
@@ -138,13 +131,6 @@ def build_context(
             "sweeps": [{"name": s, "figure": rel(figures[(e.name, s, "sweep")])} for s in sweeps.get(e.name, [])],
             "estimators": est_context,
         })  # fmt: skip
-    for name in used:
-        cells = []
-        for e, ctx in zip(exp_list, exp_context):
-            match = [est for est in ctx["estimators"] if est["name"] == name]
-            cells.append(match[0]["cell"] if match else "--")
-        grid.append({"name": name, "cells": cells})
-
     dataset_context = []
     for name in dict.fromkeys(e.dataset for e in exp_list):
         spec = config["datasets"][name]
@@ -167,13 +153,11 @@ def build_context(
         "setup_rows": _setup_rows(exp_list, chunk_infos),
         "estimators": estimator_rows,
         "experiments": exp_context,
-        "verdict_grid": grid,
         "claim_sections": verdict_sections(claims),
         "claim_counts": claim_counts(claims),
         "claim_settings": config["claims"],
         "excluded_seeds": excluded_seeds(qualified),
         "generalisation_figure": rel(figures["generalisation"]),
-        "min_drop_bits": min_drop_bits(summaries.values()),
         "validation": {
             "n_max": n_max,
             "n_samples": sorted(int(n) for n in validation_summary["n_samples"].unique()),

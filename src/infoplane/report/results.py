@@ -1,10 +1,9 @@
 """The report's set-up and results sections, rendered from the summary and training tables:
-dataset facts, the set-up table, the estimators table, per-layer compression sentences, the
-compact verdict grid (experiment x estimator)."""
+dataset facts, the set-up table, per-layer peak and final values, accuracy sentences."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,7 @@ import pandas as pd
 from .latex import bits
 
 __all__ = [
-    "INIT_TEXT", "dataset_facts", "compression_statement", "verdict", "verdict_cell", "mean_sd", "layer_rows",
-    "accuracy_sentence", "min_drop_bits",
+    "INIT_TEXT", "dataset_facts", "mean_sd", "layer_rows", "accuracy_sentence",
 ]  # fmt: skip
 
 INIT_TEXT = {
@@ -39,55 +37,6 @@ def dataset_facts(inputs: np.ndarray, labels: np.ndarray) -> dict:
     }
 
 
-def compression_statement(row: Mapping) -> str:
-    """One sentence on whether a hidden layer's I(X;T) compressed (a row of a summary table)."""
-    layer = f"Layer {int(row['layer'])}"
-    peak = f"I(X;T) peaked at {bits(row['peak_mean_bits'], 2)} bits at epoch {int(row['peak_epoch'])}"
-    final = f"{bits(row['final_mean_bits'], 2)} bits at epoch {int(row['final_epoch'])}"
-    if int(row["peak_epoch"]) == int(row["final_epoch"]):
-        return f"{layer}: {peak}, the last recorded epoch: no compression."
-    if row["compression"] == "undetermined":
-        return f"{layer}: {peak} and ended at {final}; with a single seed (or seeds pooled) there is no spread to compare the fall with."
-    fall = f"fell by {bits(row['drop_bits'])} bits to {final}"
-    spread = f"the spread over seeds ({bits(row['spread_bits'])} bits)"
-    if row["compression"] == "yes":
-        return f"{layer}: {peak} and {fall}, more than {spread}: compression from epoch {int(row['compression_from_epoch'])}."
-    if float(row["drop_bits"]) <= float(row["min_drop_bits"]):
-        return f"{layer}: {peak} and was still at {final} (a fall of at most {row['min_drop_bits']:g} bits): no compression."
-    return f"{layer}: {peak} and {fall}, within {spread}: no compression."
-
-
-def _hidden(rows: Sequence[Mapping]) -> list[Mapping]:
-    return [r for r in rows if r["quantity"] == "I_XT" and bool(r["hidden"])]
-
-
-def verdict(rows: Sequence[Mapping]) -> str:
-    """One sentence on one experiment and estimator: which hidden layers compressed."""
-    hidden = _hidden(rows)
-    if any(r["compression"] == "undetermined" for r in hidden):
-        return "undetermined (no spread over seeds: a single seed, or seeds pooled)"
-    yes = [r for r in hidden if r["compression"] == "yes"]
-    if not yes:
-        return f"no hidden layer compressed (of {len(hidden)})"
-    word = "layer" if len(yes) == 1 else "layers"
-    layers = ", ".join(f"{int(r['layer'])} ({bits(r['drop_bits'])} bits from epoch {int(r['peak_epoch'])})" for r in yes)
-    return f"compression in hidden {word} {layers} (of {len(hidden)})"
-
-
-def verdict_cell(rows: Sequence[Mapping]) -> str:
-    """The verdict grid's cell: compressed layers with their fall in bits, e.g. ``L5 2.36, L2 0.019``;
-    ``none``; or, without a spread over seeds, the largest fall with ``?``."""
-    hidden = _hidden(rows)
-    if any(r["compression"] == "undetermined" for r in hidden):
-        falls = [r for r in hidden if float(r["drop_bits"]) > float(r["min_drop_bits"]) and int(r["peak_epoch"]) < int(r["final_epoch"])]
-        if not falls:
-            return "none (pooled)"
-        top = max(falls, key=lambda r: float(r["drop_bits"]))
-        return f"? L{int(top['layer'])} fell {bits(top['drop_bits'])}"
-    yes = sorted((r for r in hidden if r["compression"] == "yes"), key=lambda r: -float(r["drop_bits"]))
-    return ", ".join(f"L{int(r['layer'])} {bits(r['drop_bits'])}" for r in yes) or "none"
-
-
 def mean_sd(mean, sd) -> str:
     """``mean ± sd`` in LaTeX (just the mean when there is no spread)."""
     if sd is None or pd.isna(sd):
@@ -106,7 +55,6 @@ def layer_rows(summary: pd.DataFrame) -> list[dict]:
             "xt_peak": mean_sd(xt["peak_mean_bits"], xt["peak_std_bits"]),
             "xt_peak_epoch": int(xt["peak_epoch"]),
             "xt_final": mean_sd(xt["final_mean_bits"], xt["final_std_bits"]),
-            "compression": xt["compression"] if isinstance(xt["compression"], str) and xt["compression"] else "--",
             "ty_peak": mean_sd(ty["peak_mean_bits"], ty["peak_std_bits"]),
             "ty_peak_epoch": int(ty["peak_epoch"]),
             "ty_final": mean_sd(ty["final_mean_bits"], ty["final_std_bits"]),
@@ -124,17 +72,3 @@ def accuracy_sentence(training: pd.DataFrame, n_seeds: int, activation: str, epo
     if acc["test_accuracy"].notna().any():
         sentence += f" and a test accuracy of {acc['test_accuracy'].mean():.3f} ± {spread(acc['test_accuracy']):.3f}"
     return sentence + " (mean ± sd over seeds, last epoch)."
-
-
-def min_drop_bits(summaries) -> float:
-    """The one ``min_drop_bits`` all summaries were made with.
-
-    Raises
-    ------
-    ValueError
-        If they differ.
-    """
-    values = {float(v) for table in summaries for v in table["min_drop_bits"]}
-    if len(values) != 1:
-        raise ValueError(f"summaries were made with different min_drop_bits: {sorted(values)}")
-    return values.pop()
