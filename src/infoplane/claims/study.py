@@ -207,8 +207,12 @@ def spearman_rows(per_seed: Mapping[str, pd.DataFrame], experiment_settings: Map
     and its final test accuracy, over the qualifying seeds of every experiment on one dataset,
     per estimator and hidden layer; bootstrap resampling the seeds within each experiment.
 
-    Confirmed (generalisation does not need compression) if the interval lies below
-    ``min_rank_correlation``; refuted if it lies above; inconclusive otherwise. A constant
+    Two statistics: ``spearman_fall_vs_test_accuracy`` over all seeds pooled (what the claim
+    states: across experiments and seeds; confounded when an experiment setting, e.g. the
+    activation, moves both the fall and the accuracy), and ``spearman_within_experiments``, the
+    correlation within each experiment averaged weighted by its seeds (experiments with at least
+    3 seeds). Each is confirmed (generalisation does not need compression) if its interval lies
+    below ``min_rank_correlation``, refuted if above, inconclusive otherwise. A constant
     accuracy or fall (no ranking) gives an undefined correlation, inconclusive.
     """
     confidence, rho_min = float(settings["confidence"]), float(settings["min_rank_correlation"])
@@ -223,37 +227,46 @@ def spearman_rows(per_seed: Mapping[str, pd.DataFrame], experiment_settings: Map
         experiments = list(dict.fromkeys(group["experiment"]))
         label = "all" if set(experiments) == {e for e, s in experiment_settings.items() if s["dataset"] == dataset} else " + ".join(experiments)
         layers = sorted(int(l) for l in group["layer"].unique())
-        decided = {}
+        decided = {"spearman_fall_vs_test_accuracy": {}, "spearman_within_experiments": {}}
         rng = np.random.default_rng([int(settings["seed"]), zlib.crc32(f"generalisation {dataset} {estimator}".encode())])
         n_res = int(settings["resamples"])
-        index = None
+        blocks = None
         for layer in layers:
             part = group[group["layer"] == layer].reset_index(drop=True)
             n = len(part)
             if n < MIN_SEEDS:
                 continue
-            if index is None or index.shape[1] != n:  # same resampled seeds for every layer
-                blocks = [np.flatnonzero(part["experiment"].to_numpy() == e) for e in experiments]
-                draws = [b[rng.integers(0, len(b), size=(n_res, len(b)))] for b in blocks if len(b)]
-                index = np.vstack([np.arange(n), np.hstack(draws)]) if draws else None
+            if blocks is None or sum(b.shape[1] for b in blocks) != n:  # the same resampled seeds for every layer
+                members = [np.flatnonzero(part["experiment"].to_numpy() == e) for e in experiments]
+                blocks = [np.vstack([m, m[rng.integers(0, len(m), size=(n_res, len(m)))]]) for m in members if len(m)]
             fall, acc = part["fall_bits"].to_numpy(), part["final_test_accuracy"].to_numpy()
-            rho = _spearman(fall[index], acc[index])
-            for scope, level in (("layer", confidence), ("hidden", 1.0 - (1.0 - confidence) / len(layers))):
-                value = interval(rho, level)
-                rule = (f"Spearman correlation of each seed's fall of I(X;T) (at the mean curve's peak epoch) with its "
-                        f"final test accuracy over {n} seeds of {', '.join(experiments)}: confirmed if the {level:.4g} "
-                        f"interval lies below {rho_min:g}, refuted if above, inconclusive otherwise")
-                if not np.isfinite(value.estimate):
-                    verdict = "inconclusive"
-                    rule = "the fall or the test accuracy is the same for every seed: no ranking; " + rule
-                else:
-                    verdict = "confirmed" if value.below(rho_min) else "refuted" if value.above(rho_min) else "inconclusive"
-                if scope == "layer":
-                    rows.append(_row("sb18_generalisation", label, estimator, layer, "spearman_fall_vs_test_accuracy",
-                                     value, n, verdict, rule))
-                else:
-                    decided[layer] = (verdict, rule, value)
-        if decided:
-            rows.append(_aggregate("sb18_generalisation", label, estimator, "spearman_fall_vs_test_accuracy", decided,
-                                   len(group[group["layer"] == layers[0]]), confirm="all"))
+            pooled = _spearman(fall[np.hstack(blocks)], acc[np.hstack(blocks)])
+            within = np.stack([_spearman(fall[b], acc[b]) for b in blocks if b.shape[1] >= 3])
+            weights = np.array([b.shape[1] for b in blocks if b.shape[1] >= 3], dtype=float)[:, None] * np.isfinite(within)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                within = np.nansum(within * weights, axis=0) / weights.sum(axis=0)
+            for statistic, rho, what in (
+                ("spearman_fall_vs_test_accuracy", pooled, f"over the {n} seeds of {', '.join(experiments)} pooled"),
+                ("spearman_within_experiments", within,
+                 f"within each of {', '.join(experiments)}, averaged weighted by seeds (an activation's effect on both "
+                 "removed)"),
+            ):  # fmt: skip
+                for scope, level in (("layer", confidence), ("hidden", 1.0 - (1.0 - confidence) / len(layers))):
+                    value = interval(rho, level)
+                    rule = (f"Spearman correlation of each seed's fall of I(X;T) (at the mean curve's peak epoch) with "
+                            f"its final test accuracy, {what}: confirmed if the {level:.4g} interval lies below "
+                            f"{rho_min:g}, refuted if above, inconclusive otherwise")
+                    if not np.isfinite(value.estimate):
+                        verdict = "inconclusive"
+                        rule = "the fall or the test accuracy is the same for every seed: no ranking; " + rule
+                    else:
+                        verdict = "confirmed" if value.below(rho_min) else "refuted" if value.above(rho_min) else "inconclusive"
+                    if scope == "layer":
+                        rows.append(_row("sb18_generalisation", label, estimator, layer, statistic, value, n, verdict, rule))
+                    else:
+                        decided[statistic][layer] = (verdict, rule, value)
+        for statistic, by_layer in decided.items():
+            if by_layer:
+                rows.append(_aggregate("sb18_generalisation", label, estimator, statistic, by_layer,
+                                       len(group[group["layer"] == layers[0]]), confirm="all"))
     return rows

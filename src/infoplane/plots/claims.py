@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
@@ -61,9 +62,11 @@ def plane_intervals(curves: pd.DataFrame, stem: str | os.PathLike, *, title: str
             yerr = np.vstack([y - group[("ci_low_bits", "I_TY")], group[("ci_high_bits", "I_TY")] - y])
             colours = cmap(norm(np.maximum(group["epoch"].to_numpy(), 1)))
             ax.plot(x, y, "-", color="0.6", linewidth=0.6, zorder=1)
-            for xi, yi, xe, ye, c in zip(x, y, xerr.T, yerr.T, colours):
-                if np.all(np.isfinite([xe, ye])):
-                    ax.errorbar(xi, yi, xerr=xe[:, None], yerr=ye[:, None], color=c, linewidth=0.6, zorder=2)
+            xv, yv = x.to_numpy(), y.to_numpy()
+            ok = np.isfinite(xerr).all(axis=0) & np.isfinite(yerr).all(axis=0)
+            bars = [((a - e[0], b), (a + e[1], b)) for a, b, e in zip(xv[ok], yv[ok], xerr.T[ok])]
+            bars += [((a, b - e[0]), (a, b + e[1])) for a, b, e in zip(xv[ok], yv[ok], yerr.T[ok])]
+            ax.add_collection(LineCollection(bars, colors=np.vstack([colours[ok], colours[ok]]), linewidths=0.6, zorder=2))
             ax.scatter(x, y, c=colours, s=10, zorder=3, edgecolors="none")
             ax.annotate(f"L{int(layer)}", (x.iloc[-1], y.iloc[-1]), xytext=(3, -8), textcoords="offset points", fontsize=7)
         n_seeds = int(part["n_seeds"].iloc[0])
@@ -75,7 +78,7 @@ def plane_intervals(curves: pd.DataFrame, stem: str | os.PathLike, *, title: str
     if mappable is not None:
         from matplotlib.cm import ScalarMappable
 
-        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), label="epoch", shrink=0.8)
+        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), label="epoch", shrink=0.5)
     confidence = float(data["confidence"].iloc[0])
     fig.suptitle(title or f"{data['experiment'].iloc[0]}: mean over seeds, {confidence:.0%} bootstrap intervals", fontsize=10)
     return save_figure(fig, stem)
@@ -125,8 +128,8 @@ def snr_transition(curves: pd.DataFrame, claims: pd.DataFrame, stem: str | os.Pa
 
 def generalisation(per_seed: pd.DataFrame, claims: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") -> list[Path]:
     """Each qualifying seed's final test accuracy against its fall of I(X;T) in the last hidden
-    layer, one panel per estimator, experiments coloured; Spearman's correlation with its
-    interval from the claims table in each panel's title."""
+    layer, one panel per estimator, experiments coloured; Spearman's correlation over all seeds
+    pooled and within experiments, with their intervals, from the claims table in each title."""
     data = per_seed[np.isfinite(per_seed["final_test_accuracy"])] if len(per_seed) else per_seed
     estimators = list(dict.fromkeys(data["estimator"])) if len(data) else []
     fig, axes = _grid(max(len(estimators), 1), width=3.0, height=2.6)
@@ -142,11 +145,12 @@ def generalisation(per_seed: pd.DataFrame, claims: pd.DataFrame, stem: str | os.
         for i, experiment in enumerate(experiments):
             mine = part[part["experiment"] == experiment]
             ax.scatter(mine["fall_bits"], mine["final_test_accuracy"], s=12, color=f"C{i}", label=experiment)
-        row = rows[(rows["estimator"] == estimator) & (rows["layer"] == str(layer))]
+        mine = rows[(rows["estimator"] == estimator) & (rows["layer"] == str(layer))].set_index("statistic")
         label = f"{estimator}, layer {layer}"
-        if len(row):
-            r = row.iloc[0]
-            label += f"\nrho = {r['estimate']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]: {r['verdict']}"
+        for statistic, word in (("spearman_fall_vs_test_accuracy", "pooled"), ("spearman_within_experiments", "within")):
+            if statistic in mine.index:
+                r = mine.loc[statistic]
+                label += f"\n{word} rho = {r['estimate']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]: {r['verdict']}"
         ax.set_title(label, fontsize=7)
         ax.set_xlabel("fall of I(X;T) [bits]")
         ax.set_ylabel("test accuracy")

@@ -32,7 +32,8 @@ def measurement(row) -> str:
         match = re.search(r"shown: layer (\d+)", str(row["rule"]))
         layer = match.group(1) if match else "?"
     value = f"{_number(row['estimate'], statistic)} [{_number(row['ci_low'], statistic)}, {_number(row['ci_high'], statistic)}]{unit}"
-    return f"L{layer}: {value}"
+    prefix = {"spearman_fall_vs_test_accuracy": "pooled ", "spearman_within_experiments": "within "}.get(statistic, "")
+    return f"{prefix}L{layer}: {value}"
 
 
 _WHAT = {
@@ -42,7 +43,7 @@ _WHAT = {
     "st17_more_data_more_compression": "fall of I(X;T), larger minus smaller training set",
     "sb18_activation": "fall of I(X;T), saturating minus other activation",
     "sb18_full_batch": "fall of I(X;T) under full-batch gradient descent",
-    "sb18_generalisation": "Spearman rho of the fall with test accuracy",
+    "sb18_generalisation": "Spearman rho of each seed's fall with its test accuracy, over all seeds pooled and within each experiment",
 }
 
 
