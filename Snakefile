@@ -42,7 +42,7 @@ rule validation:
         [f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS],
 
 
-# Every experiment's tables and figures, without the report and the validation study (the
+# Every experiment's tables and figures, the claims included, without the report and the validation study (the
 # MNIST configs' usual target: snakemake --cores 2 figures --configfile config/mnist_offline.yaml).
 rule figures:
     input:
@@ -53,3 +53,7 @@ rule figures:
         per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
         per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
         per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
+        P.STUDY_CLAIMS_TABLE,
+        per_experiment(P.FIGURE_PLANE_INTERVALS, P.FIGURE_FORMATS),
+        per_experiment(P.FIGURE_SNR_TRANSITION, P.FIGURE_FORMATS),
+        [P.FIGURE_GENERALISATION + s for s in P.FIGURE_FORMATS],

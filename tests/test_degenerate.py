@@ -206,7 +206,7 @@ def _degenerate_config(path):
 
 
 @pytest.mark.slow
-def test_workflow_reaches_tables_and_figures_with_degenerate_experiments(tmp_path):
+def test_workflow_reaches_its_report_with_degenerate_experiments(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     _degenerate_config(workdir / "degenerate.yaml")
     experiments, instances = ("fullbatch", "diverging", "normal"), ("binning", "kde_upper")
@@ -216,7 +216,7 @@ def test_workflow_reaches_tables_and_figures_with_degenerate_experiments(tmp_pat
         targets += [f"results/figures/{e}/{stem}.pdf" for stem in ("gradients", "learning_curves", "information_planes")]
         for m in instances:
             targets += [f"results/tables/{e}/{m}/summary.csv", f"results/figures/{e}/{m}/information_plane.pdf"]
-    snakemake(workdir, *targets, "--cores", "2", "--configfile", "degenerate.yaml")
+    snakemake(workdir, "report", *targets, "--cores", "2", "--configfile", "degenerate.yaml")
     results = workdir / "results"
     for target in targets:
         assert (results.parent / target).stat().st_size > 0, target
@@ -242,3 +242,13 @@ def test_workflow_reaches_tables_and_figures_with_degenerate_experiments(tmp_pat
     # normal: nothing diverged, 7 mini-batches per epoch
     normal = tables["normal"]
     assert normal["diverged_epoch"].isna().all() and (normal["n_batches_per_epoch"] == 7).all()
+    # the report: the diverged seed is listed as left out, and the claims say how many seeds they used
+    tex = (results / "report" / "report.tex").read_text()
+    for seed, epoch in zip(diverged["seed"], diverged["diverged_epoch"]):
+        assert f"seed {seed}: diverged at epoch {epoch}" in tex
+    qualified = pd.read_csv(results / "tables" / "diverging" / "qualified_seeds.csv")
+    assert not qualified.set_index("seed").loc[diverged["seed"].tolist(), "qualifies"].any()
+    claims = pd.read_csv(results / "tables" / "claims.csv", dtype={"layer": str, "n_seeds": str})
+    full = claims[(claims["experiment"] == "fullbatch") & (claims["claim"] == "st17_snr_transition")]
+    assert len(full) and (full["verdict"] == "inconclusive").all()
+    assert ("sb18_full_batch" in set(claims["claim"])) and set(claims.loc[claims["claim"] == "sb18_full_batch", "experiment"]) == {"fullbatch vs normal"}

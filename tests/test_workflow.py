@@ -179,7 +179,8 @@ def test_editing_the_training_table_helper_reruns_no_estimator(tiny_run):
         jobs = planned_jobs(tiny_run)
     finally:
         source.write_text(original)
-    assert set(jobs) == {"training_table", "plot_training", "report"}
+    # the claims read the training and seeds tables: they are redone, no estimator is
+    assert set(jobs) == {"training_table", "plot_training", "claims", "study_claims", "plot_claims", "plot_generalisation", "report"}
 
 
 def test_rebuild_after_estimator_parameter_change(tiny_run):
