@@ -26,6 +26,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .choices import INITIALISATIONS  # names and descriptions, declared once
+
 __all__ = ["ACTIVATIONS", "INITIALISATIONS", "EnsembleMLP"]
 
 #: Activation functions by config name.
@@ -37,8 +39,6 @@ ACTIVATIONS = {
     "softplus": nn.functional.softplus,
     "linear": lambda x: x,
 }
-
-INITIALISATIONS = ("st17", "sb18", "torch_default", "glorot_uniform")
 
 
 def _init_layer(weight: torch.Tensor, bias: torch.Tensor, init: str, generator) -> None:
@@ -57,7 +57,7 @@ def _init_layer(weight: torch.Tensor, bias: torch.Tensor, init: str, generator) 
         nn.init.uniform_(weight, -bound, bound, generator=generator)
         nn.init.zeros_(bias)
     else:
-        raise ValueError(f"unknown initialisation {init!r}; expected one of {INITIALISATIONS}")
+        raise ValueError(f"unknown initialisation {init!r}; expected one of {list(INITIALISATIONS)}")
 
 
 class EnsembleMLP(nn.Module):
@@ -90,7 +90,7 @@ class EnsembleMLP(nn.Module):
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(ACTIVATIONS)}")
         if init not in INITIALISATIONS:
-            raise ValueError(f"unknown initialisation {init!r}; expected one of {INITIALISATIONS}")
+            raise ValueError(f"unknown initialisation {init!r}; expected one of {list(INITIALISATIONS)}")
         self.seeds = seeds
         self.widths = [int(w) for w in widths]
         self.activation_name = activation

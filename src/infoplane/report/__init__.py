@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
-from .results import INIT_TEXT, accuracy_sentence, dataset_facts, layer_rows
+from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows
 from .claims import claim_counts, excluded_seeds, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
 
@@ -36,7 +36,8 @@ def _setup_rows(experiments, chunk_infos) -> list[dict]:
     add("dataset", lambda e: e.dataset)
     add("layer widths", lambda e: "-".join(str(w) for w in chunk_infos[e.name].widths))
     add("activation", lambda e: e.settings["activation"])
-    add("initialisation", lambda e: INIT_TEXT[e.settings["init"]])
+    init_text = _init_text()
+    add("initialisation", lambda e: init_text[e.settings["init"]])
     add("optimiser", lambda e: f"{'Adam' if e.settings['optimizer'] == 'adam' else 'SGD'}, lr {e.settings['learning_rate']:g}")
     add("batch size", lambda e: e.settings["batch_size"])
     add("epochs", lambda e: e.settings["epochs"])
@@ -134,10 +135,15 @@ def build_context(
     dataset_context = []
     for name in dict.fromkeys(e.dataset for e in exp_list):
         spec = config["datasets"][name]
-        source = (
-            "generated from the labelling rule of [ST17] (12 inputs on the vertices of an icosahedron)"
-            if spec.get("builtin") == "tishby" else f"read from {spec['path']}"
-        )  # fmt: skip
+        if spec.get("builtin") == "tishby":
+            source = "generated from the labelling rule of [ST17] (12 inputs on the vertices of an icosahedron)"
+        elif spec.get("builtin") == "mnist":
+            split = spec.get("split", "standard")
+            source = (f"MNIST from the standard IDX files in {spec.get('data_dir', 'data/mnist')} ("
+                      + ("the 60000 training and 10000 test images" if split == "standard"
+                         else "the 10000 test images alone, split by train_fraction") + ")")  # fmt: skip
+        else:
+            source = f"read from {spec['path']}"
         dataset_context.append({"name": name, "source": source, "facts": dataset_facts(*datasets[name])})
 
     n_max, bias = bias_rows(validation_summary)

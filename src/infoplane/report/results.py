@@ -11,14 +11,13 @@ import pandas as pd
 from .latex import bits
 
 __all__ = [
-    "INIT_TEXT", "dataset_facts", "mean_sd", "layer_rows", "accuracy_sentence",
+    "dataset_facts", "mean_sd", "layer_rows", "accuracy_sentence",
 ]  # fmt: skip
 
-INIT_TEXT = {
-    "st17": "truncated normal, sd 1/sqrt(fan_in) [ST17]",
-    "sb18": "truncated normal, sd 1/sqrt(fan_out) [SB18]",
-    "torch_default": "uniform ±1/sqrt(fan_in) (PyTorch default)",
-}
+def _init_text() -> dict:
+    from ..choices import INITIALISATIONS  # the one declaration
+
+    return INITIALISATIONS
 
 
 def dataset_facts(inputs: np.ndarray, labels: np.ndarray) -> dict:
