@@ -275,3 +275,14 @@ def test_pooled_correlation_confounded_by_the_activation_is_not_within_experimen
     layer = rows[rows["layer"] == "1"].set_index("statistic")
     assert layer.loc["spearman_fall_vs_test_accuracy", "verdict"] == "refuted"
     assert abs(layer.loc["spearman_within_experiments", "estimate"]) < 0.35
+
+
+def test_no_qualifying_seed_gives_empty_tables_with_their_columns():
+    seeds = list(range(4))
+    info = _information("gd", seeds, {1: _compressing(), 2: np.full(len(EPOCHS), 1.0)})
+    status = _seeds("gd", seeds, chance=tuple(seeds), batches=1)  # every network ended at chance
+    claims, curves, per_seed = experiment_claims({"binning": info}, _training("gd", seeds, full_batch=True), status,
+                                                 SETTINGS, "gd")
+    assert (claims["verdict"] == "inconclusive").all() and claims["rule"].str.contains("0 qualifying seeds").all()
+    assert curves.empty and "mean_bits" in curves.columns
+    assert per_seed.empty and "fall_bits" in per_seed.columns

@@ -192,7 +192,8 @@ def test_rebuild_after_estimator_parameter_change(tiny_run):
     assert jobs["estimate"] == {f"experiment={e}, job=binning" for e in ("tanh", "relu")}
     assert jobs["summarise"] == {f"experiment={e}, estimator=binning" for e in ("tanh", "relu")}
     assert set(jobs) <= {"estimate", "summarise", "plot_information", "plot_estimators", "validate_task",
-                         "validation_table", "plot_validation", "report"}  # fmt: skip
+                         "validation_table", "plot_validation", "claims", "study_claims", "plot_claims",
+                         "plot_generalisation", "report"}  # fmt: skip
 
 
 def test_training_change_retrains_only_that_experiment(tiny_run):
@@ -207,7 +208,7 @@ def test_training_change_retrains_only_that_experiment(tiny_run):
 
 def test_more_seeds_train_only_the_new_chunk(tiny_run):
     config = load_config(tiny_run / "config" / "tiny.yaml")
-    config["training"]["seeds"] = 3  # chunk_size 1: chunks 0 and 1 stay, chunk 2 is new
+    config["training"]["seeds"] = 6  # chunk_size 2: chunks 0 and 1 stay, chunk 2 is new
     (tiny_run / "changed.yaml").write_text(yaml.safe_dump(config))
     jobs = planned_jobs(tiny_run, "changed.yaml")
     assert jobs["train_chunk"] == {"experiment=tanh, chunk=2", "experiment=relu, chunk=2"}

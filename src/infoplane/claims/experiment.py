@@ -266,9 +266,21 @@ def experiment_claims(
             rows.append(_aggregate(claim, experiment, estimator, names[0], decided, len(kept)))
     claims = pd.DataFrame(rows, columns=COLUMNS)
     curve_frames.append(snr_mean_curves(training, good, settings, experiment))
-    curves = pd.concat([f for f in curve_frames if not f.empty], ignore_index=True) if curve_frames else pd.DataFrame()
-    per_seed = pd.concat(seed_frames, ignore_index=True) if seed_frames else pd.DataFrame()
+    curves = _concat(curve_frames, _CURVE_COLUMNS)
+    per_seed = _concat(seed_frames, _PER_SEED_COLUMNS)
     return claims, curves, per_seed
+
+
+_CURVE_COLUMNS = ["experiment", "estimator", "layer", "epoch", "quantity", "mean_bits", "ci_low_bits", "ci_high_bits",
+                  "confidence", "n_seeds"]  # fmt: skip
+_PER_SEED_COLUMNS = ["experiment", "estimator", "layer", "seed", "peak_epoch", "fall_bits", "final_train_accuracy",
+                     "final_test_accuracy"]  # fmt: skip
+
+
+def _concat(frames, columns) -> pd.DataFrame:
+    """Frames stacked, or an empty table with ``columns`` when none has rows (no qualifying seed)."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def _aggregate(claim, experiment, estimator, statistic, decided: Mapping[int, tuple], n_seeds, confirm: str = "any") -> dict:
