@@ -15,7 +15,7 @@ def default_config():
     return load_config(ROOT / "config" / "config.yaml")
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "tiny.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "tiny.yaml", "st17.yaml", "sb18.yaml", "mnist.yaml", "mnist_offline.yaml"])
 def test_shipped_configs_are_valid(name):
     config = validate_config(load_config(ROOT / "config" / name))
     assert config["device"] in ("cpu", "auto")
@@ -105,3 +105,43 @@ def test_snakemake_stops_before_any_job_on_a_bad_config(tmp_path):
     assert result.returncode != 0
     assert "experiments.relu.epochs: -3 is less than the minimum of 1" in result.stdout + result.stderr
     assert not (workdir / "results").exists()
+
+
+@pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (-float("inf"), "-inf")])
+def test_non_finite_numbers_are_refused_naming_the_key(default_config, value, shown):
+    # YAML's .nan and .inf pass every JSON-schema bound (comparisons with NaN are false)
+    default_config["training"]["learning_rate"] = value
+    with pytest.raises(ConfigError, match=rf"training.learning_rate: {shown} is not a finite number"):
+        validate_config(default_config)
+
+
+def test_a_seed_beyond_2_to_the_32_is_refused(default_config):
+    default_config["training"]["first_seed"] = 18446744073709551616
+    with pytest.raises(ConfigError, match=r"training.first_seed: 18446744073709551616 is greater than the maximum"):
+        validate_config(default_config)
+
+
+def test_a_key_given_twice_is_refused_naming_file_and_line(tmp_path):
+    text = (ROOT / "config" / "tiny.yaml").read_text()
+    duplicated = text.replace("  relu:\n", "  tanh:\n    activation: relu\n  relu:\n", 1)
+    path = tmp_path / "twice.yaml"
+    path.write_text(duplicated)
+    line = duplicated.splitlines().index("  tanh:", duplicated.splitlines().index("experiments:") + 2) + 1
+    with pytest.raises(ConfigError, match=rf"twice.yaml, line {line}: key 'tanh' is given twice in one mapping"):
+        load_config(path)
+
+
+def test_a_yaml_syntax_error_names_file_and_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("training:\n  epochs: 30\n  seeds: [1, 2\nestimators: {}\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml, line \d+, column \d+: not valid YAML"):
+        load_config(path)
+
+
+def test_snakemake_stops_on_a_duplicated_experiment(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    text = (ROOT / "config" / "tiny.yaml").read_text()
+    (workdir / "twice.yaml").write_text(text.replace("  relu:\n", "  tanh:\n    activation: relu\n  relu:\n", 1))
+    result = snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "twice.yaml", check=False)
+    assert result.returncode != 0
+    assert "key 'tanh' is given twice in one mapping" in result.stdout + result.stderr

@@ -10,6 +10,7 @@ it before any job is scheduled. :func:`experiment` resolves one experiment's set
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -29,13 +30,53 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names each bad key and value."""
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last one
+    silently, so a duplicated experiment or estimator would vanish)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigError(
+                    f"{key_node.start_mark.name}, line {key_node.start_mark.line + 1}: key {key!r} is given twice "
+                    f"in one mapping (first at line {seen[key] + 1}); YAML would keep only the last one"
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | os.PathLike) -> dict:
-    """Read a YAML config file (no validation)."""
+    """Read a YAML config file (no validation).
+
+    Raises
+    ------
+    ConfigError
+        For a YAML syntax error or a key given twice in one mapping (naming the file and the
+        line), or a file that is not a mapping.
+    """
     with open(path) as handle:
-        data = yaml.safe_load(handle)
+        try:
+            data = yaml.load(handle, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+            raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config must be a mapping, got {type(data).__name__}")
     return data
+
+
+def _non_finite(value, path=()) -> list[str]:
+    """Key paths of NaN or infinite numbers (YAML's .nan, .inf pass every JSON-schema bound)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _non_finite(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, (*path, i))]
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{_key_path(path)}: {value!r} is not a finite number"]
+    return []
 
 
 def _key_path(path) -> str:
@@ -79,7 +120,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [_describe(e) for e in errors]
+    problems = _non_finite(config) + [_describe(e) for e in errors]
     if not problems:
         problems = _check_references(config)
     if not problems:

@@ -24,6 +24,10 @@ import infoplane.validation
 import infoplane.paths as P
 from infoplane.provenance import code_hash
 
+# Snakemake has parsed the config files already; read them again strictly, so that a key given
+# twice (which YAML silently drops) stops the run naming the file and line.
+for _path in workflow.overwrite_configfiles or workflow.configfiles:
+    infoplane.config.load_config(_path)
 infoplane.config.validate_config(
     config, os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 )
