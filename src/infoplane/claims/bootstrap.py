@@ -41,6 +41,7 @@ __all__ = [
     "Interval",
     "interval",
     "peak_contrast",
+    "hull_interval",
     "argmax_index",
     "change_point",
     "MIN_SEEDS",
@@ -178,9 +179,14 @@ def peak_contrast(
     ref = lambda m: m[:, reference]  # noqa: E731
     crossfit = 0.5 * ((_read(v_b, e_a) - ref(v_b)) + (_read(v_a, e_b) - ref(v_a))) * sign
     insample = (_read(v_all, e_all) - ref(v_all)) * sign
+    return hull_interval(crossfit, insample, confidence), crossfit, insample
+
+
+def hull_interval(crossfit: np.ndarray, insample: np.ndarray, confidence: float) -> Interval:
+    """The hull of the cross-fitted and in-sample percentile intervals at ``confidence``, with
+    the cross-fitted estimate (replicates [B + 1] each, row 0 the estimate; module docstring)."""
     cf, ins = interval(crossfit, confidence), interval(insample, confidence)
-    hull = Interval(cf.estimate, min(cf.low, ins.low), max(cf.high, ins.high), confidence)
-    return hull, crossfit, insample
+    return Interval(cf.estimate, min(cf.low, ins.low), max(cf.high, ins.high), confidence)
 
 
 def change_point(means: np.ndarray, min_segment: int = 3) -> tuple[np.ndarray, np.ndarray]:

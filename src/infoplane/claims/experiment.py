@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import COLUMNS, source_of
-from .bootstrap import MIN_SEEDS, Interval, SeedBootstrap, argmax_index, change_point, interval, peak_contrast
+from .bootstrap import MIN_SEEDS, Interval, SeedBootstrap, argmax_index, change_point, hull_interval, interval, peak_contrast
 
 __all__ = [
     "qualify", "seed_curves", "bootstrap_for", "experiment_claims", "mean_curves", "per_seed_falls", "hidden_layers",
@@ -118,8 +118,7 @@ def fall_statistics(boot: SeedBootstrap, xt: np.ndarray, ty: np.ndarray, epochs:
 def _hull(entry, confidence: float) -> Interval:
     """The interval of a statistic at another level (entry as in :func:`fall_statistics`)."""
     if isinstance(entry, tuple):
-        cf, ins = interval(entry[1], confidence), interval(entry[2], confidence)
-        return Interval(cf.estimate, min(cf.low, ins.low), max(cf.high, ins.high), confidence)
+        return hull_interval(entry[1], entry[2], confidence)
     return interval(entry, confidence)
 
 
@@ -240,8 +239,7 @@ def experiment_claims(
             raw = fall_statistics(boot, xt_all[:, :, li], ty_all[:, :, li], epochs, confidence)
             snr_epochs, logs, undefined = _snr_curves(training, kept, layer)
             if undefined is None:
-                snr_boot = bootstrap_for(kept, settings, experiment)  # same seeds, same draws
-                means = snr_boot.full @ logs
+                means = boot.full @ logs  # the same resampled seeds as the information: a joint bootstrap
                 split, drop = change_point(means)
                 change = snr_epochs[split].astype(np.float64)
                 peak = np.maximum(raw["I_XT_peak_epoch"], 1.0)
@@ -320,8 +318,7 @@ def mean_curves(table: pd.DataFrame, estimator: str, seeds, settings: Mapping, e
     :data:`MIN_SEEDS` seeds.
     """
     epochs, kept, xt, ty = seed_curves(table, estimator, seeds)
-    columns = ["experiment", "estimator", "layer", "epoch", "quantity", "mean_bits", "ci_low_bits", "ci_high_bits",
-               "confidence", "n_seeds"]  # fmt: skip
+    columns = _CURVE_COLUMNS
     if not kept:
         return pd.DataFrame(columns=columns)
     confidence = float(settings["confidence"])
@@ -350,8 +347,7 @@ def snr_mean_curves(training: pd.DataFrame, seeds, settings: Mapping, experiment
     intervals; the same columns as :func:`mean_curves` with ``quantity = "log10_snr"``, an
     empty ``estimator`` and values in decades (in the ``*_bits`` columns). Empty when the SNR is
     undefined (full-batch training)."""
-    columns = ["experiment", "estimator", "layer", "epoch", "quantity", "mean_bits", "ci_low_bits", "ci_high_bits",
-               "confidence", "n_seeds"]  # fmt: skip
+    columns = _CURVE_COLUMNS
     frames = []
     layers = sorted(int(x) for x in training["layer"].dropna().unique())
     confidence = float(settings["confidence"])
@@ -380,8 +376,7 @@ def per_seed_falls(table: pd.DataFrame, estimator: str, seeds, status: pd.DataFr
     I_s(e*) - I_s(e_last)``. Returns columns ``experiment, estimator, layer, seed, peak_epoch,
     fall_bits, final_train_accuracy, final_test_accuracy``.
     """
-    columns = ["experiment", "estimator", "layer", "seed", "peak_epoch", "fall_bits", "final_train_accuracy",
-               "final_test_accuracy"]  # fmt: skip
+    columns = _PER_SEED_COLUMNS
     epochs, kept, xt, _ = seed_curves(table, estimator, seeds)
     if not kept or len(epochs) < 2:
         return pd.DataFrame(columns=columns)

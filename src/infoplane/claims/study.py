@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from . import COLUMNS
-from .bootstrap import MIN_SEEDS, Interval, interval
+from .bootstrap import MIN_SEEDS, Interval, hull_interval, interval
 from .experiment import _aggregate, _row, bootstrap_for, fall_statistics, hidden_layers, qualify, seed_curves
 
 __all__ = ["DOUBLE_SATURATING", "comparisons", "study_claims", "spearman_rows"]
@@ -79,20 +79,18 @@ def comparisons(settings: Mapping[str, Mapping], batches_per_epoch: Mapping[str,
     return out
 
 
-def _fall(information, seeds_table, settings, experiment, estimator, layer):
-    """Cross-fitted and in-sample fall replicates of one experiment's layer, and the seeds."""
+def _falls(information, seeds_table, settings, experiment, estimator):
+    """Cross-fitted and in-sample fall replicates of every hidden layer of one experiment
+    (layer -> entry, or None with too few seeds), its qualifying seeds and its resampling."""
     good = qualify(seeds_table, float(settings["chance_margin"]))
     epochs, kept, xt, ty = seed_curves(information, estimator, good.loc[good["qualifies"], "seed"].tolist())
     if len(kept) < MIN_SEEDS or len(epochs) < 2:
         return None, kept, None
     boot = bootstrap_for(kept, settings, experiment)
-    stats = fall_statistics(boot, xt[:, :, layer - 1], ty[:, :, layer - 1], epochs, float(settings["confidence"]))
-    return stats["I_XT_fall_bits"], kept, boot
-
-
-def _hull(crossfit, insample, level) -> Interval:
-    cf, ins = interval(crossfit, level), interval(insample, level)
-    return Interval(cf.estimate, min(cf.low, ins.low), max(cf.high, ins.high), level)
+    confidence = float(settings["confidence"])
+    falls = {layer: fall_statistics(boot, xt[:, :, layer - 1], ty[:, :, layer - 1], epochs, confidence)["I_XT_fall_bits"]
+             for layer in hidden_layers(information)}  # fmt: skip
+    return falls, kept, boot
 
 
 def _comparison_verdict(claim, stats, settings) -> tuple[str, str]:
@@ -155,14 +153,15 @@ def study_claims(
         for estimator in [m for m in information[a] if m in information[b]]:
             layers = hidden_layers(information[a][estimator])
             raw = {}
+            falls_a, kept_a, boot_a = _falls(information[a][estimator], seeds[a], settings, a, estimator)
+            falls_b, kept_b, boot_b = _falls(information[b][estimator], seeds[b], settings, b, estimator)
+            n_seeds = f"{len(kept_a)}+{len(kept_b)}"
             for layer in layers:
-                fa, kept_a, boot_a = _fall(information[a][estimator], seeds[a], settings, a, estimator, layer)
-                fb, kept_b, boot_b = _fall(information[b][estimator], seeds[b], settings, b, estimator, layer)
+                fa = falls_a.get(layer) if falls_a else None
+                fb = falls_b.get(layer) if falls_b else None
                 if fa is None or fb is None:
                     raw = None
-                    n_seeds = f"{len(kept_a)}+{len(kept_b)}"
                     break
-                n_seeds = f"{len(kept_a)}+{len(kept_b)}"
                 entry = {"I_XT_fall_difference_bits": (fa[1] - fb[1], fa[2] - fb[2])}
                 if claim == "sb18_full_batch":
                     entry = {"I_XT_fall_full_batch_bits": (fa[1], fa[2]), "I_XT_fall_mini_batch_bits": (fb[1], fb[2]),
@@ -182,7 +181,7 @@ def study_claims(
             decided = {}
             for layer, entry in raw.items():
                 for scope, level in (("layer", confidence), ("hidden", 1.0 - (1.0 - confidence) / len(layers))):
-                    stats = {n: _hull(*entry[n], level) for n in names}
+                    stats = {n: hull_interval(*entry[n], level) for n in names}
                     verdict, rule = _comparison_verdict(claim, stats, settings)
                     if scope == "layer":
                         rows += [_row(claim, label, estimator, layer, n, stats[n], n_seeds, verdict, rule) for n in names]
