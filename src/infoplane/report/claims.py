@@ -67,6 +67,8 @@ def verdict_sections(claims: pd.DataFrame) -> list[dict]:
 
 
 def claim_counts(claims: pd.DataFrame) -> dict:
+    """Number of verdicts of each kind among the claims decided over the hidden layers
+    (rows with ``layer == "hidden"``): ``{"confirmed": n, "refuted": n, "inconclusive": n}``."""
     hidden = claims[claims["layer"] == "hidden"]
     return {v: int((hidden["verdict"] == v).sum()) for v in ("confirmed", "refuted", "inconclusive")}
 
