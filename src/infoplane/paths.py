@@ -47,5 +47,7 @@ REPORT_TEX = f"{REPORT_DIR}/report.tex"
 REPORT_PDF = f"{REPORT_DIR}/report.pdf"
 
 LOGS = f"{RESULTS}/logs"
+#: One Snakemake benchmark table per job (wall seconds, CPU seconds, peak memory): the cost model.
+BENCHMARKS = f"{RESULTS}/benchmarks"
 
 FIGURE_FORMATS = (".pdf", ".png")

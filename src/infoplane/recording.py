@@ -1,6 +1,6 @@
 """The HDF5 file of one training chunk (a group of seeds trained together).
 
-Layout (``format = "infoplane-run"``, ``format_version = 3``); E recorded epochs, S seeds,
+Layout (``format = "infoplane-run"``, ``format_version = 4``); E recorded epochs, S seeds,
 N inputs in the dataset, P of them in the probe set (the rows whose activations are recorded,
 ``record.probe``; P = N for the Tishby data), L layers with weights (hidden layers, then the
 output layer), d_l the width of layer l::
@@ -42,6 +42,10 @@ output layer), d_l the width of layer l::
 A diverged seed's activations, metrics, gradient statistics and weight norms are NaN at every
 recorded epoch >= its ``diverged_epoch`` (see :mod:`infoplane.training`).
 
+Every dataset except the small index arrays carries HDF5's Fletcher-32 checksum of each
+stored chunk (``fletcher32``), so that a byte changed on disk makes reading it fail rather than
+return other numbers.
+
 Files are written to ``<path>.partial`` and renamed when complete, so a file at ``path`` is
 always whole; an existing file is never overwritten.
 """
@@ -72,7 +76,7 @@ __all__ = [
 ]
 
 FORMAT = "infoplane-run"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: ``record.precision``: how activations are stored (readers always return float32).
 PRECISIONS = ("float32", "float16")
 #: ``record.compression``: HDF5 filter of the activation datasets (gzip adds the shuffle filter).
@@ -144,11 +148,11 @@ class RunWriter:
         n_epochs, n_seeds = len(self.epochs), len(seeds)
         n_layers = len(widths) - 1
         n = len(probe)
-        filters = {}
+        filters = {"fletcher32": True}
         if compression == "gzip":
-            filters = {"compression": "gzip", "compression_opts": 4 if compression_level is None else int(compression_level), "shuffle": True}
+            filters.update(compression="gzip", compression_opts=4 if compression_level is None else int(compression_level), shuffle=True)
         elif compression == "lzf":
-            filters = {"compression": "lzf", "shuffle": True}
+            filters.update(compression="lzf", shuffle=True)
         f = self.file = h5py.File(self.partial, "w")
         f.attrs["format"] = FORMAT
         f.attrs["format_version"] = FORMAT_VERSION
@@ -180,12 +184,12 @@ class RunWriter:
             )
         for name in METRICS:
             f.create_dataset(f"metrics/{name}", shape=(n_epochs, n_seeds), dtype=np.float32,
-                             fillvalue=np.nan)
+                             fillvalue=np.nan, fletcher32=True)
         for name in GRADIENT_STATISTICS:
             f.create_dataset(f"gradients/{name}", shape=(n_epochs, n_seeds, n_layers),
-                             dtype=np.float64, fillvalue=np.nan)
+                             dtype=np.float64, fillvalue=np.nan, fletcher32=True)
         f.create_dataset("weights/norm", shape=(n_epochs, n_seeds, n_layers), dtype=np.float64,
-                         fillvalue=np.nan)
+                         fillvalue=np.nan, fletcher32=True)
         self.write_status(np.full(n_seeds, NEVER_DIVERGED), [""] * n_seeds)
 
     def write_epoch(

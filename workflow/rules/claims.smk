@@ -18,6 +18,8 @@ rule claims:
         code=code_hash("infoplane.claims.experiment"),
     log:
         f"{P.LOGS}/claims/{{experiment}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/claims/{{experiment}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -40,6 +42,8 @@ rule study_claims:
         code=code_hash("infoplane.claims.study"),
     log:
         f"{P.LOGS}/study_claims.log",
+    benchmark:
+        f"{P.BENCHMARKS}/study_claims.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -57,6 +61,8 @@ rule plot_claims:
         code=code_hash("infoplane.plots.claims"),
     log:
         f"{P.LOGS}/plot_claims/{{experiment}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_claims/{{experiment}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -73,6 +79,8 @@ rule plot_generalisation:
         code=code_hash("infoplane.plots.claims"),
     log:
         f"{P.LOGS}/plot_generalisation.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_generalisation.tsv",
     conda:
         "../../envs/plot.yaml"
     script:

@@ -11,6 +11,8 @@ rule dataset:
         code=code_hash("infoplane.datasets"),
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/dataset/{{dataset}}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -30,6 +32,8 @@ if MNIST_DIRS:
             mirrors=list(infoplane.datasets.MNIST_MIRRORS),
         log:
             f"{P.LOGS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.log",
+        benchmark:
+            f"{P.BENCHMARKS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.tsv",
         conda:
             "../../envs/train.yaml"
         script:

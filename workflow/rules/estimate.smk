@@ -13,9 +13,13 @@ rule estimate:
         stride=lambda wildcards: JOBS[wildcards.experiment][wildcards.job].stride,
         device=config["device"],
         code=job_code,
+        # the thread count changes the float sums' order: a different count is a rerun
+        threads=lambda wildcards, threads: threads,
     threads: config["threads"]["estimate"]
     log:
         f"{P.LOGS}/estimate/{{experiment}}/{{job}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/estimate/{{experiment}}/{{job}}.tsv",
     conda:
         "../../envs/estimate.yaml"
     script:
@@ -32,6 +36,8 @@ rule summarise:
         code=code_hash("infoplane.summary"),
     log:
         f"{P.LOGS}/summarise/{{experiment}}/{{estimator}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/summarise/{{experiment}}/{{estimator}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:

@@ -8,6 +8,8 @@ rule plot_information:
         code=code_hash("infoplane.plots.planes"),
     log:
         f"{P.LOGS}/plot_information/{{experiment}}/{{estimator}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_information/{{experiment}}/{{estimator}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -23,6 +25,8 @@ rule plot_estimators:
         code=code_hash("infoplane.plots.planes"),
     log:
         f"{P.LOGS}/plot_estimators/{{experiment}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_estimators/{{experiment}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -39,6 +43,8 @@ rule plot_sweep:
         code=code_hash("infoplane.plots.planes"),
     log:
         f"{P.LOGS}/plot_sweep/{{experiment}}/{{sweep}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_sweep/{{experiment}}/{{sweep}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
@@ -55,6 +61,8 @@ rule plot_training:
         code=code_hash("infoplane.plots.training"),
     log:
         f"{P.LOGS}/plot_training/{{experiment}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_training/{{experiment}}.tsv",
     conda:
         "../../envs/plot.yaml"
     script:

@@ -37,6 +37,8 @@ rule report:
         claim_instances=CLAIM_INSTANCES,
     log:
         f"{P.LOGS}/report.log",
+    benchmark:
+        f"{P.BENCHMARKS}/report.tsv",
     conda:
         "../../envs/report.yaml"
     script:

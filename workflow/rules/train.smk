@@ -8,9 +8,13 @@ rule train_chunk:
         seeds=chunk_seeds,
         device=config["device"],
         code=TRAINING_CODE,
+        # torch's thread count changes the float sums' order: a different count is a rerun
+        threads=lambda wildcards, threads: threads,
     threads: config["threads"]["train"]
     log:
         f"{P.LOGS}/train/{{experiment}}/chunk-{{chunk}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/train/{{experiment}}/chunk-{{chunk}}.tsv",
     conda:
         "../../envs/train.yaml"
     script:
@@ -27,6 +31,8 @@ rule training_table:
         code=code_hash("infoplane.tables"),
     log:
         f"{P.LOGS}/training_table/{{experiment}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/training_table/{{experiment}}.tsv",
     conda:
         "../../envs/estimate.yaml"
     script:

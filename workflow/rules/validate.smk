@@ -10,9 +10,13 @@ rule validate_task:
         instances=canonical({i.name: {"method": i.method, "params": i.params} for i in VALIDATED}),
         order=sorted(i.name for i in VALIDATED),
         code=VALIDATION_CODE,
+        # the thread count changes the float sums' order: a different count is a rerun
+        threads=lambda wildcards, threads: threads,
     threads: config["threads"]["validate"]
     log:
         f"{P.LOGS}/validate/{{task}}.log",
+    benchmark:
+        f"{P.BENCHMARKS}/validate/{{task}}.tsv",
     conda:
         "../../envs/estimate.yaml"
     script:
@@ -29,6 +33,8 @@ rule validation_table:
         code=code_hash("infoplane.validation"),
     log:
         f"{P.LOGS}/validation_table.log",
+    benchmark:
+        f"{P.BENCHMARKS}/validation_table.tsv",
     conda:
         "../../envs/estimate.yaml"
     script:
@@ -46,6 +52,8 @@ rule plot_validation:
         code=code_hash("infoplane.plots.validation"),
     log:
         f"{P.LOGS}/plot_validation.log",
+    benchmark:
+        f"{P.BENCHMARKS}/plot_validation.tsv",
     conda:
         "../../envs/plot.yaml"
     script:
