@@ -1,7 +1,7 @@
 # infoplane: information-plane studies as a cached workflow.
 #
 #   snakemake --cores 8 report                        default study (config/config.yaml)
-#   snakemake --cores 8 --configfile config/paper.yaml report
+#   snakemake report --cores 8 --configfile config/paper.yaml
 #   snakemake --cores 8 validation                    every estimator against known MI
 #
 # dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator job)
