@@ -16,6 +16,11 @@ rule estimate:
         # the thread count changes the float sums' order: a different count is a rerun
         threads=lambda wildcards, threads: threads,
     threads: config["threads"]["estimate"]
+    resources:
+        mem_mb=sized("estimate", "mem_mb"),
+        runtime=sized("estimate", "runtime"),
+        cpus_per_task=lambda wildcards, threads: threads,
+        gpu=GPUS,
     log:
         f"{P.LOGS}/estimate/{{experiment}}/{{job}}.log",
     benchmark:

@@ -11,6 +11,11 @@ rule train_chunk:
         # torch's thread count changes the float sums' order: a different count is a rerun
         threads=lambda wildcards, threads: threads,
     threads: config["threads"]["train"]
+    resources:
+        mem_mb=sized("train_chunk", "mem_mb"),
+        runtime=sized("train_chunk", "runtime"),
+        cpus_per_task=lambda wildcards, threads: threads,
+        gpu=GPUS,
     log:
         f"{P.LOGS}/train/{{experiment}}/chunk-{{chunk}}.log",
     benchmark:

@@ -13,6 +13,10 @@ rule validate_task:
         # the thread count changes the float sums' order: a different count is a rerun
         threads=lambda wildcards, threads: threads,
     threads: config["threads"]["validate"]
+    resources:
+        mem_mb=sized("validate_task", "mem_mb"),
+        runtime=sized("validate_task", "runtime"),
+        cpus_per_task=lambda wildcards, threads: threads,
     log:
         f"{P.LOGS}/validate/{{task}}.log",
     benchmark:

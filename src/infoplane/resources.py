@@ -1,0 +1,428 @@
+"""Cluster resources of the workflow's jobs, from the config and the data size.
+
+Snakemake hands a rule's ``resources`` to its executor; under ``--profile profiles/slurm`` they
+become ``sbatch --mem`` (``mem_mb``, MB), ``--time`` (``runtime``, minutes), ``--cpus-per-task``
+and ``--gpus``. The three rules that go to the cluster are sized here (``train_chunk``,
+``estimate``, ``validate_task``; wired in by ``workflow/rules/resources.smk``); every other rule
+is a ``localrule`` and runs on the machine that runs Snakemake.
+
+Each request is a cost model (seconds of one CPU thread, megabytes) times a safety factor, plus
+a job's start-up, with a floor::
+
+    runtime = max(MIN_RUNTIME_MIN, ceil((JOB_STARTUP_S + SAFETY_TIME * seconds) / 60))
+    mem_mb  = max(MIN_MEM_MB, ceil(SAFETY_MEMORY * (BASE_MEM_MB + megabytes)))
+
+and a retry (``attempt`` k, Snakemake's ``retries``) asks for k times both. The model's
+coefficients were measured on this project's machine (AMD EPYC, 2 cores, torch 2.13.0 CPU
+build; README, "Benchmarks" and "MNIST"); each says where it comes from, and the ones that are
+assumptions say so. Times are for one thread: more threads or a GPU make a job faster, not
+slower.
+
+Importable without torch (the machine that submits the jobs sizes them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import datasets
+from .schedules import recording_epochs
+
+__all__ = [
+    "Resources", "Layout", "JobSizes", "gpus_for", "layout", "training_seconds", "layer_epoch_seconds",
+    "estimation_seconds", "validation_seconds",
+]  # fmt: skip
+
+# --- requests from estimates -------------------------------------------------------------------
+#: Run time requested per second of the model. With it (and without the floor) the request covers
+#: every job time the README measured, even those of jobs sharing a core with three others
+#: (tests/test_resources.py); a job past its time limit is killed, then retried with more.
+SAFETY_TIME = 3.0
+#: Memory requested per MB of the model.
+SAFETY_MEMORY = 1.5
+#: Seconds a cluster job spends before its rule runs: Snakemake parsing the workflow on the node
+#: and the script importing its libraries (measured: 5-20 s on this machine; doubled for a
+#: shared file system).
+JOB_STARTUP_S = 60.0
+#: Floors: a job asks for at least this much (short jobs wait no longer in a queue for it).
+MIN_RUNTIME_MIN = 10
+MIN_MEM_MB = 1000
+#: Resident memory of a job before its data (measured: 348 MB for the script's imports of torch,
+#: NumPy, SciPy, scikit-learn, pandas, h5py and the library, 110 MB for Snakemake's own process
+#: before it parses the workflow; rounded up to cover the parsed workflow).
+BASE_MEM_MB = 600.0
+
+# --- training (infoplane.training) -------------------------------------------------------------
+#: Seconds per mini-batch shared by all seeds of a chunk (Python and kernel launches), and per
+#: seed and mini-batch on top. Fitted to ``benchmarks/run_all.py training --threads 1`` of the
+#: Tishby network (3277 training rows, batch 512: 7 mini-batches per epoch): 8.0, 7.8, 17.6 and
+#: 55 ms per epoch of a chunk of 1, 4, 12 and 50 seeds (the README's 1.23 ms per network-epoch at
+#: 50 seeds, 2 threads, agrees): about 6 ms + 1.1 ms per seed and epoch.
+BATCH_S = 0.86e-3
+SEED_BATCH_S = 0.14e-3
+#: Floating-point operations per second of one thread on the weights' matrix products, from the
+#: MNIST network (784-1024-20-20-20-10, 824296 weights): 0.9 s per network-epoch on 8000 rows
+#: (6 flops per weight and row: forward 2, backward 4) = 4.4e10; rounded down.
+FLOPS = 4.0e10
+#: A recorded epoch costs this many training epochs on top of its own (the gradient statistics
+#: of every mini-batch and the forward pass over all rows; MNIST: 0.8 s per evaluation of 2 seeds
+#: on 10000 rows against 0.9 s per network-epoch of training on 8000).
+RECORDED_EPOCH_COST = 1.0
+#: Bytes per second written to or read from the activation dumps (an assumption: gzip's speed on
+#: one core is 20-60 MB/s; uncompressed HDF5 on a local disk is several times faster).
+IO_BYTES_PER_S = 50e6
+
+# --- estimation (infoplane.estimators): seconds per layer-epoch -------------------------------
+#: One layer of one seed at one recorded epoch, N = 4096 rows, d = 10 units, both I(X;T) and
+#: I(T;Y) (README "Benchmarks", ``make bench``, 2026-11-23). Each scales with N and d as in
+#: :func:`layer_epoch_seconds`.
+LAYER_EPOCH_S = {
+    "binning": 0.22e-3,
+    "adaptive_binning": 3.6e-3,
+    "kde": 40e-3,  # both bounds of one noise variance in one pass
+    "noisy": 66e-3,  # 4096 Monte Carlo samples
+    "knn": 365e-3,
+}
+BENCH_ROWS = 4096
+#: Binning packs a row's bin codes into one float64 key up to about 10 units (31^10 < 2^53,
+#: estimators._discrete.row_keys) and goes column by column beyond: 1.0 ms at d = 20 (bench),
+#: growing with d (checked against MNIST: 0.2 s per network-epoch on 10000 rows, 1094 units).
+BINNING_PACKED_UNITS = 10
+BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
+#: Adaptive binning grows with d: 0.95, 3.6, 6.8 ms at d = 3, 10, 20 (bench): 0.36 ms per unit.
+ADAPTIVE_UNIT_S = 0.36e-3
+#: KDE is flat in d up to tens of units (33, 40, 36 ms at d = 3, 10, 20) and grows as d / 20
+#: beyond: on MNIST's 1024-unit layer that predicts 0.49 s at 2000 rows and 12 s at 10000, against
+#: 0.8 s (two jobs sharing 2 cores) and 6.5 s (alone) measured (README, "MNIST"), within a factor
+#: 2 of both. Assumed the same for the noisy layer (Gaussian sums over pairs; not measured wide).
+PAIR_WIDTH_KNEE = 20.0
+#: k-NN grows with d: 137, 365, 725 ms at d = 3, 10, 20 (bench): 36.5 ms per unit, at least 4.
+KNN_UNIT_S = 36.5e-3
+KNN_MIN_UNITS = 4
+#: Pooled estimators (ensemble over seeds, AIR over epochs) run their base estimator on the
+#: pooled samples, and cost twice that (bench: the ensemble of 6 seeds with a binning base,
+#: 2.6 ms, against 6 x 0.22 ms).
+POOLING_OVERHEAD = 2.0
+#: Pooled draws per sample in the validation study (infoplane.validation.POOLED_DRAWS).
+VALIDATION_POOLED_DRAWS = 8
+#: The noisy tasks' Monte Carlo truth: rounds of N draws, each against all N centres, checked
+#: after every 4 rounds (infoplane.validation._noisy_truth). Sized for the first check; the
+#: floors cover more (the default validation study took 61 s in all, README).
+VALIDATION_TRUTH_ROUNDS = 4
+#: Activations read at once by an estimation job (infoplane.estimation._READ_BUDGET).
+READ_BLOCK_BYTES = 256 * 2**20
+#: Working memory of an estimator, per float64 value of the layer it is given.
+WORK_COPIES = 16
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one job asks for, and the model's estimate behind it.
+
+    mem_mb : int, megabytes (``sbatch --mem``); runtime : int, minutes (``--time``);
+    cpus_per_task : int, the rule's threads; gpu : int, GPUs (``--gpus``; 0 for none);
+    seconds, megabytes : the model's estimate before the safety factors and floors.
+    """
+
+    mem_mb: int
+    runtime: int
+    cpus_per_task: int
+    gpu: int
+    seconds: float
+    megabytes: float
+
+    def for_attempt(self, attempt: int) -> Resources:
+        """The request of try ``attempt`` (1 the first): ``attempt`` times the memory and time."""
+        if attempt < 1:
+            raise ValueError(f"attempt must be at least 1, got {attempt}")
+        return replace(self, mem_mb=self.mem_mb * attempt, runtime=self.runtime * attempt)
+
+
+def gpus_for(device: str) -> int:
+    """GPUs a training or estimation job asks for under config ``device``.
+
+    ``cpu`` and ``auto`` (a GPU where the node happens to have one): 0; ``cuda``: 1;
+    ``cuda:<i>``: i + 1, since a job sees only the GPUs allocated to it, numbered from 0 (on a
+    cluster, ``device: cuda`` is the one to use).
+
+    Raises
+    ------
+    ValueError
+        For any other value.
+    """
+    if device in ("cpu", "auto"):
+        return 0
+    if device == "cuda":
+        return 1
+    if device.startswith("cuda:") and device[5:].isdigit():
+        return int(device[5:]) + 1
+    raise ValueError(f"unknown device {device!r}: cpu, cuda, cuda:<i> or auto")
+
+
+def _request(seconds: float, megabytes: float, threads: int, gpu: int) -> Resources:
+    runtime = max(MIN_RUNTIME_MIN, math.ceil((JOB_STARTUP_S + SAFETY_TIME * seconds) / 60.0))
+    mem_mb = max(MIN_MEM_MB, math.ceil(SAFETY_MEMORY * (BASE_MEM_MB + megabytes)))
+    return Resources(mem_mb, runtime, int(threads), gpu, seconds, megabytes)
+
+
+# --- the data's size -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    """Sizes of one experiment's data, as the training job will see them.
+
+    n_rows : dataset rows; n_train : training rows; n_inputs : input units; probe_rows : rows
+    whose activations are recorded; recorded_epochs : epochs recorded (epoch 0 included);
+    widths : units of layers 1 … L (hidden, then the output = number of classes);
+    value_bytes : bytes per stored activation (4, or 2 in float16); compressed : HDF5 filter on.
+    """
+
+    n_rows: int
+    n_train: int
+    n_inputs: int
+    probe_rows: int
+    recorded_epochs: int
+    widths: tuple[int, ...]
+    value_bytes: int
+    compressed: bool
+
+    @property
+    def weights(self) -> int:
+        """Weights of one network (biases left out)."""
+        sizes = (self.n_inputs, *self.widths)
+        return sum(a * b for a, b in zip(sizes, sizes[1:]))
+
+
+def _input_units(spec: Mapping) -> int | None:
+    if spec.get("builtin") == "tishby":
+        return datasets.tishby_inputs().shape[1]
+    if spec.get("builtin") == "mnist":
+        return 28 * 28  # the IDX images' pixels
+    path = Path(spec["path"])
+    return datasets.load_mat(path)[0].shape[1] if path.is_file() else None
+
+
+#: Stand-in for a ``path`` dataset whose file does not exist yet: the Tishby data's size.
+_UNKNOWN = (4096, 2, None, 12)
+
+
+def layout(settings: Mapping, spec: Mapping) -> Layout:
+    """The sizes of an experiment with resolved ``settings`` (infoplane.config.experiment) on
+    the dataset entry ``spec`` (``config["datasets"][name]``). A ``path`` dataset whose file is
+    missing is sized as the Tishby data (Snakemake stops on the missing file anyway)."""
+    found = datasets.spec_layout(dict(spec))
+    if found is None:
+        n, classes, split, n_inputs = _UNKNOWN
+    else:
+        (n, classes, split), n_inputs = found, _input_units(spec)
+    fixed = split is not None
+    if split is None:
+        split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
+    probe = datasets.probe_rows(dict(settings), n, *split, fixed_split=fixed)
+    record = settings["record"]
+    epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
+                              step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
+    return Layout(
+        n_rows=n, n_train=len(split[0]), n_inputs=int(n_inputs), probe_rows=len(probe), recorded_epochs=len(epochs),
+        widths=(*(int(w) for w in settings["hidden_widths"]), classes),
+        value_bytes=2 if record.get("precision") == "float16" else 4,
+        compressed=record.get("compression", "none") != "none",
+    )  # fmt: skip
+
+
+# --- training ----------------------------------------------------------------------------------
+def training_seconds(data: Layout, n_seeds: int, epochs: int, batch_size: int) -> float:
+    """One thread's seconds to train ``n_seeds`` networks together for ``epochs`` epochs and
+    record them: every epoch's mini-batches (a share per chunk, a share per seed, and the
+    weights' flops), once more per recorded epoch, and the dumps' bytes written."""
+    batches = math.ceil(data.n_train / batch_size)
+    flops = 6.0 * data.n_train * data.weights * n_seeds
+    epoch = batches * (BATCH_S + n_seeds * SEED_BATCH_S) + flops / FLOPS
+    written = data.recorded_epochs * n_seeds * data.probe_rows * sum(data.widths) * data.value_bytes
+    return epochs * epoch + data.recorded_epochs * RECORDED_EPOCH_COST * epoch + written / IO_BYTES_PER_S
+
+
+def training_megabytes(data: Layout, n_seeds: int, batch_size: int) -> float:
+    """MB of a training job beyond :data:`BASE_MEM_MB`: the dataset (three float32 copies), the
+    parameters with Adam's state and gradients (4 copies), a mini-batch's activations and their
+    gradients, and one evaluation (all rows' outputs, in blocks of 8192 rows when the probe is a
+    subset; float32, three copies: torch, NumPy, masked)."""
+    units = sum(data.widths)
+    dataset = 3 * 4 * data.n_rows * data.n_inputs
+    parameters = 4 * 4 * n_seeds * data.weights
+    batch = 2 * 4 * n_seeds * batch_size * (data.n_inputs + units)
+    rows = data.n_rows if data.probe_rows == data.n_rows else data.probe_rows + min(data.n_rows, 8192)
+    evaluation = 3 * 4 * n_seeds * rows * units
+    return (dataset + parameters + batch + evaluation) / 1e6
+
+
+# --- estimation --------------------------------------------------------------------------------
+def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int) -> float:
+    """Seconds of one thread for estimator ``method`` with ``params`` on one layer-epoch of
+    ``rows`` samples with ``units`` units (one seed; pooled estimators get the pooled rows).
+
+    Scaling from the benchmark at N = 4096, d = 10 (:data:`LAYER_EPOCH_S`): binning and
+    adaptive binning ~ N, KDE and k-NN ~ N^2 (pairs), the noisy layer ~ N x its Monte Carlo
+    samples; widths as described at each coefficient. An unknown method is sized as k-NN, the
+    slowest measured.
+    """
+    n = rows / BENCH_ROWS
+    if method == "binning":
+        if units <= BINNING_PACKED_UNITS:
+            return LAYER_EPOCH_S["binning"] * n
+        return BINNING_WIDE_S * units * n
+    if method == "adaptive_binning":
+        return ADAPTIVE_UNIT_S * max(units, 3) * n
+    wide = max(1.0, units / PAIR_WIDTH_KNEE)
+    if method == "kde":
+        return LAYER_EPOCH_S["kde"] * n * n * wide
+    if method == "noisy":
+        samples = int(params.get("n_samples", BENCH_ROWS)) / BENCH_ROWS
+        return LAYER_EPOCH_S["noisy"] * n * samples * wide
+    return KNN_UNIT_S * max(units, KNN_MIN_UNITS) * n * n
+
+
+def _pooled_seconds(params: Mapping, rows: int, units: int, draws: int) -> float:
+    return POOLING_OVERHEAD * layer_epoch_seconds(params.get("base", "binning"), params, rows * draws, units)
+
+
+def kept_epochs(recorded: int, stride: int) -> np.ndarray:
+    """Indices of the recorded epochs an estimation job with ``stride`` estimates: every
+    ``stride``-th and the last (infoplane.estimation.information_table)."""
+    return np.unique(np.append(np.arange(0, recorded, stride), recorded - 1))
+
+
+def estimation_seconds(data: Layout, method: str, params: Sequence[Mapping], n_seeds: int, stride: int) -> float:
+    """One thread's seconds for an estimation job: ``method`` with each of ``params`` (its
+    instances; KDE instances of a job share one pass) on every layer, kept epoch and seed of
+    ``n_seeds`` networks, plus reading the kept epochs' activations."""
+    kept = kept_epochs(data.recorded_epochs, stride)
+    passes = 1 if method == "kde" else len(params)
+    first = params[0]
+    seconds = 0.0
+    for units in data.widths:
+        if method == "ensemble":  # the seeds pooled at each kept epoch
+            seconds += len(kept) * _pooled_seconds(first, data.probe_rows, units, n_seeds)
+        elif method == "air":  # each seed's window of consecutive recorded epochs, per window end
+            window = int(first.get("window", 10))
+            ends = int((kept >= window - 1).sum())
+            seconds += n_seeds * ends * _pooled_seconds(first, data.probe_rows, units, window)
+        else:
+            seconds += n_seeds * len(kept) * layer_epoch_seconds(method, first, data.probe_rows, units)
+    read = n_seeds * len(kept) * data.probe_rows * sum(data.widths) * data.value_bytes
+    return passes * seconds + read / IO_BYTES_PER_S
+
+
+def estimation_megabytes(data: Layout, method: str, params: Mapping, n_seeds: int, chunk_seeds: int) -> float:
+    """MB of an estimation job beyond :data:`BASE_MEM_MB`: the activations read at once
+    (:data:`READ_BLOCK_BYTES`, at least one epoch of a chunk's seeds; AIR a chunk's whole layer;
+    the ensemble every seed) as float32 with a copy, and the estimator's working memory
+    (:data:`WORK_COPIES` float64 copies of the samples it is given)."""
+    widest = max(data.widths)
+    one_epoch = 4 * data.probe_rows * widest
+    if method == "air":
+        block = one_epoch * chunk_seeds * data.recorded_epochs
+        pooled = int(params.get("window", 10))
+    elif method == "ensemble":
+        block = max(READ_BLOCK_BYTES, one_epoch * n_seeds)
+        pooled = n_seeds
+    else:
+        block = max(READ_BLOCK_BYTES, one_epoch * chunk_seeds)
+        pooled = 1
+    work = WORK_COPIES * 8 * data.probe_rows * pooled * widest
+    return (2 * block + work) / 1e6
+
+
+# --- validation --------------------------------------------------------------------------------
+def _validation_samples(task: str, settings: Mapping) -> list[tuple[int, int, bool]]:
+    """(rows, units, has a Monte Carlo truth) of every sample of a task family
+    (infoplane.validation.task_samples)."""
+    out = []
+    for n in settings["n_samples"]:
+        for _ in range(int(settings["repeats"])):
+            if task in ("gaussian", "channel"):
+                out += [(n, int(dim), False) for dim in settings["dims"]]
+            elif task == "deterministic":
+                out += [(n, int(w), False) for _activation in range(2) for w in settings["layer_widths"]]
+            else:
+                out += [(n, int(w), True) for _activation in range(2) for w in settings["layer_widths"]
+                        for _s2 in settings["noise_variances"]]  # fmt: skip
+    return out
+
+
+def validation_seconds(task: str, settings: Mapping, instances: Sequence[tuple[str, Mapping]]) -> float:
+    """One thread's seconds for one validation task family: every (method, params) of
+    ``instances`` on every sample, and the noisy tasks' Monte Carlo truths."""
+    seconds = 0.0
+    for rows, units, truth in _validation_samples(task, settings):
+        for method, params in instances:
+            if method == "ensemble":
+                seconds += _pooled_seconds(params, rows, units, VALIDATION_POOLED_DRAWS)
+            elif method == "air":
+                seconds += _pooled_seconds(params, rows, units, int(params.get("window", 10)))
+            else:
+                seconds += layer_epoch_seconds(method, params, rows, units)
+        if truth:  # rounds of N draws against N centres: the noisy layer's cost with N samples
+            seconds += VALIDATION_TRUTH_ROUNDS * layer_epoch_seconds("noisy", {"n_samples": rows}, rows, units)
+    return seconds
+
+
+def validation_megabytes(settings: Mapping) -> float:
+    """MB of a validation job beyond :data:`BASE_MEM_MB`: the working memory of the largest
+    sample (pooled over the most draws)."""
+    rows = max(settings["n_samples"])
+    units = max(max(settings["dims"]), max(settings["layer_widths"]), 12)
+    return WORK_COPIES * 8 * rows * VALIDATION_POOLED_DRAWS * units / 1e6
+
+
+# --- per job -----------------------------------------------------------------------------------
+class JobSizes:
+    """Resources of the workflow's cluster jobs for one validated ``config``, the experiments'
+    sizes computed once.
+
+    The arguments are the workflow's own objects: an :class:`infoplane.config.Experiment`, an
+    :class:`infoplane.instances.Job` with its instances' parameters, and the validated
+    instances (:class:`infoplane.instances.Instance`).
+    """
+
+    def __init__(self, config: Mapping):
+        self.config = config
+        self._layouts: dict[str, Layout] = {}
+
+    def layout(self, experiment) -> Layout:
+        if experiment.name not in self._layouts:
+            spec = self.config["datasets"][experiment.dataset]
+            self._layouts[experiment.name] = layout(experiment.settings, spec)
+        return self._layouts[experiment.name]
+
+    def _gpu(self) -> int:
+        return gpus_for(self.config.get("device", "cpu"))
+
+    def train_chunk(self, experiment, chunk: int) -> Resources:
+        """Resources of training chunk ``chunk`` of ``experiment``."""
+        settings, data = experiment.settings, self.layout(experiment)
+        seeds = len(experiment.chunks[chunk])
+        batch = int(settings["batch_size"])
+        seconds = training_seconds(data, seeds, int(settings["epochs"]), batch)
+        return _request(seconds, training_megabytes(data, seeds, batch), self.config["threads"]["train"], self._gpu())
+
+    def estimate(self, experiment, job, params: Mapping[str, Mapping]) -> Resources:
+        """Resources of estimation ``job`` on ``experiment``; ``params``: instance name -> its
+        complete parameters."""
+        data = self.layout(experiment)
+        chosen = [params[name] for name in job.instances]
+        seeds = len(experiment.seeds)
+        seconds = estimation_seconds(data, job.method, chosen, seeds, job.stride)
+        megabytes = estimation_megabytes(data, job.method, chosen[0], seeds, max(len(c) for c in experiment.chunks))
+        return _request(seconds, megabytes, self.config["threads"]["estimate"], self._gpu())
+
+    def validate_task(self, task: str, instances: Sequence) -> Resources:
+        """Resources of validation ``task`` over the validated ``instances`` (CPU only: the
+        validation study does not use the device)."""
+        settings = self.config["validation"]
+        seconds = validation_seconds(task, settings, [(i.method, i.params) for i in instances])
+        return _request(seconds, validation_megabytes(settings), self.config["threads"]["validate"], 0)

@@ -1,0 +1,182 @@
+"""Cluster resources of the workflow's jobs (infoplane.resources): requests from the config and
+the data size, and the README's measured job times against them."""
+
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from conftest import ROOT
+from infoplane import estimators, resources
+from infoplane.config import activation_dump_bytes, experiment, load_config, validate_config
+from infoplane.instances import estimation_jobs, expand_instances
+from infoplane.validation import TASKS, task_samples
+
+
+def _config(name="tiny.yaml", **training):
+    config = load_config(ROOT / "config" / name)
+    config["training"].update(training)
+    return validate_config(config)
+
+
+def _estimate(config, experiment_name, job_name):
+    instances = expand_instances(config["estimators"])
+    exp = experiment(config, experiment_name)
+    job = next(j for j in estimation_jobs(instances, exp.estimators) if j.name == job_name)
+    return resources.JobSizes(config).estimate(exp, job, {n: i.params for n, i in instances.items()})
+
+
+def _train(config, experiment_name, chunk=0):
+    return resources.JobSizes(config).train_chunk(experiment(config, experiment_name), chunk)
+
+
+def test_imports_without_torch():
+    code = "import sys, infoplane.resources; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("device, gpus", [("cpu", 0), ("auto", 0), ("cuda", 1), ("cuda:0", 1), ("cuda:2", 3)])
+def test_gpus_for_device(device, gpus):
+    assert resources.gpus_for(device) == gpus
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(ValueError, match="tpu"):
+        resources.gpus_for("tpu")
+
+
+def test_gpu_requested_for_cuda_only_where_the_device_is_used():
+    config = _config()
+    config["device"] = "cuda"
+    sizes = resources.JobSizes(config)
+    exp = experiment(config, "tanh")
+    assert sizes.train_chunk(exp, 0).gpu == 1
+    assert _estimate(config, "tanh", "kde_lower+kde_upper").gpu == 1
+    validated = list(expand_instances(config["estimators"]).values())
+    assert sizes.validate_task("noisy", validated).gpu == 0  # the validation study runs on the CPU
+    assert _train(_config(), "tanh").gpu == 0
+
+
+def test_cpus_per_task_are_the_rules_threads():
+    config = _config()
+    config["threads"] = {"train": 3, "estimate": 5, "validate": 2}
+    assert _train(config, "tanh").cpus_per_task == 3
+    assert _estimate(config, "tanh", "knn").cpus_per_task == 5
+    validated = list(expand_instances(config["estimators"]).values())
+    assert resources.JobSizes(config).validate_task("gaussian", validated).cpus_per_task == 2
+
+
+def test_small_jobs_get_the_floors_and_requests_cover_the_model():
+    config = _config()
+    for request in (_train(config, "tanh"), _estimate(config, "relu", "knn"), _estimate(config, "tanh", "air")):
+        assert request.runtime == resources.MIN_RUNTIME_MIN and request.mem_mb >= resources.MIN_MEM_MB
+    big = _estimate(_config("paper.yaml"), "tanh", "kde_lower+kde_upper")
+    assert big.runtime * 60 >= resources.JOB_STARTUP_S + resources.SAFETY_TIME * big.seconds
+    assert big.mem_mb >= resources.SAFETY_MEMORY * (resources.BASE_MEM_MB + big.megabytes)
+
+
+def test_a_retry_asks_for_more():
+    first = _estimate(_config("paper.yaml"), "tanh", "kde_lower+kde_upper")
+    third = first.for_attempt(3)
+    assert (third.mem_mb, third.runtime) == (3 * first.mem_mb, 3 * first.runtime)
+    assert third.cpus_per_task == first.cpus_per_task
+    with pytest.raises(ValueError, match="attempt"):
+        first.for_attempt(0)
+
+
+def test_training_time_grows_with_epochs_and_seeds_and_batching_pays():
+    short, long = _train(_config(epochs=1000), "tanh"), _train(_config(epochs=4000), "tanh")
+    assert 3.5 < long.seconds / short.seconds <= 4.0  # recorded epochs grow slower than epochs
+    one = _train(_config(epochs=1000, seeds=1, chunk_size=1), "tanh").seconds
+    fifty = _train(_config(epochs=1000, seeds=50, chunk_size=50), "tanh").seconds
+    assert one < fifty < 50 * one / 3  # 50 networks together cost far less than 50 alone
+    wide = _train(_config(epochs=1000, hidden_widths=[100, 70, 50, 40, 30]), "tanh").seconds
+    assert wide > short.seconds  # more weights, more flops
+
+
+def test_training_model_matches_the_benchmark_it_is_fitted_to():
+    # benchmarks/run_all.py training --threads 1: ms per epoch of a chunk of 1, 4, 12, 50 seeds
+    data = resources.layout(experiment(_config(), "tanh").settings, {"builtin": "tishby"})
+    measured = {1: 8.0e-3, 4: 7.8e-3, 12: 17.6e-3, 50: 55e-3}
+    for seeds, seconds in measured.items():
+        model = resources.training_seconds(data, seeds, epochs=1000, batch_size=512) / 1000
+        assert seconds / 1.6 < model < seconds * 1.6, (seeds, model)
+
+
+def test_estimation_scales_with_rows_squared_or_linearly_and_with_stride():
+    for method, power in (("kde", 2), ("knn", 2), ("binning", 1), ("adaptive_binning", 1), ("noisy", 1)):
+        small = resources.layer_epoch_seconds(method, {}, 1000, 10)
+        large = resources.layer_epoch_seconds(method, {}, 4000, 10)
+        assert large / small == pytest.approx(4**power), method
+    assert resources.layer_epoch_seconds("kde", {}, 4096, 10) == pytest.approx(40e-3)  # the benchmark point
+    assert resources.layer_epoch_seconds("kde", {}, 4096, 1024) > 40 * resources.layer_epoch_seconds("kde", {}, 4096, 10)
+    # a method without a cost of its own is sized as the slowest measured one
+    assert resources.layer_epoch_seconds("new", {}, 4096, 10) == resources.layer_epoch_seconds("knn", {}, 4096, 10)
+    config = _config()  # k-NN on every 4th recorded epoch and the last
+    data = resources.JobSizes(config).layout(experiment(config, "tanh"))
+    every = resources.estimation_seconds(data, "knn", [{"k": 3}], n_seeds=4, stride=1)
+    assert _estimate(config, "tanh", "knn").seconds == pytest.approx(every * 3 / 8, rel=0.05)
+    assert resources.kept_epochs(8, 4).tolist() == [0, 4, 7]
+
+
+def test_both_kde_bounds_cost_one_pass():
+    config = _config()
+    data = resources.JobSizes(config).layout(experiment(config, "tanh"))
+    one = resources.estimation_seconds(data, "kde", [{"noise_variance": 1e-3}], n_seeds=4, stride=1)
+    both = resources.estimation_seconds(data, "kde", [{"noise_variance": 1e-3}] * 2, n_seeds=4, stride=1)
+    assert both == one
+    # other estimators run once per instance (the activations are read once)
+    bins = [resources.estimation_seconds(data, "binning", [{"n_bins": 30}] * k, n_seeds=4, stride=1) for k in (1, 2, 3)]
+    assert bins[2] - bins[1] == pytest.approx(bins[1] - bins[0]) and bins[1] - bins[0] < bins[0]
+
+
+def test_every_registered_estimator_has_a_cost():
+    for name in estimators.REGISTRY:
+        if getattr(estimators.get(name), "POOLS", None):  # sized through their base estimator
+            continue
+        assert name in resources.LAYER_EPOCH_S, name
+
+
+def test_layout_agrees_with_the_disk_check():
+    for name in ("tiny.yaml", "paper.yaml", "mnist.yaml", "mnist_offline.yaml"):
+        config = _config(name)
+        for exp_name in config["experiments"]:
+            exp = experiment(config, exp_name)
+            data = resources.layout(exp.settings, config["datasets"][exp.dataset])
+            total, _ = activation_dump_bytes(config, exp_name)
+            units = sum(data.widths)
+            assert total == data.recorded_epochs * len(exp.seeds) * data.probe_rows * units * data.value_bytes
+
+
+def test_validation_samples_match_the_study():
+    settings = _config()["validation"]
+    for task in TASKS:
+        modelled = Counter((n, d) for n, d, _ in resources._validation_samples(task, settings))
+        actual = Counter((s.n_samples, s.dim) for s in task_samples(task, settings, settings["seed"]))
+        assert modelled == actual, task
+
+
+#: Job times the README measured (wall seconds; the default run's with 8 jobs on 2 cores), with
+#: the config, experiment and job they were measured on. The request must cover each even without
+#: the floor, i.e. JOB_STARTUP_S + SAFETY_TIME x the model.
+MEASURED = [
+    # "The default run": training side by side with the validation study; longest estimator jobs
+    ("config.yaml", {}, "tanh", "train", 389),
+    ("config.yaml", {}, "relu", "train", 218),
+    ("config.yaml", {}, "tanh", "kde_lower+kde_upper", 374),
+    ("config.yaml", {}, "tanh", "knn", 288),
+    ("config.yaml", {}, "tanh", "noisy", 138),
+    # "MNIST": the offline study when it had 2 seeds x 50 epochs (the two experiments side by side)
+    ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "relu", "train", 203),
+    ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "tanh", "kde_lower+kde_upper", 54),
+    ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "tanh", "binning", 16),
+]
+
+
+@pytest.mark.parametrize("name, training, exp_name, job, seconds", MEASURED)
+def test_requests_cover_the_measured_job_times(name, training, exp_name, job, seconds):
+    config = _config(name, **training)
+    request = _train(config, exp_name) if job == "train" else _estimate(config, exp_name, job)
+    assert resources.JOB_STARTUP_S + resources.SAFETY_TIME * request.seconds >= seconds
+    assert request.seconds <= 2 * seconds  # and the model does not overshoot a shared run

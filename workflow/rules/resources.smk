@@ -1,0 +1,57 @@
+# Cluster execution: what each job asks a scheduler for (--profile profiles/slurm turns these
+# into sbatch --mem, --time, --cpus-per-task, --gpus), and which rules never leave this machine.
+#
+# Training, estimation and validation jobs are sized by infoplane.resources from the config and
+# the data size (seeds in the chunk, epochs, recorded epochs, probe rows, widths, estimator and
+# stride); a retry (the profile's `retries`) asks for `attempt` times the memory and time. The
+# other rules take seconds each (tables, summaries, claims, figures, the report with LaTeX, the
+# dataset, MNIST downloads that need the internet): they run where Snakemake runs, so that a
+# cluster run queues only the jobs worth queueing.
+
+import infoplane.resources
+
+JOB_SIZES = infoplane.resources.JobSizes(config)
+#: GPUs per training and estimation job: 1 for device cuda (i + 1 for cuda:<i>), else 0.
+GPUS = infoplane.resources.gpus_for(config["device"])
+
+
+localrules:
+    dataset,
+    training_table,
+    summarise,
+    claims,
+    study_claims,
+    plot_information,
+    plot_estimators,
+    plot_sweep,
+    plot_training,
+    plot_claims,
+    plot_generalisation,
+    validation_table,
+    plot_validation,
+    report,
+
+
+if MNIST_DIRS:
+
+    localrules:
+        download_mnist_file,
+
+
+def _job_resources(name, wildcards):
+    if name == "train_chunk":
+        chunk_seeds(wildcards)  # a chunk index out of range stops here, naming the experiment's chunks
+        return JOB_SIZES.train_chunk(EXPERIMENTS[wildcards.experiment], int(wildcards.chunk))
+    if name == "estimate":
+        job = JOBS[wildcards.experiment][wildcards.job]
+        return JOB_SIZES.estimate(EXPERIMENTS[wildcards.experiment], job, {n: INSTANCES[n].params for n in job.instances})
+    return JOB_SIZES.validate_task(wildcards.task, VALIDATED)
+
+
+def sized(name, key):
+    """Resource `key` (mem_mb or runtime) of the jobs of rule `name`, per job and attempt."""
+
+    def value(wildcards, attempt):
+        return getattr(_job_resources(name, wildcards).for_attempt(attempt), key)
+
+    return value
