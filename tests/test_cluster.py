@@ -172,6 +172,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _job_steps(folder: Path) -> list[int]:
+    """slurmstepd processes of this test's cluster (they run in its folder)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "slurmstepd":
+                if Path(os.readlink(proc / "cwd")).is_relative_to(folder):
+                    pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
 def _stop(pid: int | None, seconds: float = 20) -> None:
     """SIGTERM, then SIGKILL after ``seconds``, to one process this test started."""
     if pid is None or not _alive(pid):
@@ -258,9 +271,16 @@ def cluster(tmp_path_factory):
         yield cluster
     finally:
         subprocess.run(["scancel", "--full", "--partition", partition], env=env, capture_output=True, timeout=60)
+        try:  # cancelled jobs end (their job steps report to slurmd) before the daemons stop
+            _wait(lambda: not cluster.run("squeue", "--noheader", "--states=PD,CF,R,CG", check=False).strip(),
+                  60, "cancelled jobs did not end")  # fmt: skip
+        except AssertionError:
+            pass
         subprocess.run(["scontrol", "shutdown"], env=env, capture_output=True, timeout=60)
         for name in ("slurmd.pid", "slurmctld.pid"):
             _stop(_pid(folder / name))
+        for pid in _job_steps(folder):  # left over only if a job outlived its cancellation
+            _stop(pid, seconds=5)
         _stop(munge_pid)
         if made_run_dir:
             shutil.rmtree("/run/munge", ignore_errors=True)
