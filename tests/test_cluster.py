@@ -312,25 +312,27 @@ def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
     assert (workdir / "results" / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
     # what Snakemake says it submitted, and where it ran the rest
-    submitted = dict(re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", output))
-    local = Counter(re.findall(r"^localrule (\w+):", output, flags=re.M))
-    remote = Counter(re.findall(r"^rule (\w+):", output, flags=re.M))
-    expected = _tiny_jobs()
-    assert remote == expected and len(submitted) == sum(expected.values())
-    assert {"report", "summarise", "claims", "plot_information", "training_table", "dataset"} <= set(local)
-    assert not set(local) & CLUSTER_RULES
+    submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", output)
+    local = set(re.findall(r"^localrule (\w+):", output, flags=re.M))
+    assert set(re.findall(r"^rule (\w+):", output, flags=re.M)) == CLUSTER_RULES
+    assert {"report", "summarise", "claims", "plot_information", "training_table", "dataset"} <= local
+    assert not local & CLUSTER_RULES
 
-    # what SLURM says ran: squeue keeps finished jobs (MinJobAge) with the rule in their comment
-    queue = {}
-    for line in cluster.run("squeue", "--states=all", "--noheader", "--format=%i|%T|%k").splitlines():
+    # what SLURM says ran: squeue keeps finished jobs (MinJobAge) with rule and wildcards in their
+    # comment; a job retried (a time limit hit on a loaded machine) has several, the last completed
+    tries = {}
+    for line in sorted(cluster.run("squeue", "--states=all", "--noheader", "--format=%i|%T|%k").splitlines(),
+                       key=lambda line: int(line.split("|")[0])):  # fmt: skip
         job_id, state, comment = line.strip().split("|", 2)
-        queue[job_id] = (state, re.match(r"rule_(\w+?)(_wildcards_|$)", comment).group(1))
-    slurm_ids = set(submitted.values())
-    assert set(queue) == slurm_ids
-    assert {state for state, _ in queue.values()} == {"COMPLETED"}
-    assert Counter(rule for _, rule in queue.values()) == expected
-    # and its job-completion log: every job completed with exit code 0, no other job ran
+        tries.setdefault(comment, []).append((job_id, state))
+    assert sorted(j for runs in tries.values() for j, _ in runs) == sorted(submitted)
+    assert all(runs[-1][1] == "COMPLETED" for runs in tries.values()), tries
+    expected = _tiny_jobs()
+    assert Counter(re.match(r"rule_(\w+?)_wildcards_", comment).group(1) for comment in tries) == expected
+    # and its job-completion log: the same jobs, in the partition, completed ones with exit code 0
     completed = cluster.jobcomp()
-    assert set(completed) == slurm_ids
-    for job_id, fields in completed.items():
-        assert (fields["JobState"], fields["ExitCode"], fields["Partition"]) == ("COMPLETED", "0:0", cluster.partition), job_id
+    assert sorted(completed) == sorted(submitted)
+    assert {fields["Partition"] for fields in completed.values()} == {cluster.partition}
+    done = [fields for fields in completed.values() if fields["JobState"] == "COMPLETED"]
+    assert len(done) == sum(expected.values()) and {f["ExitCode"] for f in done} == {"0:0"}
+    print(f"{len(done)} SLURM jobs completed, {len(submitted) - len(done)} tries repeated")
