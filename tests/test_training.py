@@ -89,10 +89,10 @@ def test_hdf5_layout(tishby, tmp_path):
     x, y = tishby
     path = train_ensemble(x, y, [0, 1], SETTINGS, tmp_path / "run.h5", experiment="demo", progress=False)
     with h5py.File(path, "r") as f:
-        assert f.attrs["format"] == recording.FORMAT and f.attrs["format_version"] == recording.FORMAT_VERSION
+        assert f.attrs["format"].decode() == recording.FORMAT and f.attrs["format_version"] == recording.FORMAT_VERSION
         assert f["status/diverged_epoch"][()].tolist() == [-1, -1]
         assert [c.decode() for c in f["status/divergence_cause"][()]] == ["", ""]
-        assert f.attrs["experiment"] == "demo"
+        assert f.attrs["experiment"].decode() == "demo"  # fixed-length UTF-8 (recording)
         assert json.loads(f.attrs["settings"])["hidden_widths"] == [10, 7, 5, 4, 3]
         assert f["epochs"][()].tolist() == [0, 2, 4, 6]
         assert f["seeds"][()].tolist() == [0, 1]

@@ -8,7 +8,8 @@ output layer), d_l the width of layer l::
     /                          attrs: format, format_version, experiment, settings (JSON of
                                the experiment's settings), activation, device,
                                infoplane_version, torch_version, n_inputs (N),
-                               precision, compression
+                               precision, compression (text as fixed-length
+                               UTF-8: h5py returns bytes; the readers decode them)
     /epochs                    int64   [E]            recorded epochs (0 = initialisation)
     /seeds                     int64   [S]
     /widths                    int64   [L + 1]        input width, then each layer's width
@@ -42,9 +43,18 @@ output layer), d_l the width of layer l::
 A diverged seed's activations, metrics, gradient statistics and weight norms are NaN at every
 recorded epoch >= its ``diverged_epoch`` (see :mod:`infoplane.training`).
 
-Every dataset except the small index arrays carries HDF5's Fletcher-32 checksum of each
-stored chunk (``fletcher32``), so that a byte changed on disk makes reading it fail rather than
-return other numbers.
+Damage is detected, not read as numbers: every non-empty dataset carries HDF5's Fletcher-32
+checksum of each stored chunk (``fletcher32``), and the file's own structure (superblock, object
+headers, chunk indexes) carries HDF5's metadata checksums (files are written with
+``libver=("v110", "v110")``, readable by HDF5 1.10 and later). The readers raise
+:class:`DamagedRecordingError`, naming the file, the dataset and what is wrong, for a file that
+does not open as HDF5 (truncated, overwritten header), a failed checksum, a layout that is not
+the one above (a dataset missing or of the wrong shape) and activations outside what the layer
+can produce (tanh and softsign in [-1, 1], sigmoid and the softmax output in [0, 1], ReLU and
+softplus >= 0; non-finite values only in a diverged seed's epochs, see ``/status``).
+:func:`read_info` checks the layout without reading the large arrays, and :func:`move_aside`
+renames a damaged file so that the workflow trains it again. (Files written before this check,
+with variable-length text and unchecked index arrays, are read too.)
 
 Files are written to ``<path>.partial`` and renamed when complete, so a file at ``path`` is
 always whole; an existing file is never overwritten.
@@ -52,6 +62,9 @@ always whole; an existing file is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -72,6 +85,9 @@ __all__ = [
     "read_activations",
     "read_statistics",
     "read_status",
+    "move_aside",
+    "DamagedRecordingError",
+    "ACTIVATION_RANGES",
     "NEVER_DIVERGED",
 ]
 
@@ -85,6 +101,41 @@ METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 GRADIENT_STATISTICS = ("mean_norm", "std_norm", "snr")
 #: ``/status/diverged_epoch`` of a seed that never diverged.
 NEVER_DIVERGED = -1
+#: HDF5 format versions of the file's own structure: 1.10's, whose metadata carries checksums.
+LIBVER = ("v110", "v110")
+#: The values each hidden activation (:data:`infoplane.models.ACTIVATIONS`) can produce,
+#: (low, high) with None for unbounded; the output layer is a softmax, in [0, 1].
+ACTIVATION_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "relu": (0.0, None),
+    "softplus": (0.0, None),
+    "linear": (None, None),
+}
+OUTPUT_RANGE = (0.0, 1.0)
+
+
+class DamagedRecordingError(OSError, ValueError):
+    """A chunk file that is not what :class:`RunWriter` wrote.
+
+    Raised by the readers for a file that does not open as HDF5 (truncated, overwritten
+    header), a dataset that fails its checksum or cannot be read, a layout that is not the one
+    in the module docstring (a dataset missing or of the wrong shape), and activations outside
+    what the layer's activation can produce. Attributes: ``path``, ``dataset`` (the HDF5 name,
+    or None for the file as a whole) and ``problem`` (what is wrong). The message names all three.
+    An ``OSError`` and a ``ValueError``, so callers that catch either see it.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str, dataset: str | None = None):
+        self.path = Path(path)
+        self.dataset = dataset
+        self.problem = problem
+        where = f"{self.path}" + (f", dataset {dataset}" if dataset else "")
+        super().__init__(f"damaged recording {where}: {problem}")
+
+    def __reduce__(self):
+        return type(self), (self.path, self.problem, self.dataset)
 
 
 class RunWriter:
@@ -148,32 +199,36 @@ class RunWriter:
         n_epochs, n_seeds = len(self.epochs), len(seeds)
         n_layers = len(widths) - 1
         n = len(probe)
-        filters = {"fletcher32": True}
+        checked = {"fletcher32": True}
+        filters = dict(checked)
         if compression == "gzip":
             filters.update(compression="gzip", compression_opts=4 if compression_level is None else int(compression_level), shuffle=True)
         elif compression == "lzf":
             filters.update(compression="lzf", shuffle=True)
-        f = self.file = h5py.File(self.partial, "w")
-        f.attrs["format"] = FORMAT
-        f.attrs["format_version"] = FORMAT_VERSION
-        f.attrs["n_inputs"] = len(labels)
-        f.attrs["precision"] = precision
-        f.attrs["compression"] = compression if compression != "gzip" else f"gzip-{filters['compression_opts']}"
-        for key, value in (attrs or {}).items():
+        f = self.file = h5py.File(self.partial, "w", libver=LIBVER)
+        root = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "n_inputs": len(labels), "precision": precision,
+            "compression": compression if compression != "gzip" else f"gzip-{filters['compression_opts']}",
+            **(attrs or {}),
+        }  # fmt: skip
+        for key, value in root.items():
             if isinstance(value, (dict, list)):
                 value = json.dumps(value)
-            elif isinstance(value, str):
-                value = str(value)  # str subclasses such as torch's version string
-            f.attrs[key] = value
-        f["epochs"] = self.epochs
-        f["seeds"] = np.asarray(seeds, dtype=np.int64)
-        f["widths"] = np.asarray(widths, dtype=np.int64)
-        f["data/labels"] = labels[probe]
-        f["data/probe_index"] = probe
-        f["data/train_index"] = np.asarray(train_index, dtype=np.int64)
-        f["data/test_index"] = np.asarray(test_index, dtype=np.int64)
-        f["data/train_class_counts"] = np.bincount(labels[np.asarray(train_index, dtype=np.int64)],
-                                                   minlength=int(widths[-1])).astype(np.int64)
+            if isinstance(value, str):  # str subclasses too, such as torch's version string
+                # fixed-length, so the text lies in the checksummed object header (h5py
+                # stores variable-length strings in a heap that no checksum covers)
+                _fixed_text(f.attrs, key, value)
+            else:
+                f.attrs[key] = value
+        counts = np.bincount(labels[np.asarray(train_index, dtype=np.int64)], minlength=int(widths[-1]))
+        for name, values in (
+            ("epochs", self.epochs), ("seeds", seeds), ("widths", widths), ("data/labels", labels[probe]),
+            ("data/probe_index", probe), ("data/train_index", train_index), ("data/test_index", test_index),
+            ("data/train_class_counts", counts),
+        ):  # fmt: skip
+            values = np.asarray(values, dtype=np.int64)
+            # an empty dataset cannot be chunked, so it carries no checksum (it holds no bytes)
+            f.create_dataset(name, data=values, **(checked if values.size else {}))
         for layer, width in enumerate(widths[1:], start=1):
             f.create_dataset(
                 f"activations/layer_{layer}",
@@ -184,12 +239,12 @@ class RunWriter:
             )
         for name in METRICS:
             f.create_dataset(f"metrics/{name}", shape=(n_epochs, n_seeds), dtype=np.float32,
-                             fillvalue=np.nan, fletcher32=True)
+                             fillvalue=np.nan, **checked)
         for name in GRADIENT_STATISTICS:
             f.create_dataset(f"gradients/{name}", shape=(n_epochs, n_seeds, n_layers),
-                             dtype=np.float64, fillvalue=np.nan, fletcher32=True)
+                             dtype=np.float64, fillvalue=np.nan, **checked)
         f.create_dataset("weights/norm", shape=(n_epochs, n_seeds, n_layers), dtype=np.float64,
-                         fillvalue=np.nan, fletcher32=True)
+                         fillvalue=np.nan, **checked)
         self.write_status(np.full(n_seeds, NEVER_DIVERGED), [""] * n_seeds)
 
     def write_epoch(
@@ -249,9 +304,10 @@ class RunWriter:
         for name in ("status/diverged_epoch", "status/divergence_cause"):
             if name in f:
                 del f[name]
-        f["status/diverged_epoch"] = diverged_epoch
-        f.create_dataset("status/divergence_cause", data=[str(c) for c in causes],
-                         dtype=h5py.string_dtype(encoding="utf-8"))
+        f.create_dataset("status/diverged_epoch", data=diverged_epoch, fletcher32=True)
+        encoded = [str(c).encode() for c in causes]
+        f.create_dataset("status/divergence_cause", data=encoded, fletcher32=True,
+                         dtype=h5py.string_dtype("utf-8", max(1, *map(len, encoded))))
 
     def close(self) -> Path:
         """Close the file and move it to its final path; returns that path."""
@@ -274,6 +330,11 @@ class RunWriter:
             self.close()
         else:
             self.abort()
+
+
+def _fixed_text(attrs: h5py.AttributeManager, key: str, value: str) -> None:
+    encoded = str(value).encode()
+    attrs.create(key, encoded, dtype=h5py.string_dtype("utf-8", max(1, len(encoded))))
 
 
 @dataclass(frozen=True)
@@ -304,40 +365,166 @@ class RunInfo:
         return len(self.widths) - 1
 
 
-def _open(path: str | os.PathLike) -> h5py.File:
-    f = h5py.File(path, "r")
-    if f.attrs.get("format") != FORMAT:
+def _reason(error: BaseException) -> str:
+    """What HDF5 (or h5py) said, on one line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _text(value):
+    """An attribute as Python text or number (strings are stored as fixed-length UTF-8 bytes)."""
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return value.item() if hasattr(value, "item") else value
+
+
+@contextlib.contextmanager
+def _open(path: str | os.PathLike):
+    """The file open for reading, its format attributes checked.
+
+    Raises FileNotFoundError when there is no file, :class:`DamagedRecordingError` when it does
+    not open as HDF5 or is not an infoplane recording, ValueError for another format_version.
+    """
+    path = Path(path)
+    if not path.is_file():
+        aside = sorted(path.parent.glob(path.name + ".damaged*"), key=os.path.getmtime)
+        if aside:  # by another job reading it, since this job started
+            raise DamagedRecordingError(path, f"it was found damaged and moved to {aside[-1]}")
+        raise FileNotFoundError(errno.ENOENT, "no such recording", str(path))
+    try:
+        f = h5py.File(path, "r")
+    except Exception as error:  # h5py raises OSError; a mangled superblock can raise others
+        raise DamagedRecordingError(
+            path, f"it does not open as an HDF5 file: truncated, or its header overwritten ({_reason(error)})"
+        ) from None
+    try:
+        try:
+            attrs = {key: _text(value) for key, value in f.attrs.items()}
+        except Exception as error:
+            raise DamagedRecordingError(path, f"its attributes cannot be read ({_reason(error)})", "/") from None
+        if attrs.get("format") != FORMAT:
+            raise DamagedRecordingError(path, f"format attribute {attrs.get('format')!r}, not {FORMAT!r}: not an infoplane recording", "/")
+        version = attrs.get("format_version")
+        if not isinstance(version, int):
+            raise DamagedRecordingError(path, f"format_version attribute {version!r} is not an integer", "/")
+        if version != FORMAT_VERSION:
+            raise ValueError(f"{path}: format_version {version} is not supported (expected {FORMAT_VERSION})")
+        if not isinstance(attrs.get("n_inputs"), int):
+            raise DamagedRecordingError(path, f"n_inputs attribute {attrs.get('n_inputs')!r} is not an integer", "/")
+        yield f, attrs
+    finally:
         f.close()
-        raise ValueError(f"{path} is not an infoplane recording (format attribute missing)")
-    version = int(f.attrs["format_version"])
-    if version != FORMAT_VERSION:
-        f.close()
-        raise ValueError(f"{path}: format_version {version} is not supported (expected {FORMAT_VERSION})")
-    return f
+
+
+def _dataset(f: h5py.File, path: Path, name: str) -> h5py.Dataset:
+    try:
+        dataset = f[name]
+    except KeyError:
+        raise DamagedRecordingError(path, "it is missing", "/" + name) from None
+    except Exception as error:
+        raise DamagedRecordingError(path, f"it cannot be opened ({_reason(error)})", "/" + name) from None
+    if not isinstance(dataset, h5py.Dataset):
+        raise DamagedRecordingError(path, "it is not a dataset", "/" + name)
+    return dataset
+
+
+def _read(f: h5py.File, path: Path, name: str, selection=()) -> np.ndarray:
+    """``f[name][selection]``, a read failure (checksum, broken chunk index) raised as damage."""
+    dataset = _dataset(f, path, name)
+    try:
+        return dataset[selection]
+    except OSError as error:
+        reason = _reason(error)
+        if "filter returned failure" in reason or "checksum" in reason.lower():
+            problem = f"a stored chunk fails its Fletcher-32 checksum: its bytes changed after it was written ({reason})"
+        else:
+            problem = f"it cannot be read ({reason})"
+        raise DamagedRecordingError(path, problem, "/" + name) from None
+
+
+def _layout(f: h5py.File, path: Path) -> dict[str, np.ndarray]:
+    """Check the layout against the module docstring: every dataset there, of the shape the small
+    arrays imply, and those arrays' own values in range. Reads the small arrays (returned by
+    name), not the activations, metrics or gradients."""
+    small = {name: _read(f, path, name) for name in (
+        "epochs", "seeds", "widths", "data/labels", "data/probe_index", "data/train_index",
+        "data/test_index", "data/train_class_counts", "status/diverged_epoch",
+    )}  # fmt: skip
+    epochs, seeds, widths = small["epochs"], small["seeds"], small["widths"]
+    for name, values in small.items():
+        if values.ndim != 1 or values.dtype.kind not in "iu":
+            raise DamagedRecordingError(path, f"{values.dtype} array of shape {values.shape}, expected a list of integers", "/" + name)
+    n_epochs, n_seeds, n_layers, n_probe = len(epochs), len(seeds), len(widths) - 1, len(small["data/labels"])
+    if n_epochs == 0 or n_seeds == 0 or n_layers < 1 or n_probe == 0:
+        raise DamagedRecordingError(path, f"empty: {n_epochs} epochs, {n_seeds} seeds, {n_layers} layers, {n_probe} probe rows")
+    n_classes = int(widths[-1])
+    checks = [
+        ("epochs", epochs.min() >= 0 and (np.diff(epochs) > 0).all(), "recorded epochs are not increasing from >= 0"),
+        ("widths", widths.min() >= 1, "a layer width below 1"),
+        ("data/labels", small["data/labels"].min() >= 0 and small["data/labels"].max() < n_classes,
+         f"labels outside 0 … {n_classes - 1} (the output layer's classes)"),
+        ("status/diverged_epoch", ((small["status/diverged_epoch"] == NEVER_DIVERGED) | (small["status/diverged_epoch"] >= 1)).all(),
+         f"an epoch that is neither {NEVER_DIVERGED} (never diverged) nor >= 1"),
+    ]  # fmt: skip
+    n_inputs = int(f.attrs["n_inputs"])  # an integer (_open)
+    for name in ("data/probe_index", "data/train_index", "data/test_index"):
+        rows = small[name]
+        checks.append((name, not len(rows) or (rows.min() >= 0 and rows.max() < n_inputs),
+                       f"rows outside 0 … {n_inputs - 1} (n_inputs is {n_inputs})"))  # fmt: skip
+    for name, ok, problem in checks:
+        if not ok:
+            raise DamagedRecordingError(path, problem, "/" + name)
+    shapes = {
+        "data/probe_index": (n_probe,),
+        "data/train_class_counts": (n_classes,),
+        "status/diverged_epoch": (n_seeds,),
+        "status/divergence_cause": (n_seeds,),
+        **{f"activations/layer_{layer}": (n_epochs, n_seeds, n_probe, int(widths[layer])) for layer in range(1, n_layers + 1)},
+        **{f"metrics/{name}": (n_epochs, n_seeds) for name in METRICS},
+        **{f"gradients/{name}": (n_epochs, n_seeds, n_layers) for name in GRADIENT_STATISTICS},
+        "weights/norm": (n_epochs, n_seeds, n_layers),
+    }  # fmt: skip
+    for name, shape in shapes.items():
+        actual = _dataset(f, path, name).shape
+        if actual != shape:
+            raise DamagedRecordingError(
+                path, f"shape {actual}, expected {shape} (from /epochs, /seeds, /widths and /data/labels)", "/" + name
+            )
+    return small
 
 
 def read_info(path: str | os.PathLike) -> RunInfo:
-    """Epochs, seeds, widths, labels, split, settings and attributes of a chunk file.
+    """Epochs, seeds, widths, labels, split, settings and attributes of a chunk file, its layout
+    checked (every dataset present, with its shape; the arrays read here in range).
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    DamagedRecordingError
+        If the file does not open, fails a checksum, or its layout is not the module's.
     ValueError
-        If the file is not an infoplane recording of a supported version.
+        If the file is a recording of another format version.
     """
-    with _open(path) as f:
+    path = Path(path)
+    with _open(path) as (f, attrs):
+        small = _layout(f, path)
+        try:
+            settings = json.loads(attrs.get("settings", "{}"))
+        except json.JSONDecodeError as error:
+            raise DamagedRecordingError(path, f"the settings attribute is not JSON ({error})", "/") from None
         return RunInfo(
-            path=Path(path),
-            experiment=str(f.attrs.get("experiment", "")),
-            epochs=f["epochs"][()],
-            seeds=f["seeds"][()],
-            widths=f["widths"][()],
-            labels=f["data/labels"][()],
-            train_index=f["data/train_index"][()],
-            test_index=f["data/test_index"][()],
-            settings=json.loads(f.attrs.get("settings", "{}")),
-            attrs={key: (value.item() if hasattr(value, "item") else value) for key, value in f.attrs.items()},
-            probe_index=f["data/probe_index"][()],
-            n_inputs=int(f.attrs["n_inputs"]),
+            path=path,
+            experiment=str(attrs.get("experiment", "")),
+            epochs=small["epochs"],
+            seeds=small["seeds"],
+            widths=small["widths"],
+            labels=small["data/labels"],
+            train_index=small["data/train_index"],
+            test_index=small["data/test_index"],
+            settings=settings,
+            attrs=attrs,
+            probe_index=small["data/probe_index"],
+            n_inputs=int(attrs["n_inputs"]),
         )
 
 
@@ -348,31 +535,104 @@ def read_activations(
     slice, or increasing indices into ``/epochs``); P probe rows (``RunInfo.probe_index``).
     Float32 whatever the stored precision.
 
+    The values are checked against the layer's activation (:data:`ACTIVATION_RANGES`; the
+    output layer is a softmax, in [0, 1]); NaN is allowed only in a diverged seed's epochs
+    (``/status/diverged_epoch``; epoch 0 too for a seed that diverged in epoch 1), infinity
+    nowhere.
+
     Raises
     ------
     ValueError
-        If ``layer`` is not in 1 … L.
+        If ``layer`` is not in 1 … L or ``epochs`` selects indices outside ``/epochs``.
+    DamagedRecordingError
+        If the dataset fails its checksum, has the wrong shape, or holds values the activation
+        cannot produce.
     """
-    with _open(path) as f:
-        n_layers = len(f["widths"]) - 1
+    path = Path(path)
+    with _open(path) as (f, attrs):
+        widths = _read(f, path, "widths")
+        n_layers = len(widths) - 1
         if not 1 <= layer <= n_layers:
             raise ValueError(f"layer must be in 1 … {n_layers}, got {layer}")
-        return f[f"activations/layer_{layer}"][epochs].astype(np.float32, copy=False)
+        recorded = _read(f, path, "epochs")
+        try:
+            index = np.arange(len(recorded))[epochs]
+        except IndexError:
+            raise ValueError(f"epoch indices {epochs} outside the {len(recorded)} recorded epochs of {path}") from None
+        name = f"activations/layer_{layer}"
+        seeds = _read(f, path, "seeds")
+        shape = (len(recorded), len(seeds), _dataset(f, path, "data/labels").shape[0], int(widths[layer]))
+        if _dataset(f, path, name).shape != shape:
+            raise DamagedRecordingError(path, f"shape {_dataset(f, path, name).shape}, expected {shape}", "/" + name)
+        values = _read(f, path, name, epochs).astype(np.float32, copy=False)
+        diverged = _read(f, path, "status/diverged_epoch")
+        activation = str(attrs.get("activation", "")) if layer < n_layers else "softmax"
+        _check_values(path, "/" + name, values, activation, recorded[index], seeds, diverged)
+        return values
+
+
+def _check_values(path, name, values, activation, epochs, seeds, diverged) -> None:
+    """Raise :class:`DamagedRecordingError` for values [E', S, P, d] that ``activation`` cannot
+    produce, or that are not finite outside a diverged seed's epochs (``diverged`` [S])."""
+    if activation == "softmax":
+        low, high = OUTPUT_RANGE
+    elif activation in ACTIVATION_RANGES:
+        low, high = ACTIVATION_RANGES[activation]
+    elif activation:
+        raise DamagedRecordingError(path, f"activation attribute {activation!r} is none of {sorted(ACTIVATION_RANGES)}", "/")
+    else:  # written without an activation attribute (not by train_ensemble): nothing to compare with
+        low = high = None
+    if values.size == 0:
+        return
+    flat = values.reshape(-1)
+    finite = np.isfinite(flat).all()
+    if not finite:
+        # from the divergence epoch on; a seed non-finite at initialisation counts as diverged
+        # in epoch 1 (infoplane.training), its epoch 0 is NaN too
+        after = (epochs[:, None] >= diverged[None, :]) | ((epochs[:, None] == 0) & (diverged[None, :] == 1))
+        may_be_nan = (diverged != NEVER_DIVERGED)[None, :] & after  # [E', S]
+        bad = ~np.isfinite(values) & ~may_be_nan[:, :, None, None]
+        bad |= np.isinf(values)
+        if bad.any():
+            raise DamagedRecordingError(path, f"{int(bad.sum())} values are NaN or infinite outside a diverged seed's epochs "
+                                              f"(first: {_first(values, bad, epochs, seeds)})", name)  # fmt: skip
+    tolerance = 1e-6  # a fused or approximate softmax may round one unit past 1
+    smallest, largest = np.fmin.reduce(flat), np.fmax.reduce(flat)
+    if (low is not None and smallest < low - tolerance) or (high is not None and largest > high + tolerance):
+        with np.errstate(invalid="ignore"):
+            bad = np.zeros(values.shape, dtype=bool)
+            if low is not None:
+                bad |= values < low - tolerance
+            if high is not None:
+                bad |= values > high + tolerance
+        interval = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+        raise DamagedRecordingError(
+            path, f"{int(bad.sum())} values outside {interval}, the range of {activation} "
+                  f"(first: {_first(values, bad, epochs, seeds)})", name,
+        )  # fmt: skip
+
+
+def _first(values, bad, epochs, seeds) -> str:
+    e, s, row, unit = np.argwhere(bad)[0]
+    return f"{values[e, s, row, unit]:.6g} at epoch {int(epochs[e])}, seed {int(seeds[s])}, probe row {row}, unit {unit}"
 
 
 def read_status(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Each seed's divergence: ``seeds`` int64 [S], ``diverged_epoch`` int64 [S]
     (:data:`NEVER_DIVERGED` = -1 when the seed stayed finite) and ``divergence_cause`` [S]
     Python strings ("" when it stayed finite); and ``train_class_counts`` int64 [C], the
-    training rows per class (a constant classifier reaches at most max / sum of them)."""
-    with _open(path) as f:
+    training rows per class (a constant classifier reaches at most max / sum of them).
+
+    Raises :class:`DamagedRecordingError` as :func:`read_info`."""
+    path = Path(path)
+    with _open(path) as (f, _):
         return {
-            "seeds": f["seeds"][()],
-            "train_class_counts": f["data/train_class_counts"][()],
-            "diverged_epoch": f["status/diverged_epoch"][()],
+            "seeds": _read(f, path, "seeds"),
+            "train_class_counts": _read(f, path, "data/train_class_counts"),
+            "diverged_epoch": _read(f, path, "status/diverged_epoch"),
             "divergence_cause": np.array([c.decode() if isinstance(c, bytes) else str(c)
-                                          for c in f["status/divergence_cause"][()]], dtype=object),
-        }
+                                          for c in _read(f, path, "status/divergence_cause")], dtype=object),
+        }  # fmt: skip
 
 
 def read_statistics(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -380,9 +640,42 @@ def read_statistics(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
     Keys: the :data:`METRICS` names, ``gradient_<statistic>`` for
     :data:`GRADIENT_STATISTICS`, and ``weight_norm``.
+
+    Raises :class:`DamagedRecordingError` as :func:`read_info`.
     """
-    with _open(path) as f:
-        out = {name: f[f"metrics/{name}"][()] for name in METRICS}
-        out.update({f"gradient_{name}": f[f"gradients/{name}"][()] for name in GRADIENT_STATISTICS})
-        out["weight_norm"] = f["weights/norm"][()]
+    path = Path(path)
+    with _open(path) as (f, _):
+        out = {name: _read(f, path, f"metrics/{name}") for name in METRICS}
+        out.update({f"gradient_{name}": _read(f, path, f"gradients/{name}") for name in GRADIENT_STATISTICS})
+        out["weight_norm"] = _read(f, path, "weights/norm")
         return out
+
+
+def move_aside(path: str | os.PathLike) -> Path | None:
+    """Rename a damaged recording to ``<name>.damaged``, or ``<name>.damaged-2``, ``-3`` … when
+    that name is taken: never deleted, never written over. Returns the new path, or None when
+    ``path`` is gone already (another job moved it first)."""
+    path = Path(path)
+    for n in itertools.count(1):  # returns within
+        target = path.with_name(path.name + (".damaged" if n == 1 else f".damaged-{n}"))
+        try:
+            os.link(path, target)  # fails when the name is taken: nothing is overwritten
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            return None
+        except OSError:  # a file system without hard links
+            if target.exists():
+                continue
+            try:
+                os.rename(path, target)
+            except FileNotFoundError:
+                return None
+            return target
+        try:
+            os.unlink(path)
+        except FileNotFoundError:  # moved meanwhile by another process: drop the second name
+            os.unlink(target)
+            return None
+        return target
+    return None  # not reached
