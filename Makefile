@@ -18,9 +18,10 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: report test install latex bench lint dry-run clean
+.PHONY: report test install latex bench lint dry-run check clean
 
-report: install latex
+# The config is checked first: Snakemake 9 reports a YAML error in a --configfile without file or line.
+report: install latex check
 	$(BIN)/snakemake report --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
 test: install latex
@@ -56,6 +57,10 @@ bench: install
 
 lint: install
 	$(BIN)/snakemake --lint
+
+# make check CONFIG=my.yaml: YAML syntax (file, line, column), schema and references, before any run
+check: install
+	$(BIN)/python -m infoplane.config check $(or $(CONFIG),config/config.yaml)
 
 dry-run: install
 	$(BIN)/snakemake report -n $(if $(CONFIG),--configfile $(CONFIG))

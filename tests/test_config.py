@@ -1,6 +1,7 @@
 """The config schema and cross-checks: good configs pass, bad ones name the key, before any job."""
 
 import copy
+import re
 import shutil
 
 import pytest
@@ -145,3 +146,45 @@ def test_snakemake_stops_on_a_duplicated_experiment(tmp_path):
     result = snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "twice.yaml", check=False)
     assert result.returncode != 0
     assert "key 'tanh' is given twice in one mapping" in result.stdout + result.stderr
+
+
+def test_the_config_check_names_file_line_and_column(tmp_path):
+    # Snakemake 9 parses a --configfile before the workflow and drops the YAML error's position
+    import subprocess
+    import sys
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("training:\n  epochs: 30\n  seeds: [1, 2\nestimators: {}\n")
+    invalid = tmp_path / "invalid.yaml"
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["training"]["learning_rate"] = float("nan")
+    invalid.write_text(yaml.safe_dump(config))
+    command = [sys.executable, "-m", "infoplane.config", "check"]
+    result = subprocess.run([*command, str(broken), str(invalid), str(ROOT / "config" / "tiny.yaml")], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{broken}, line 4, column 11: not valid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence that begins at line 3, column 10)",
+        f"{invalid}: invalid config:",
+        "  training.learning_rate: nan is not a finite number",
+    ]
+    result = subprocess.run([*command, str(ROOT / "config" / "tiny.yaml")], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip().endswith("tiny.yaml: valid")
+    # make check (the install step left out: it is the environment this test runs in)
+    if shutil.which("make"):
+        result = subprocess.run(["make", "-s", "-o", "install", "check", f"CONFIG={broken}", f"BIN={sys.prefix}/bin"],
+                                cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+        assert result.returncode != 0 and f"{broken}, line 4, column 11: not valid YAML" in result.stderr
+
+
+def test_snakemake_names_file_and_line_of_a_key_twice_in_the_embedded_config(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    embedded = workdir / "config" / "config.yaml"
+    lines = embedded.read_text().splitlines(keepends=True)
+    at = lines.index("training:\n") + 1
+    lines.insert(at, "  epochs: 10\n")  # epochs is given again further down
+    embedded.write_text("".join(lines))
+    result = snakemake(workdir, "report", "-n", "--cores", "1", check=False)
+    assert result.returncode != 0
+    assert re.search(rf"config/config.yaml, line \d+: key 'epochs' is given twice in one mapping \(first at line {at + 1}\)",
+                     result.stdout + result.stderr)  # fmt: skip

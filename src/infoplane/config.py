@@ -62,7 +62,10 @@ def load_config(path: str | os.PathLike) -> dict:
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
-            raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}") from None
+            # where the construct began, when the error is found later (an unclosed bracket)
+            context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+            began = f" ({context} that begins at line {start.line + 1}, column {start.column + 1})" if context and start else ""
+            raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', None) or error}{began}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config must be a mapping, got {type(data).__name__}")
     return data
@@ -307,3 +310,47 @@ def _check_disk_budgets(config: dict) -> list[str]:
                 "epochs, seeds or probe rows (record.probe_size), use record.precision: float16, or raise the budget"
             )
     return problems
+
+
+def check_files(paths: list[str | os.PathLike], schema_path: str | os.PathLike | None = None) -> list[str]:
+    """Check config files as the workflow does at start-up, each on its own: YAML syntax (file,
+    line and column of an error), keys given twice, the schema and the cross-checks. Returns one
+    line per problem, each naming its file; empty when every file is valid.
+
+    Snakemake 9 reads a ``--configfile`` itself before the workflow starts and reports a YAML
+    syntax error there without file or line; this check names them.
+    """
+    problems = []
+    for path in paths:
+        try:
+            validate_config(load_config(path), schema_path)
+        except FileNotFoundError:
+            problems.append(f"{path}: no such file")
+        except ConfigError as error:
+            message = str(error)
+            problems.append(message if message.startswith(str(path)) else f"{path}: {message}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m infoplane.config check FILE...``: exit status 0 when every file is valid, 1
+    with each problem on stderr otherwise."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m infoplane.config", description="Check workflow config files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="check config files (YAML syntax with line and column, schema, references)")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--schema", help="the JSON schema (default: workflow/schemas/config.schema.yaml)")
+    args = parser.parse_args(argv)
+    problems = check_files(args.files, args.schema)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        print(f"{', '.join(map(str, args.files))}: valid")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
