@@ -22,6 +22,7 @@ import infoplane.estimators
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
+import infoplane.runtime
 from infoplane.provenance import code_hash
 
 # Snakemake has parsed the config files already; read them again strictly, so that a key given
@@ -49,6 +50,20 @@ SWEEPS = {
 }  # fmt: skip
 VALIDATED = [i for i in INSTANCES.values() if i.entry in config["validation"].get("estimators", config["estimators"])]
 VALIDATION_TASKS = infoplane.validation.TASKS
+
+# After a killed run (infoplane.runtime): stale locks are removed when no Snakemake process of this
+# directory is running, and chunk files that do not open or whose layout is broken are moved aside
+# (<name>.damaged) so that this run trains them again. Only in Snakemake's main process (not when a
+# cluster or group job re-reads this file); a dry run only says what a run would do.
+if workflow.is_main_process:
+    from snakemake.logging import logger
+
+    _dry_run = getattr(workflow.output_settings, "dryrun", False)  # None through the API: a real run
+    for _message in infoplane.runtime.start_run(".snakemake", dry_run=_dry_run):
+        logger.warning(f"infoplane: {_message}")
+    _chunks = [P.CHUNK.format(experiment=e.name, chunk=i) for e in EXPERIMENTS.values() for i in range(len(e.chunks))]
+    for _message in infoplane.runtime.set_aside_damaged(_chunks, dry_run=_dry_run):
+        logger.warning(f"infoplane: {_message}")
 
 
 def _alternatives(names):

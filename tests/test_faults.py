@@ -1,0 +1,559 @@
+"""Faults, and nothing lost: damaged or tampered chunk files are named and trained again, runs
+killed with SIGKILL recover with the same command, and settings that change numbers rerun.
+
+The fast tests damage real recordings and lock folders; the slow ones run the real workflow on
+config/tiny.yaml in one shared copy of the checkout (with its profiles), kill it with SIGKILL
+during training, estimation and LaTeX, damage its chunk files, and rerun the plain command.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import ROOT, SNAKEMAKE, copy_workflow
+from infoplane import recording, runtime
+from infoplane.datasets import load_dataset
+from infoplane.training import train_ensemble
+
+SETTINGS = {
+    "hidden_widths": [10, 7, 5, 4, 3], "activation": "tanh", "init": "st17", "optimizer": "adam",
+    "learning_rate": 4e-4, "batch_size": 512, "epochs": 4, "train_fraction": 0.8, "split_seed": 0,
+    "record": {"schedule": "every", "step": 2},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def chunk(tmp_path_factory):
+    """One real chunk file (2 seeds, tanh, epochs 0, 2, 4), copied by each test that damages it."""
+    path = tmp_path_factory.mktemp("chunk") / "chunk-0.h5"
+    return train_ensemble(*load_dataset("tishby"), [0, 1], SETTINGS, path, experiment="tanh", progress=False)
+
+
+@pytest.fixture()
+def copy(chunk, tmp_path):
+    target = tmp_path / "results" / "train" / "tanh" / "chunk-0.h5"
+    target.parent.mkdir(parents=True)
+    shutil.copy(chunk, target)
+    return target
+
+
+def flip(path, offset, count, mask=0xFF):
+    """XOR ``count`` bytes of ``path`` from ``offset`` on with ``mask`` (0xFF: invert them)."""
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        data = handle.read(count)
+        handle.seek(offset)
+        handle.write(bytes(b ^ mask for b in data))
+
+
+def flip_in_dataset(path, name, count=400, where=None, mask=0xFF):
+    """Flip ``count`` bytes inside one stored chunk of dataset ``name`` (its data, on disk): the
+    first chunk, or the one that holds the element ``where``."""
+    with h5py.File(path, "r") as f:
+        index = f[name].id
+        info = index.get_chunk_info(0) if where is None else index.get_chunk_info_by_coord(where)
+    assert info.size > count + 200
+    flip(path, info.byte_offset + 100, count, mask)
+
+
+# -- damaged and tampered recordings: each reader names the file, the dataset and the problem -----
+
+
+def test_an_undamaged_chunk_reads(copy):
+    info = recording.read_info(copy)
+    assert info.experiment == "tanh" and info.attrs["activation"] == "tanh" and info.epochs.tolist() == [0, 2, 4]
+    values = recording.read_activations(copy, 5)
+    assert values.shape == (3, 2, 4096, 3) and np.abs(values).max() <= 1
+
+
+def test_a_truncated_chunk_is_named(copy):
+    size = copy.stat().st_size
+    os.truncate(copy, size // 2)
+    for read in (recording.read_info, recording.read_status, recording.read_statistics, lambda p: recording.read_activations(p, 1)):
+        with pytest.raises(recording.DamagedRecordingError, match=rf"damaged recording {re.escape(str(copy))}: it does not open as an HDF5 file"):
+            read(copy)
+
+
+@pytest.mark.parametrize("offset, count", [(0, 8), (8, 40)], ids=["signature", "superblock"])
+def test_flipped_header_bytes_are_named(copy, offset, count):
+    flip(copy, offset, count)
+    with pytest.raises(recording.DamagedRecordingError, match=rf"{re.escape(str(copy))}: it does not open as an HDF5 file") as error:
+        recording.read_info(copy)
+    assert isinstance(error.value, OSError) and isinstance(error.value, ValueError)
+
+
+def test_flipped_attribute_bytes_fail_the_metadata_checksum(copy):
+    data = copy.read_bytes()
+    offset = data.index(b"infoplane-run")  # the format attribute, inside the root's object header
+    flip(copy, offset, 4)
+    with pytest.raises(recording.DamagedRecordingError, match=re.escape(str(copy))) as error:
+        recording.read_info(copy)
+    assert "checksum" in str(error.value).lower() or "does not open" in str(error.value)
+
+
+def test_400_flipped_bytes_in_layer_5_fail_its_checksum(copy):
+    flip_in_dataset(copy, "activations/layer_5")
+    recording.read_info(copy)  # the layout is intact: only reading the data finds it
+    recording.read_activations(copy, 4)
+    with pytest.raises(recording.DamagedRecordingError) as error:
+        recording.read_activations(copy, 5)
+    assert str(error.value).startswith(f"damaged recording {copy}, dataset /activations/layer_5: a stored chunk fails its Fletcher-32 checksum")
+    assert error.value.path == copy and error.value.dataset == "/activations/layer_5"
+
+
+def test_flipped_bytes_in_an_index_array_fail_its_checksum(copy):
+    flip_in_dataset(copy, "data/labels", count=8, mask=0x5A)
+    with pytest.raises(recording.DamagedRecordingError, match=r"dataset /data/labels: a stored chunk fails its Fletcher-32 checksum"):
+        recording.read_info(copy)
+
+
+def test_zero_bytes_inverted_escape_the_checksum_but_not_the_range_check(copy):
+    # Fletcher-32 sums 16-bit words modulo 65535, where 0x0000 and 0xFFFF are the same: inverting
+    # a run of zero bytes (exact zeros, common in ReLU layers) leaves the checksum as it was
+    with h5py.File(copy, "r+") as f:
+        values = f["activations/layer_2"][1, 1]
+        values.reshape(-1)[25:125] = 0.0  # the 100 values in the bytes flip_in_dataset inverts
+        f["activations/layer_2"][1, 1] = values
+    flip_in_dataset(copy, "activations/layer_2", where=(1, 1, 0, 0))
+    with pytest.raises(recording.DamagedRecordingError, match=r"dataset /activations/layer_2: 100 values are NaN or infinite outside "
+                                                                r"a diverged seed's epochs \(first: nan at epoch 2, seed 1, probe row 3, unit 4\)"):  # fmt: skip
+        recording.read_activations(copy, 2)
+
+
+@pytest.mark.parametrize(
+    "layer, value, message",
+    [
+        (5, 3.0, r"1 values outside \[-1, 1\], the range of tanh \(first: 3 at epoch 2, seed 1, probe row 7, unit 1\)"),
+        (6, 1.5, r"1 values outside \[0, 1\], the range of softmax"),
+        (6, -0.25, r"1 values outside \[0, 1\], the range of softmax"),
+        (2, np.nan, r"1 values are NaN or infinite outside a diverged seed's epochs \(first: nan at epoch 2, seed 1"),
+        (2, np.inf, r"1 values are NaN or infinite outside a diverged seed's epochs"),
+    ],
+)
+def test_tampered_activations_with_valid_checksums_are_refused(copy, layer, value, message):
+    with h5py.File(copy, "r+") as f:  # HDF5 recomputes the checksums: only the range check can tell
+        f[f"activations/layer_{layer}"][1, 1, 7, 1] = value
+    with pytest.raises(recording.DamagedRecordingError, match=rf"{re.escape(str(copy))}, dataset /activations/layer_{layer}: {message}"):
+        recording.read_activations(copy, layer)
+    recording.read_activations(copy, layer, [0])  # the other epochs are sound
+
+
+def test_nan_is_allowed_in_a_diverged_seeds_epochs(copy):
+    with h5py.File(copy, "r+") as f:
+        f["status/diverged_epoch"][1] = 2
+        f["activations/layer_3"][1:, 1] = np.nan
+    assert np.isnan(recording.read_activations(copy, 3)[1:, 1]).all()
+    with h5py.File(copy, "r+") as f:
+        f["activations/layer_3"][0, 1, 0, 0] = np.nan  # before it diverged
+    with pytest.raises(recording.DamagedRecordingError, match=r"NaN or infinite outside a diverged seed's epochs \(first: nan at epoch 0, seed 1"):
+        recording.read_activations(copy, 3)
+
+
+def test_relu_below_zero_is_refused(copy):
+    with h5py.File(copy, "r+") as f:
+        f.attrs.modify("activation", np.bytes_(b"relu"))
+        f["activations/layer_1"][...] = np.abs(f["activations/layer_1"][()])
+    recording.read_activations(copy, 1)
+    with pytest.raises(recording.DamagedRecordingError, match=r"values outside \[0, inf\], the range of relu"):
+        recording.read_activations(copy, 2)
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("activations/layer_3", r"shape \(3, 2, 4096, 4\), expected \(3, 2, 4096, 5\)"),
+    ("metrics/test_loss", r"shape \(3, 2, 4096, 4\), expected \(3, 2\)"),
+])  # fmt: skip
+def test_a_dataset_of_the_wrong_shape_is_named(copy, name, problem):
+    with h5py.File(copy, "r+") as f:
+        del f[name]
+        f.create_dataset(name, data=np.zeros((3, 2, 4096, 4), np.float32), fletcher32=True)
+    with pytest.raises(recording.DamagedRecordingError, match=rf"{re.escape(str(copy))}, dataset /{name}: {problem}"):
+        recording.read_info(copy)
+
+
+def test_a_missing_dataset_is_named(copy):
+    with h5py.File(copy, "r+") as f:
+        del f["gradients/snr"]
+    with pytest.raises(recording.DamagedRecordingError, match=r"dataset /gradients/snr: it is missing"):
+        recording.read_info(copy)
+    with pytest.raises(recording.DamagedRecordingError, match=r"dataset /gradients/snr: it is missing"):
+        recording.read_statistics(copy)
+
+
+def test_move_aside_never_deletes_nor_overwrites(tmp_path):
+    path = tmp_path / "chunk-0.h5"
+    contents = []
+    for n in range(3):
+        contents.append(f"version {n}".encode())
+        path.write_bytes(contents[-1])
+        moved = recording.move_aside(path)
+        assert not path.exists() and moved.read_bytes() == contents[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunk-0.h5.damaged", "chunk-0.h5.damaged-2", "chunk-0.h5.damaged-3"]
+    assert (tmp_path / "chunk-0.h5.damaged").read_bytes() == contents[0]
+    assert recording.move_aside(path) is None  # gone already: nothing to do
+
+
+class _FakeJob:
+    """What :func:`infoplane.runtime.job` reads of Snakemake's ``snakemake`` object."""
+
+    def __init__(self, log):
+        self.log, self.rule, self.wildcards, self.threads = [str(log)], "estimate", {"experiment": "tanh"}, 1
+
+
+def test_a_job_that_meets_a_damaged_chunk_moves_it_aside_and_says_rerun(copy, tmp_path):
+    flip_in_dataset(copy, "activations/layer_5")
+    with pytest.raises(recording.DamagedRecordingError) as error:
+        with runtime.job(_FakeJob(tmp_path / "job.log")):
+            recording.read_activations(copy, 5)
+    message = str(error.value)
+    assert message.startswith(f"damaged recording {copy}, dataset /activations/layer_5: a stored chunk fails its Fletcher-32 checksum")
+    assert f"moved it to {copy}.damaged; rerun the same command: it trains this chunk again" in message
+    assert not copy.exists() and Path(f"{copy}.damaged").exists()
+    assert message in (tmp_path / "job.log").read_text()
+    # a second job reading the same chunk afterwards: told where it went, nothing moved again
+    with pytest.raises(recording.DamagedRecordingError, match=rf"another job moved it aside \(to {re.escape(str(copy))}.damaged\); rerun the same command"):
+        with runtime.job(_FakeJob(tmp_path / "job2.log")):
+            recording.read_info(copy)
+
+
+def test_the_start_up_check_finds_broken_layouts_not_data(chunk, tmp_path):
+    paths = {}
+    for name, damage in (("good", None), ("truncated", "truncate"), ("header", "header"), ("layer5", "data")):
+        paths[name] = tmp_path / f"{name}.h5"
+        shutil.copy(chunk, paths[name])
+    os.truncate(paths["truncated"], paths["truncated"].stat().st_size - 1000)
+    flip(paths["header"], 0, 8)
+    flip_in_dataset(paths["layer5"], "activations/layer_5")  # data: found by the job that reads it
+    damaged, unchecked = runtime.find_damaged(paths.values())
+    assert set(damaged) == {str(paths["truncated"]), str(paths["header"])} and not unchecked
+    assert damaged[str(paths["truncated"])].startswith(f"damaged recording {paths['truncated']}: it does not open as an HDF5 file")
+
+
+def test_the_start_up_check_survives_a_crash_of_the_hdf5_library(tmp_path, monkeypatch):
+    # A file damaged badly enough can make HDF5 crash (seen with files written without metadata
+    # checksums); a crash cannot be caused on demand, so the child's report of one is replayed.
+    paths = [str(tmp_path / f"chunk-{i}.h5") for i in range(3)]
+    calls = []
+
+    def run(command, **kwargs):
+        calls.append(command[4:])
+        if len(calls) == 1:
+            lines = [{"opening": paths[0]}, {"path": paths[0]}, {"opening": paths[1]}]
+            return subprocess.CompletedProcess(command, -signal.SIGSEGV, "\n".join(map(json.dumps, lines)), "")
+        return subprocess.CompletedProcess(command, 0, "\n".join(map(json.dumps, [{"opening": paths[2]}, {"path": paths[2]}])), "")
+
+    monkeypatch.setattr(runtime.subprocess, "run", run)
+    damaged, unchecked = runtime.find_damaged(paths)
+    assert damaged == {paths[1]: f"damaged recording {paths[1]}: opening it crashed the HDF5 library (signal SIGSEGV)"}
+    assert calls == [paths, paths[2:]] and not unchecked
+
+
+def test_set_aside_in_a_dry_run_moves_nothing(chunk, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "chunk-0.h5"
+    shutil.copy(chunk, path)
+    os.truncate(path, 100)
+    (message,) = runtime.set_aside_damaged([path], dry_run=True)
+    assert "Not moved aside, since this is a dry run: a run will move it to" in message and path.exists()
+    (message,) = runtime.set_aside_damaged([path], dry_run=False)
+    assert message.startswith(f"damaged recording {path}: it does not open") and message.endswith(
+        f"Moved it to {path}.damaged; this run trains it again"
+    )
+    assert not path.exists() and Path(f"{path}.damaged").stat().st_size == 100
+
+
+# -- stale locks after SIGKILL ---------------------------------------------------------------------
+
+
+def _locked(state):
+    (state / "locks").mkdir(parents=True, exist_ok=True)
+    for name in ("0.input.lock", "0.output.lock"):
+        (state / "locks" / name).write_text("results/x\n")
+
+
+def _register(state, pid, host=None, started=None):
+    folder = state / runtime.RUNS
+    folder.mkdir(parents=True, exist_ok=True)
+    host = host or socket.gethostname()
+    entry = {"pid": pid, "host": host, "started": started or runtime._start_time(pid), "argv": ["snakemake", "report"]}
+    (folder / f"{host}-{pid}.json").write_text(json.dumps(entry))
+
+
+def _dead_pid():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture()
+def state(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / ".snakemake"
+
+
+def test_stale_locks_of_a_killed_run_are_removed(state):
+    _locked(state)
+    _register(state, _dead_pid(), started="1")
+    (message,) = runtime.start_run(state)
+    assert message.startswith(f"removed stale locks from {state / 'locks'} (0.input.lock, 0.output.lock)")
+    assert not list((state / "locks").iterdir())
+    entries = list((state / runtime.RUNS).glob("*.json"))  # the dead run is gone, this one is registered
+    assert [json.loads(e.read_text())["pid"] for e in entries] == [os.getpid()]
+
+
+def test_a_dry_run_only_says_it(state):
+    _locked(state)
+    (message,) = runtime.start_run(state, dry_run=True)
+    assert "holds stale locks (0.input.lock, 0.output.lock)" in message and "without -n removes them" in message
+    assert len(list((state / "locks").iterdir())) == 2 and not list((state / runtime.RUNS).glob("*.json"))
+
+
+def test_locks_of_a_running_snakemake_are_kept(state):
+    _locked(state)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _register(state, other.pid)
+        (message,) = runtime.start_run(state)
+    finally:
+        other.kill()
+        other.wait()
+    assert f"is held (2 lock files) and another run may be using it: snakemake process {other.pid} (snakemake report)" in message
+    assert len(list((state / "locks").iterdir())) == 2
+
+
+def test_a_reused_process_id_does_not_keep_locks(state):
+    _locked(state)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _register(state, other.pid, started="1")  # the registered run started at another time
+        (message,) = runtime.start_run(state)
+    finally:
+        other.kill()
+        other.wait()
+    assert message.startswith("removed stale locks")
+
+
+def test_jobs_left_running_by_a_killed_run_keep_the_locks(state, tmp_path):
+    # SIGKILL of Snakemake alone leaves its jobs running, in the working directory
+    _locked(state)
+    _register(state, _dead_pid(), started="1")
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", ".snakemake/scripts/tmp.train.py"], cwd=tmp_path)
+    try:
+        (message,) = runtime.start_run(state)
+    finally:
+        orphan.kill()
+        orphan.wait()
+    assert f"process {orphan.pid} (" in message and "Let it finish" in message
+    assert len(list((state / "locks").iterdir())) == 2
+
+
+def test_a_run_on_another_host_keeps_the_locks(state):
+    _locked(state)
+    _register(state, 4242, host="elsewhere.example", started="1")
+    (message,) = runtime.start_run(state)
+    assert "snakemake process 4242 on host elsewhere.example" in message and "delete that file if that run is gone" in message
+
+
+def test_cluster_jobs_of_a_killed_run_keep_the_locks(state):
+    # Snakemake records a cluster job's id with each output it has not finished
+    _locked(state)
+    (state / "incomplete").mkdir()
+    (state / "incomplete" / "cmVzdWx0cy94").write_text(json.dumps({"external_jobid": "4711"}))
+    (state / "incomplete" / "cmVzdWx0cy95").write_text(json.dumps({"external_jobid": None}))  # a local job
+    (message,) = runtime.start_run(state)
+    assert "cluster jobs 4711 of the killed run, which may still be queued or running" in message
+    assert len(list((state / "locks").iterdir())) == 2
+
+
+# -- the real workflow, killed and damaged ---------------------------------------------------------
+
+COMMAND = ("report", "--cores", "2", "--configfile", "config/tiny.yaml")  # the README's, on 2 cores
+
+
+def _env():
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def _run(workdir, *extra, check=True):
+    """The plain command, to its end; stdout and stderr together."""
+    result = subprocess.run([str(SNAKEMAKE), *COMMAND, *extra], cwd=workdir, capture_output=True, text=True, env=_env(), timeout=1800)
+    out = result.stdout + result.stderr
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake failed ({result.returncode}):\n{out[-6000:]}")
+    return result.returncode, out
+
+
+def _session_commands(session):
+    """Command lines of the processes of a process group."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.getpgid(int(pid)) == session:
+                found.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ProcessLookupError):
+            continue
+    return found
+
+
+def _kill_when(workdir, condition, what, timeout=900):
+    """Start the plain command and SIGKILL its whole process group once ``condition()`` holds."""
+    log = open(workdir / f"killed-during-{what}.log", "w")
+    run = subprocess.Popen([str(SNAKEMAKE), *COMMAND], cwd=workdir, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+                           start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while not condition(run.pid):
+            if run.poll() is not None:
+                raise AssertionError(f"the run ended before {what}:\n{(workdir / log.name).read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout} s")
+            time.sleep(0.1)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        log.close()
+    assert run.returncode == -signal.SIGKILL
+    return run
+
+
+def _any_process(pattern):
+    return lambda session: any(pattern in command for command in _session_commands(session))
+
+
+def _estimates(workdir):
+    return {p.relative_to(workdir): p.read_bytes() for p in sorted((workdir / "results" / "tables").glob("*/estimates/*.csv"))}
+
+
+@pytest.fixture(scope="module")
+def killed_in_training(tmp_path_factory):
+    """A copy of the checkout (profiles included) whose first run was killed while training, then
+    rerun to its end with the plain command; and that rerun's output."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("faults"))
+    shutil.copytree(ROOT / "profiles", workdir / "profiles")
+    _kill_when(workdir, lambda _: any((workdir / "results" / "train").glob("*/chunk-*.h5.partial")), "training")
+    assert list((workdir / ".snakemake" / "locks").glob("*.lock")), "a killed run leaves its locks"
+    _, out = _run(workdir)
+    return workdir, out
+
+
+@pytest.mark.slow
+def test_a_run_killed_in_training_recovers_with_the_same_command(killed_in_training):
+    workdir, out = killed_in_training
+    assert "infoplane: removed stale locks from" in out and "LockException" not in out
+    assert (workdir / "results" / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert not list((workdir / ".snakemake" / "locks").glob("*.lock"))
+    assert not list((workdir / ".snakemake" / runtime.RUNS).glob("*.json")), "a finished run leaves no registry entry"
+
+
+@pytest.mark.slow
+def test_killed_in_estimation_a_second_run_is_refused_and_the_rerun_recovers(killed_in_training):
+    workdir, _ = killed_in_training
+    before = _estimates(workdir)
+    for table in (workdir / "results" / "tables" / "tanh" / "estimates").glob("*.csv"):
+        table.unlink()
+
+    def estimating_and_refused(session):
+        if not _any_process("estimate.py")(session):
+            return False
+        # a second run of the same directory while the first is alive stops, and says why
+        code, out = _run(workdir, check=False)
+        assert code != 0 and "LockException" in out, out[-3000:]
+        assert "is held" in out and "another run may be using it: snakemake process" in out
+        assert _any_process("estimate.py")(session), "estimation ended before the kill: this test needs a slower estimator"
+        return True
+
+    _kill_when(workdir, estimating_and_refused, "estimation")
+    _, out = _run(workdir)
+    assert "infoplane: removed stale locks" in out
+    assert _estimates(workdir) == before  # the same numbers as before the kill
+
+
+@pytest.mark.slow
+def test_a_run_killed_in_latex_recovers_with_the_same_command(killed_in_training):
+    workdir, _ = killed_in_training
+    pdf = workdir / "results" / "report" / "report.pdf"
+    pdf.unlink()
+    _kill_when(workdir, _any_process("latexmk"), "LaTeX")
+    assert list((workdir / ".snakemake" / "incomplete").iterdir()), "the report job's outputs are marked incomplete"
+    # without the workflow profile's rerun-incomplete, Snakemake would stop here
+    code, out = _run(workdir, "-n", "--workflow-profile", "none", check=False)
+    assert code != 0 and "IncompleteFilesException" in out
+    _, out = _run(workdir)
+    assert "infoplane: removed stale locks" in out and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.slow
+def test_damaged_chunks_are_named_moved_aside_and_trained_again(killed_in_training):
+    workdir, _ = killed_in_training
+    before = _estimates(workdir)
+    train = workdir / "results" / "train"
+    truncated, header, data = train / "tanh" / "chunk-1.h5", train / "relu" / "chunk-0.h5", train / "tanh" / "chunk-0.h5"
+    os.truncate(truncated, truncated.stat().st_size // 2)
+    flip(header, 0, 8)
+    flip_in_dataset(data, "activations/layer_5")
+    # a dry run says what a run will do and moves nothing
+    _, out = _run(workdir, "-n")
+    assert f"damaged recording {truncated.relative_to(workdir)}: it does not open as an HDF5 file" in out
+    assert "Not moved aside, since this is a dry run" in out and truncated.exists() and header.exists()
+    # the plain command: broken layouts are moved aside at start-up and trained again in this run;
+    # the damaged data is found by the first job that reads it, which moves the file and fails
+    code, out = _run(workdir, check=False)
+    assert code != 0
+    for path in (truncated, header):
+        name = path.relative_to(workdir)
+        assert f"damaged recording {name}: it does not open as an HDF5 file" in out
+        assert f"Moved it to {name}.damaged; this run trains it again" in out
+        assert path.exists() and Path(f"{path}.damaged").exists()
+    name = data.relative_to(workdir)
+    assert f"damaged recording {name}, dataset /activations/layer_5: a stored chunk fails its Fletcher-32 checksum" in out
+    assert f"moved it to {name}.damaged; rerun the same command: it trains this chunk again" in out
+    assert not data.exists() and Path(f"{data}.damaged").exists()
+    # the same command again: the chunk is trained again and every estimate is as before
+    _, out = _run(workdir)
+    assert data.exists() and _estimates(workdir) == before
+    assert (workdir / "results" / "report" / "report.pdf").exists()
+
+
+def _planned(workdir, config):
+    (workdir / "changed.yaml").write_text(json.dumps(config))
+    out = subprocess.run([str(SNAKEMAKE), "report", "-n", "--cores", "2", "--configfile", "changed.yaml"], cwd=workdir,
+                         capture_output=True, text=True, env=_env(), check=True).stdout  # fmt: skip
+    if "Job stats:" not in out:
+        assert "Nothing to be done" in out, out[-3000:]
+        return {}
+    return {m.group(1): m.group(2) for m in re.finditer(r"^(\w+)\s+(\d+)$", out.split("Job stats:")[1].split("Reasons:")[0], re.M)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("edit, rerun, kept", [
+    (lambda c: c["threads"].update(train=2), {"train_chunk": "4", "estimate": "18"}, ()),
+    (lambda c: c["threads"].update(estimate=2), {"estimate": "18"}, ("train_chunk",)),
+    (lambda c: c["training"].update(chunk_size=4), {"train_chunk": "2", "estimate": "18"}, ()),
+    (lambda c: c["experiments"]["relu"].update(chunk_size=1), {"train_chunk": "4", "estimate": "9"}, ()),
+    (lambda c: c["claims"].update(resamples=300), {}, ("train_chunk", "estimate")),
+], ids=["threads.train", "threads.estimate", "chunk_size", "one experiment's chunk_size", "claims.resamples"])  # fmt: skip
+def test_settings_that_change_numbers_rerun(killed_in_training, edit, rerun, kept):
+    from infoplane.config import load_config
+
+    workdir, _ = killed_in_training
+    assert "train_chunk" not in _planned(workdir, load_config(workdir / "config" / "tiny.yaml"))
+    config = load_config(workdir / "config" / "tiny.yaml")
+    edit(config)
+    jobs = _planned(workdir, config)
+    for rule, count in rerun.items():
+        assert jobs.get(rule) == count, (rule, jobs)
+    for rule in kept:
+        assert rule not in jobs, (rule, jobs)
