@@ -12,11 +12,13 @@ always stops what it started and removes the files it wrote outside the temporar
 The configuration has to be /etc/slurm/slurm.conf, not only ``SLURM_CONF``: the plugin's job step
 removes every ``SLURM_*`` variable but the job's identity before its ``srun``
 (snakemake-executor-plugin-slurm-jobstep 0.6.1), so ``srun`` inside a job finds the configuration
-only at its default path. A machine with a slurm.conf of its own is left alone (skipped).
+only at its default path. A machine with a slurm.conf of its own is left alone (skipped), and two
+runs of this test at once take turns (a lock on /etc/slurm): they would share that file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -172,17 +174,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _job_steps(folder: Path) -> list[int]:
-    """slurmstepd processes of this test's cluster (they run in its folder)."""
+def _leftovers(folder: Path) -> list[int]:
+    """Processes of this test's cluster still running: its slurmstepd (they run in its folder)
+    and its jobs' processes (SLURM gives them the cluster's name)."""
     pids = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "slurmstepd":
-                if Path(os.readlink(proc / "cwd")).is_relative_to(folder):
-                    pids.append(int(proc.name))
-        except OSError:
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            step = (proc / "comm").read_text().strip() == "slurmstepd" and Path(os.readlink(proc / "cwd")).is_relative_to(folder)
+            if step or f"SLURM_CLUSTER_NAME={CLUSTER_NAME}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                pids.append(int(proc.name))
+        except (OSError, ValueError):
             continue
     return pids
+
+
+def _lock_or_skip(path: Path, seconds: float) -> int:
+    """An exclusive lock on ``path`` (a folder), held until its descriptor is closed; another
+    run of this test holds it while its cluster is up. Skips after waiting ``seconds``."""
+    fd = os.open(path, os.O_RDONLY)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                pytest.skip(f"another run of this test kept the test cluster ({path} locked) for {seconds:.0f} s")
+            time.sleep(5)
 
 
 def _stop(pid: int | None, seconds: float = 20) -> None:
@@ -197,11 +218,13 @@ def _stop(pid: int | None, seconds: float = 20) -> None:
         os.kill(pid, 9)
 
 
-#: First line of the slurm.conf the test writes (a leftover of a killed run is recognised by it).
+#: First line of the slurm.conf the test writes (a leftover of a killed run is recognised by it;
+#: a run in progress holds a lock on its folder).
 CONF_MARK = "# written by infoplane's tests/test_cluster.py for a one-node test cluster; removed after the test"
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
+CLUSTER_NAME = "infoplane-test"
 SLURM_CONF = CONF_MARK + """
-ClusterName=infoplane-test
+ClusterName={cluster_name}
 SlurmctldHost={host}(127.0.0.1)
 SlurmctldPort={ctld_port}
 SlurmdPort={slurmd_port}
@@ -238,7 +261,10 @@ def cluster(tmp_path_factory):
     _install_slurm_or_skip()
     if os.geteuid() != 0:
         pytest.skip(f"a test cluster needs root (it writes {SYSTEM_CONF} and runs the SLURM daemons as root)")
+    SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock_or_skip(SYSTEM_CONF.parent, seconds=1200)  # one test cluster at a time on a machine
     if SYSTEM_CONF.exists() and not SYSTEM_CONF.read_text().startswith(CONF_MARK):
+        os.close(lock)
         pytest.skip(f"{SYSTEM_CONF} exists: this machine has a SLURM configuration of its own, which the test leaves alone")
     folder = tmp_path_factory.mktemp("slurm")
     (folder / "state").mkdir()
@@ -251,10 +277,9 @@ def cluster(tmp_path_factory):
     munge_pid = None
     made_run_dir = False
     try:
-        conf.parent.mkdir(parents=True, exist_ok=True)
         conf.write_text(SLURM_CONF.format(
             host=socket.gethostname().split(".")[0], ctld_port=_free_port(), slurmd_port=_free_port(), folder=folder,
-            cpus=os.cpu_count(), memory=_memory_mb(), partition=partition,
+            cpus=os.cpu_count(), memory=_memory_mb(), partition=partition, cluster_name=CLUSTER_NAME,
         ))  # fmt: skip
         if not _munge_works(env):  # start munged as the munge user, with the package's key
             run_dir = Path("/run/munge")
@@ -279,12 +304,13 @@ def cluster(tmp_path_factory):
         subprocess.run(["scontrol", "shutdown"], env=env, capture_output=True, timeout=60)
         for name in ("slurmd.pid", "slurmctld.pid"):
             _stop(_pid(folder / name))
-        for pid in _job_steps(folder):  # left over only if a job outlived its cancellation
+        for pid in _leftovers(folder):  # only where a job outlived its cancellation (a loaded machine)
             _stop(pid, seconds=5)
         _stop(munge_pid)
         if made_run_dir:
             shutil.rmtree("/run/munge", ignore_errors=True)
         conf.unlink(missing_ok=True)
+        os.close(lock)
 
 
 @pytest.mark.slow
