@@ -109,8 +109,8 @@ def test_estimation_scales_with_rows_squared_or_linearly_and_with_stride():
         small = resources.layer_epoch_seconds(method, {}, 1000, 10)
         large = resources.layer_epoch_seconds(method, {}, 4000, 10)
         assert large / small == pytest.approx(4**power), method
-    assert resources.layer_epoch_seconds("kde", {}, 4096, 10) == pytest.approx(40e-3)  # the benchmark point
-    assert resources.layer_epoch_seconds("kde", {}, 4096, 1024) > 40 * resources.layer_epoch_seconds("kde", {}, 4096, 10)
+    assert resources.layer_epoch_seconds("binning", {}, 4096, 10) == pytest.approx(0.22e-3)  # the benchmark point
+    assert resources.layer_epoch_seconds("kde", {}, 4096, 1024) > 20 * resources.layer_epoch_seconds("kde", {}, 4096, 10)
     # a method without a cost of its own is sized as the slowest measured one
     assert resources.layer_epoch_seconds("new", {}, 4096, 10) == resources.layer_epoch_seconds("knn", {}, 4096, 10)
     config = _config()  # k-NN on every 4th recorded epoch and the last
@@ -161,6 +161,12 @@ def test_validation_samples_match_the_study():
 #: the config, experiment and job they were measured on. The request must cover each even without
 #: the floor, i.e. JOB_STARTUP_S + SAFETY_TIME x the model.
 MEASURED = [
+    # "The paper-scale run": the two experiments side by side on 2 cores
+    ("paper.yaml", {}, "tanh", "train", 15 * 60 + 38),
+    ("paper.yaml", {}, "relu", "train", 12 * 60 + 12),
+    ("paper.yaml", {}, "tanh", "kde_lower+kde_upper", 71 * 60 + 30),
+    ("paper.yaml", {}, "relu", "kde_lower+kde_upper", 14 * 60 + 55),
+    ("paper.yaml", {}, "tanh", "binning", 88),
     # "The default run": training side by side with the validation study; longest estimator jobs
     ("config.yaml", {}, "tanh", "train", 389),
     ("config.yaml", {}, "relu", "train", 218),
@@ -179,4 +185,6 @@ def test_requests_cover_the_measured_job_times(name, training, exp_name, job, se
     config = _config(name, **training)
     request = _train(config, exp_name) if job == "train" else _estimate(config, exp_name, job)
     assert resources.JOB_STARTUP_S + resources.SAFETY_TIME * request.seconds >= seconds
-    assert request.seconds <= 2 * seconds  # and the model does not overshoot a shared run
+    # and does not overshoot by much: the model is sized for the slowest data (tanh's KDE); ReLU
+    # layers make the KDE up to 5 times faster
+    assert request.seconds <= 5 * seconds
