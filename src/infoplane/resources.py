@@ -40,8 +40,8 @@ __all__ = [
 
 # --- requests from estimates -------------------------------------------------------------------
 #: Run time requested per second of the model. With it (and without the floor) the request covers
-#: every job time the README measured, even those of jobs sharing a core with three others
-#: (tests/test_resources.py); a job past its time limit is killed, then retried with more.
+#: the training and estimation job times the README measured, even of jobs that shared a core with
+#: three others (tests/test_resources.py); a job past its time limit is killed, then retried with more.
 SAFETY_TIME = 3.0
 #: Memory requested per MB of the model.
 SAFETY_MEMORY = 1.5
