@@ -388,7 +388,7 @@ def _open(path: str | os.PathLike):
     if not path.is_file():
         aside = sorted(path.parent.glob(path.name + ".damaged*"), key=os.path.getmtime)
         if aside:  # by another job reading it, since this job started
-            raise DamagedRecordingError(path, f"it was found damaged and moved to {aside[-1]}")
+            raise DamagedRecordingError(path, f"another job found it damaged and moved it to {aside[-1]}")
         raise FileNotFoundError(errno.ENOENT, "no such recording", str(path))
     try:
         f = h5py.File(path, "r")

@@ -77,12 +77,13 @@ def _set_aside(error, recording, log):
     """The error to raise for a damaged recording, after moving the file aside."""
     moved = recording.move_aside(error.path)
     if moved is not None:
-        what = f"moved it to {moved}"
+        problem = f"{error.problem}. Moved it to {moved}"
+    elif "moved it to" in error.problem:  # read after another job moved it (recording._open)
+        problem = error.problem
     else:
         earlier = sorted(error.path.parent.glob(error.path.name + ".damaged*"), key=os.path.getmtime)
-        what = f"another job moved it aside{f' (to {earlier[-1]})' if earlier else ''}"
-    problem = (f"{error.problem}. {what}; rerun the same command: it trains this chunk again and redoes what "
-               "depends on it")  # fmt: skip
+        problem = f"{error.problem}. Another job moved it aside{f' (to {earlier[-1]})' if earlier else ''}"
+    problem += "; rerun the same command: it trains this chunk again and redoes what depends on it"
     damaged = recording.DamagedRecordingError(error.path, problem, error.dataset)
     log.error("%s", damaged)
     return damaged
@@ -194,7 +195,7 @@ def start_run(state_dir: str | os.PathLike = ".snakemake", *, dry_run: bool = Fa
     host, me = socket.gethostname(), os.getpid()
     messages = []
     with _registry_lock(folder):
-        others = []
+        others, registered = [], set()
         for entry in sorted(folder.glob("*.json")):
             try:
                 run = json.loads(entry.read_text())
@@ -210,12 +211,13 @@ def start_run(state_dir: str | os.PathLike = ".snakemake", *, dry_run: bool = Fa
                               "if that run is gone)")  # fmt: skip
             elif _alive(pid, started):
                 others.append(f"snakemake process {pid} ({' '.join(run.get('argv', []))[:120]})")
+                registered.add(pid)
             elif not dry_run:
                 entry.unlink(missing_ok=True)
         locks = state / "locks"
         held = sorted(p.name for p in locks.glob("*.lock")) if locks.is_dir() else []
         if held:
-            others += _processes_here(_ancestors())
+            others += _processes_here(_ancestors() | registered)
             jobs = _cluster_jobs(state)
             if jobs:
                 others.append(f"cluster jobs {', '.join(jobs)} of the killed run, which may still be queued or running "
