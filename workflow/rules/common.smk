@@ -86,9 +86,22 @@ def canonical(value):
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-# Code hashes for the rules' params (infoplane.provenance): the import closure of what each
-# rule runs, so that an edit reruns exactly the rules whose code it touches.
-TRAINING_CODE = code_hash("infoplane.training")
+def job_threads(step):
+    """Threads a job of ``step`` (train, estimate, validate) runs with: the config's, capped by
+    --max-threads and --cores as Snakemake caps them (remote jobs too)."""
+    threads = int(config["threads"][step])
+    for cap in (workflow.resource_settings.max_threads, workflow.resource_settings.cores):
+        if isinstance(cap, int) and cap > 0:
+            threads = min(threads, cap)
+    return threads
+
+
+# What the rules run, for their `code` params: a hash of the import closure of their code
+# (infoplane.provenance), so that an edit reruns exactly the rules whose code it touches, and
+# the thread count, which changes the order of float sums and so the numbers. (A param computed
+# from `threads` would not do: Snakemake leaves params of functions that take threads, input,
+# output or resources out of its "params changed" trigger.)
+TRAINING_CODE = f"{code_hash('infoplane.training')}, {job_threads('train')} threads"
 
 
 def job_code(wildcards):
@@ -96,12 +109,12 @@ def job_code(wildcards):
     modules = ["infoplane.estimation"]
     for name in job.instances:
         modules += infoplane.estimators.module_names(job.method, INSTANCES[name].params)
-    return code_hash(*modules)
+    return f"{code_hash(*modules)}, {job_threads('estimate')} threads"
 
 
-VALIDATION_CODE = code_hash(
-    "infoplane.validation",
-    *[m for i in VALIDATED for m in infoplane.estimators.module_names(i.method, i.params)],
+VALIDATION_CODE = "{}, {} threads".format(
+    code_hash("infoplane.validation", *[m for i in VALIDATED for m in infoplane.estimators.module_names(i.method, i.params)]),
+    job_threads("validate"),
 )
 
 
