@@ -160,16 +160,24 @@ def test_the_config_check_names_file_line_and_column(tmp_path):
     config["training"]["learning_rate"] = float("nan")
     invalid.write_text(yaml.safe_dump(config))
     command = [sys.executable, "-m", "infoplane.config", "check"]
-    result = subprocess.run([*command, str(broken), str(invalid), str(ROOT / "config" / "tiny.yaml")], capture_output=True, text=True)
+    tiny = str(ROOT / "config" / "tiny.yaml")
+    result = subprocess.run([*command, tiny, str(broken)], capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"{broken}, line 4, column 11: not valid YAML: expected ',' or ']', but got ':' "
         "(while parsing a flow sequence that begins at line 3, column 10)",
-        f"{invalid}: invalid config:",
-        "  training.learning_rate: nan is not a finite number",
     ]
-    result = subprocess.run([*command, str(ROOT / "config" / "tiny.yaml")], capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.strip().endswith("tiny.yaml: valid")
+    result = subprocess.run([*command, str(invalid)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"{invalid}: invalid config:", "  training.learning_rate: nan is not a finite number"]
+    # several files are one config, merged in order as --configfile merges them
+    override = tmp_path / "override.yaml"
+    override.write_text("threads:\n  train: 2\n")
+    result = subprocess.run([*command, tiny, str(override)], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == f"{tiny}, {override}: valid"
+    override.write_text("training:\n  epochs: -1\n")
+    result = subprocess.run([*command, tiny, str(override)], capture_output=True, text=True)
+    assert result.returncode == 1 and "training.epochs: -1 is less than the minimum of 1" in result.stderr
     # make check (the install step left out: it is the environment this test runs in)
     if shutil.which("make"):
         result = subprocess.run(["make", "-s", "-o", "install", "check", f"CONFIG={broken}", f"BIN={sys.prefix}/bin"],

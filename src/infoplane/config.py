@@ -313,23 +313,40 @@ def _check_disk_budgets(config: dict) -> list[str]:
 
 
 def check_files(paths: list[str | os.PathLike], schema_path: str | os.PathLike | None = None) -> list[str]:
-    """Check config files as the workflow does at start-up, each on its own: YAML syntax (file,
-    line and column of an error), keys given twice, the schema and the cross-checks. Returns one
-    line per problem, each naming its file; empty when every file is valid.
+    """Check config files as the workflow does at start-up: each file's YAML syntax (file, line
+    and column of an error) and keys given twice, then the schema and the cross-checks on the
+    files merged in order, as ``snakemake --configfile FILE...`` merges them (a later file's
+    keys override an earlier one's, mappings merged key by key). Returns one line per problem,
+    naming the file(s); empty when the config is valid.
 
     Snakemake 9 reads a ``--configfile`` itself before the workflow starts and reports a YAML
     syntax error there without file or line; this check names them.
     """
-    problems = []
+    problems, merged = [], {}
     for path in paths:
         try:
-            validate_config(load_config(path), schema_path)
+            _merge(merged, load_config(path))
         except FileNotFoundError:
             problems.append(f"{path}: no such file")
         except ConfigError as error:
-            message = str(error)
-            problems.append(message if message.startswith(str(path)) else f"{path}: {message}")
-    return problems
+            problems.append(str(error))  # load_config's messages start with the file
+    if problems:
+        return problems
+    try:
+        validate_config(merged, schema_path)
+    except ConfigError as error:
+        return [f"{', '.join(map(str, paths))}: {error}"]
+    return []
+
+
+def _merge(config: dict, update: dict) -> dict:
+    """``update`` merged into ``config`` in place, as Snakemake merges config files."""
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            _merge(config[key], value)
+        else:
+            config[key] = copy.deepcopy(value)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m infoplane.config", description="Check workflow config files.")
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="check config files (YAML syntax with line and column, schema, references)")
+    check = commands.add_parser("check", help="check config files, merged in order as --configfile merges them "
+                                              "(YAML syntax with line and column, schema, references)")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--schema", help="the JSON schema (default: workflow/schemas/config.schema.yaml)")
     args = parser.parse_args(argv)
