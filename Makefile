@@ -18,13 +18,13 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: report test install latex bench lint dry-run check clean
+.PHONY: report test install latex slurm bench lint dry-run check clean
 
 # The config is checked first: Snakemake 9 reports a YAML error in a --configfile without file or line.
 report: install latex check
 	$(BIN)/snakemake report --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
-test: install latex
+test: install latex slurm
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -50,6 +50,20 @@ latex:
 	  echo "Install latexmk and pdflatex with the LaTeX packages lmodern, booktabs, tabularx, longtable," >&2; \
 	  echo "e.g. on Debian/Ubuntu: sudo apt-get install $(LATEX_PACKAGES)" >&2; \
 	  exit 1; \
+	fi
+
+# SLURM for the cluster test (tests/test_cluster.py starts a one-node cluster): installed through
+# apt-get as root when missing; elsewhere the test skips and says why, so this never fails.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm:
+	@if command -v slurmctld slurmd sbatch squeue scontrol scancel munged >/dev/null 2>&1; then \
+	  exit 0; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing SLURM for the cluster test: $(SLURM_PACKAGES)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SLURM_PACKAGES) >/dev/null) \
+	    || echo "warning: SLURM could not be installed; tests/test_cluster.py will skip" >&2; \
+	else \
+	  echo "note: SLURM ($(SLURM_PACKAGES)) is not installed and cannot be here; tests/test_cluster.py will skip" >&2; \
 	fi
 
 bench: install
