@@ -79,6 +79,24 @@ def test_experiment_overrides_and_chunks(default_config):
         (lambda c: c["experiments"]["tanh"].update(estimators=["kde"]), r"experiments\.tanh\.estimators: 'kde' is not defined"),
         (lambda c: c.update(device="gpu"), r"device: 'gpu' does not match"),
         (lambda c: c["experiments"].update({"bad name": {}}), r"experiments: invalid name 'bad name'"),
+        # what used to fail only inside a job (claims, k-NN, AIR), refused before any
+        (lambda c: c["training"].update(record={"schedule": "every", "step": 10000}),
+         r"training\.record: the schedule 'every' \(step 10000\) records 2 epochs of 8000 \(0, 8000\); the claims' "
+         r"gradient-SNR change-point needs at least 6 recorded epochs after epoch 0"),
+        (lambda c: c["experiments"]["relu"].update(record={"schedule": "every", "step": 2000, "tail": 0}),
+         r"experiments\.relu\.record: the schedule 'every' .* records 5 epochs of 8000"),
+        (lambda c: c["estimators"]["knn"]["params"].update(k=4096),
+         r"estimators\.knn\.params \(instance knn, experiment tanh\): k = 4096 needs more than k probe rows, the experiment records 4096"),
+        (lambda c: c["estimators"]["air"]["params"].update(window=48),
+         r"estimators\.air\.params \(instance air, experiment tanh\): window = 48 pools 48 consecutive recorded epochs, the "
+         r"experiment records 47"),
+        # seeds are below 2^32 everywhere; a test set is needed
+        (lambda c: c["claims"].update(seed=2**64), r"claims\.seed: 18446744073709551616 is greater than the maximum of 4294967295"),
+        (lambda c: c["validation"].update(seed=2**64), r"validation\.seed: 18446744073709551616 is greater than the maximum"),
+        (lambda c: c["training"]["record"].update(probe_seed=2**64), r"training\.record\.probe_seed: 18446744073709551616 is greater"),
+        (lambda c: c["estimators"]["noisy"]["params"].update(sample_seed=2**32), r"estimators\.noisy\.params\.sample_seed: 4294967296"),
+        (lambda c: c["training"].update(train_fraction=1.0),
+         r"training\.train_fraction: 1\.0 is greater than or equal to the maximum of 1 \(all inputs for training leave no test set"),
     ],
 )
 def test_bad_values_are_named(default_config, edit, message):
@@ -196,3 +214,43 @@ def test_snakemake_names_file_and_line_of_a_key_twice_in_the_embedded_config(tmp
     assert result.returncode != 0
     assert re.search(rf"config/config.yaml, line \d+: key 'epochs' is given twice in one mapping \(first at line {at + 1}\)",
                      result.stdout + result.stderr)  # fmt: skip
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, r"datasets\.tishby\.path: no such file '{path}'"),
+    (b"%PDF-1.4 not a MATLAB file", r"datasets\.tishby\.path: {path}: not a readable MATLAB \.mat file"),
+    ("nan", r"datasets\.tishby\.path: {path}: the inputs hold 1 non-finite value\(s\) \(NaN or infinity\)"),
+    ("shapes", r"datasets\.tishby\.path: {path}: 'y' of shape \(1, 5\) does not match 4 rows of 'F'"),
+], ids=["missing", "not MATLAB", "NaN", "mismatched shapes"])  # fmt: skip
+def test_the_config_check_reads_a_dataset_file_as_the_workflow_does(tmp_path, content, message):
+    import subprocess
+    import sys
+
+    import numpy as np
+    import scipy.io
+
+    data = tmp_path / "data.mat"
+    if content == "nan":
+        scipy.io.savemat(data, {"F": np.array([[0.0, np.nan], [1.0, 0.0]]), "y": np.array([[0, 1]])})
+    elif content == "shapes":
+        scipy.io.savemat(data, {"F": np.zeros((4, 2)), "y": np.zeros((1, 5))})
+    elif content is not None:
+        data.write_bytes(content)
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["datasets"]["tishby"] = {"path": str(data)}
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run([sys.executable, "-m", "infoplane.config", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 1 and re.search(message.format(path=re.escape(str(data))), result.stderr), result.stderr
+
+
+def test_a_binary_config_file_is_named(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "photo.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    with pytest.raises(ConfigError, match=rf"{re.escape(str(path))}: not a text \(UTF-8\) file: byte b'\\x89' at offset 0"):
+        load_config(path)
+    result = subprocess.run([sys.executable, "-m", "infoplane.config", "check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and f"{path}: not a text (UTF-8) file" in result.stderr

@@ -54,11 +54,17 @@ def load_config(path: str | os.PathLike) -> dict:
     ------
     ConfigError
         For a YAML syntax error or a key given twice in one mapping (naming the file and the
-        line), or a file that is not a mapping.
+        line), a file that is not UTF-8 text (naming the file and the byte), or a file that is
+        not a mapping.
     """
-    with open(path) as handle:
+    with open(path, encoding="utf-8") as handle:
         try:
             data = yaml.load(handle, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        except UnicodeDecodeError as error:
+            raise ConfigError(
+                f"{path}: not a text (UTF-8) file: byte {error.object[error.start:error.start + 1]!r} at offset "
+                f"{error.start} ({error.reason}); a config is a YAML text file"
+            ) from None
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
@@ -100,6 +106,8 @@ def _describe(error) -> str:
         message = f"invalid name {error.instance!r} (use letters, digits, '_' and '-')"
     elif error.validator == "oneOf" and "builtin" in str(error.schema):
         message = f"give exactly one of 'builtin' ({', '.join(datasets.BUILTIN_DATASETS)}) or 'path' (a .mat file)"
+    if error.validator == "exclusiveMaximum" and error.absolute_path and error.absolute_path[-1] == "train_fraction":
+        message += " (all inputs for training leave no test set: test accuracy and the generalisation claims need one)"
     if isinstance(error.instance, str) and _NUMBER_LIKE.match(error.instance):
         message += f" (YAML reads {error.instance} as text: write it with a decimal point, e.g. 4.0e-4)"
     return f"{where}: {message}"
@@ -129,7 +137,9 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
     if not problems:
-        problems = _check_disk_budgets(config)
+        problems = _check_dataset_files(config)
+    if not problems:
+        problems = _check_disk_budgets(config) + _check_sizes(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
     config.setdefault("device", "cpu")
@@ -257,6 +267,85 @@ def _check_datasets(config: dict) -> list[str]:
     return problems
 
 
+def _check_dataset_files(config: dict) -> list[str]:
+    """Each ``path`` dataset's .mat file, read as the dataset rule will read it (present, MATLAB,
+    ``F`` and ``y`` of matching shapes, finite): one check for the workflow's start-up and for
+    ``python -m infoplane.config check``. (Missing MNIST files stop the workflow when a job needs
+    them, naming them and how to get them, so that ``download_mnist`` can run first.)"""
+    problems = []
+    for name, spec in config["datasets"].items():
+        if "path" in spec:
+            if not Path(spec["path"]).is_file():
+                problems.append(f"datasets.{name}.path: no such file {spec['path']!r}")
+                continue
+            try:
+                datasets.load_mat(spec["path"])
+            except ValueError as error:
+                problems.append(f"datasets.{name}.path: {error}")
+    return problems
+
+
+def _experiment_sizes(config: dict, name: str) -> tuple[list[int], int | None, int | None]:
+    """Experiment ``name``'s recorded epochs, and its probe rows and classes (None when the
+    dataset's size cannot be known before it is built).
+
+    Raises
+    ------
+    ValueError
+        If the probe cannot be drawn (e.g. ``probe_size`` larger than the probe).
+    """
+    from .schedules import recording_epochs
+
+    settings = experiment(config, name).settings
+    record = settings["record"]
+    epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
+                              step=int(record.get("step", 1)), tail=int(record.get("tail", 0))).tolist()  # fmt: skip
+    layout = datasets.spec_layout(config["datasets"][settings["dataset"]])
+    if layout is None:
+        return epochs, None, None
+    n, classes, split = layout
+    if split is None:
+        split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
+    probe = datasets.probe_rows(settings, n, *split, fixed_split=layout[2] is not None)
+    return epochs, len(probe), classes
+
+
+def _check_sizes(config: dict) -> list[str]:
+    """What fails only inside a job, refused before any: a recording schedule with fewer epochs
+    than the claims' gradient-SNR change-point needs, and estimator parameters that the recorded
+    data cannot meet (each estimator's ``data_problems``, e.g. k-NN's ``k`` against the probe
+    rows, AIR's ``window`` against the recorded epochs)."""
+    from .claims.bootstrap import MIN_CHANGE_POINT_POINTS
+
+    problems = []
+    instances = expand_instances(config["estimators"])
+    for name in config["experiments"]:
+        try:
+            epochs, n_probe, _ = _experiment_sizes(config, name)
+        except ValueError as error:
+            problems.append(f"experiments.{name}.record: {error}")
+            continue
+        settings = experiment(config, name)
+        record = settings.settings["record"]
+        after_zero = [e for e in epochs if e > 0]
+        if len(after_zero) < MIN_CHANGE_POINT_POINTS:
+            where = f"experiments.{name}.record" if "record" in (config["experiments"][name] or {}) else "training.record"
+            shown = ", ".join(map(str, epochs[:8])) + (", ..." if len(epochs) > 8 else "")
+            problems.append(
+                f"{where}: the schedule {record['schedule']!r} ({', '.join(f'{k} {v}' for k, v in sorted(record.items()) if k != 'schedule')}) "
+                f"records {len(epochs)} epochs of {settings.settings['epochs']} ({shown}); the claims' gradient-SNR "
+                f"change-point needs at least {MIN_CHANGE_POINT_POINTS} recorded epochs after epoch 0: record more "
+                "epochs (more points, a smaller step, a tail)"
+            )
+        for instance_name in settings.estimators:
+            instance = instances[instance_name]
+            for problem in estimators.data_problems(
+                instance.method, instance.params, n_samples=n_probe, n_epochs=len(epochs), stride=instance.stride
+            ):
+                problems.append(f"estimators.{instance.entry}.params (instance {instance_name}, experiment {name}): {problem}")
+    return problems
+
+
 def activation_dump_bytes(config: dict, name: str) -> tuple[int, str] | None:
     """Size in bytes of experiment ``name``'s activation dumps before compression, and the
     product it comes from (E recorded epochs x S seeds x P probe rows x units x bytes), or None
@@ -267,23 +356,15 @@ def activation_dump_bytes(config: dict, name: str) -> tuple[int, str] | None:
     ValueError
         If the probe cannot be drawn (e.g. ``probe_size`` larger than the probe).
     """
-    from .schedules import recording_epochs
-
     settings = experiment(config, name).settings
-    layout = datasets.spec_layout(config["datasets"][settings["dataset"]])
-    if layout is None:
+    epochs, n_probe, classes = _experiment_sizes(config, name)
+    if n_probe is None:
         return None
-    n, classes, split = layout
-    if split is None:
-        split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
-    probe = datasets.probe_rows(settings, n, *split, fixed_split=layout[2] is not None)
-    record = settings["record"]
-    n_epochs = len(recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
-                                    step=int(record.get("step", 1)), tail=int(record.get("tail", 0))))
+    n_epochs, record = len(epochs), settings["record"]
     units = sum(int(w) for w in settings["hidden_widths"]) + classes
     size = 2 if record.get("precision") == "float16" else 4
-    total = n_epochs * int(settings["seeds"]) * len(probe) * units * size
-    return total, f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {len(probe)} probe rows x {units} units x {size} bytes"
+    total = n_epochs * int(settings["seeds"]) * n_probe * units * size
+    return total, f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {n_probe} probe rows x {units} units x {size} bytes"
 
 
 def _check_disk_budgets(config: dict) -> list[str]:

@@ -44,6 +44,8 @@ __all__ = [
     "hull_interval",
     "argmax_index",
     "change_point",
+    "CHANGE_POINT_MIN_SEGMENT",
+    "MIN_CHANGE_POINT_POINTS",
     "MIN_SEEDS",
 ]
 
@@ -189,7 +191,13 @@ def hull_interval(crossfit: np.ndarray, insample: np.ndarray, confidence: float)
     return Interval(cf.estimate, min(cf.low, ins.low), max(cf.high, ins.high), confidence)
 
 
-def change_point(means: np.ndarray, min_segment: int = 3) -> tuple[np.ndarray, np.ndarray]:
+#: Points on each side of a change-point (:func:`change_point`), and so the fewest recorded epochs
+#: after epoch 0 that the gradient-SNR claim needs (checked with the config at start-up).
+CHANGE_POINT_MIN_SEGMENT = 3
+MIN_CHANGE_POINT_POINTS = 2 * CHANGE_POINT_MIN_SEGMENT
+
+
+def change_point(means: np.ndarray, min_segment: int = CHANGE_POINT_MIN_SEGMENT) -> tuple[np.ndarray, np.ndarray]:
     """Two-segment change-point of each row: the least-squares step function.
 
     For a curve c_1 … c_m, the split k (first point of the second segment) minimises the sum of

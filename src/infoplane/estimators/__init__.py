@@ -35,6 +35,10 @@ Optional
     standard errors of I_XT and I_TY.
 ``shared_pass(params) -> key | None`` and ``information_planes(activations, labels, params_list, ...)``
     instances whose keys are equal (and not None) are computed in one pass, in one job.
+``data_problems(params, *, n_samples, n_epochs) -> list[str]``
+    what the recorded data of an experiment (``n_samples`` probe rows, None when unknown before
+    the data are built; ``n_epochs`` recorded epochs) cannot give these parameters, each said
+    with the value; checked with the config at start-up (:func:`data_problems`).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
     "config_schema",
     "information_plane",
     "module_names",
+    "data_problems",
 ]
 
 #: Config name -> module (under infoplane.estimators).
@@ -98,6 +103,14 @@ def check_params(name: str, params: Mapping) -> dict:
 def describe(name: str, params: Mapping) -> str:
     """LaTeX phrase defining an instance of estimator ``name`` with (checked) ``params``."""
     return get(name).describe(dict(params))
+
+
+def data_problems(name: str, params: Mapping, *, n_samples: int | None, n_epochs: int, stride: int = 1) -> list[str]:
+    """What an experiment's recorded data (``n_samples`` probe rows, None when unknown; ``n_epochs``
+    recorded epochs) cannot give estimator ``name`` with ``params``: its module's
+    ``data_problems``, if it declares one; empty otherwise."""
+    check = getattr(get(name), "data_problems", None)
+    return list(check(dict(params), n_samples=n_samples, n_epochs=n_epochs)) if check else []
 
 
 def information_plane(name: str, activations, labels, **params):

@@ -22,7 +22,7 @@ import numpy as np
 from ._params import Parameter
 from ._pooling import BASES, check_pooled, pooled_information
 
-__all__ = ["PARAMETERS", "POOLS", "BASES", "check_params", "describe", "information_plane"]
+__all__ = ["PARAMETERS", "POOLS", "BASES", "check_params", "data_problems", "describe", "information_plane"]
 
 SOURCE = "seed document 003 (AIR, as if random)"
 POOLS = "epochs"
@@ -42,6 +42,14 @@ def check_params(**params) -> dict:
         For ``window`` < 2, an unknown base or a bad parameter of it.
     """
     return check_pooled(PARAMETERS, params)
+
+
+def data_problems(params: Mapping, *, n_samples: int | None, n_epochs: int) -> list[str]:
+    """A window of W consecutive recorded epochs needs at least W of them."""
+    if int(params["window"]) > n_epochs:
+        return [f"window = {params['window']} pools {params['window']} consecutive recorded epochs, the experiment "
+                f"records {n_epochs} (record more epochs, e.g. a tail, or a smaller window)"]
+    return []
 
 
 def describe(params: Mapping) -> str:

@@ -37,7 +37,7 @@ from scipy.special import digamma
 from ._common import as_array, as_label_array
 from ._params import Parameter, check
 
-__all__ = ["PARAMETERS", "USES_INPUTS", "check_params", "describe", "mutual_information", "information_plane"]
+__all__ = ["PARAMETERS", "USES_INPUTS", "check_params", "data_problems", "describe", "mutual_information", "information_plane"]
 
 SOURCE = "[KSG04] algorithm 1; [Ross14] eq. 2"
 PARAMETERS = (
@@ -55,6 +55,13 @@ def check_params(**params) -> dict:
         For an undeclared parameter or ``k`` not an integer >= 1.
     """
     return check(PARAMETERS, params)
+
+
+def data_problems(params: Mapping, *, n_samples: int | None, n_epochs: int) -> list[str]:
+    """k must be below the number of probe rows N ([KSG04]: the k-th neighbour among N - 1 others)."""
+    if n_samples is not None and int(params["k"]) >= n_samples:
+        return [f"k = {params['k']} needs more than k probe rows, the experiment records {n_samples}"]
+    return []
 
 
 def describe(params: Mapping) -> str:

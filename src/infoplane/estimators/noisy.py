@@ -48,7 +48,8 @@ PARAMETERS = (
               "[GBG19]; [SB18]'s 1e-3 for the Tishby network", exclusive_minimum=0),
     Parameter("n_samples", "integer", 4096, "Monte Carlo samples (input, noise draw) per layer-epoch",
               "precision: the standard error is reported", minimum=2),
-    Parameter("sample_seed", "integer", 0, "seed of the Monte Carlo noise draws (shared by all epochs)", "", minimum=0),
+    Parameter("sample_seed", "integer", 0, "seed of the Monte Carlo noise draws (shared by all epochs; below 2^32)", "",
+              minimum=0, maximum=2**32 - 1),
 )  # fmt: skip
 NOISE_MODEL = True
 STANDARD_ERRORS = True
