@@ -24,8 +24,9 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, copy_workflow
+from conftest import ROOT, SNAKEMAKE, copy_workflow, edited_config, results
 from infoplane import recording, runtime
+from infoplane.runtime import damage, locks
 from infoplane.datasets import load_dataset
 from infoplane.training import train_ensemble
 
@@ -206,6 +207,41 @@ def test_move_aside_never_deletes_nor_overwrites(tmp_path):
     assert recording.move_aside(path) is None  # gone already: nothing to do
 
 
+def test_moves_are_logged_and_counted_per_chunk(tmp_path):
+    first, second = tmp_path / "chunk-0.h5", tmp_path / "chunk-1.h5"
+    assert damage.times_moved_aside(first) == 0
+    for n in range(2):
+        first.write_bytes(b"x")
+        assert damage.move_aside_logged(first, f"problem {n}\nwith a second line") is not None
+    second.write_bytes(b"y")
+    damage.move_aside_logged(second, "another")
+    assert damage.move_aside_logged(second, "gone already") is None  # nothing moved, nothing logged
+    assert (damage.times_moved_aside(first), damage.times_moved_aside(second)) == (2, 1)
+    rows = (tmp_path / "moved_aside.tsv").read_text().splitlines()
+    assert len(rows) == 4 and rows[2].split("\t")[1:] == ["chunk-0.h5", "chunk-0.h5.damaged-2", "problem 1 with a second line"]
+
+
+def test_a_lost_race_for_the_locks_names_the_live_run(state):
+    import logging
+
+    lines = []
+    logger = logging.getLogger("test-snakemake")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _register(state, other.pid)
+        locks.explain_lock_failures(logger, state, write=lines.append)
+        logger.error("Building DAG of jobs...")
+        assert lines == []
+        logger.error("LockException:\nError: Directory cannot be locked. Please make sure ...")
+        logger.error("LockException: again")  # said once
+    finally:
+        other.kill()
+        other.wait()
+    (line,) = lines
+    assert line.startswith(f"infoplane: the directory is locked by a run that is alive: snakemake process {other.pid} (snakemake report)")
+    assert "do not use --unlock while it runs" in line
+
+
 class _FakeJob:
     """What :func:`infoplane.runtime.job` reads of Snakemake's ``snakemake`` object."""
 
@@ -256,7 +292,7 @@ def test_the_start_up_check_survives_a_crash_of_the_hdf5_library(tmp_path, monke
             return subprocess.CompletedProcess(command, -signal.SIGSEGV, "\n".join(map(json.dumps, lines)), "")
         return subprocess.CompletedProcess(command, 0, "\n".join(map(json.dumps, [{"opening": paths[2]}, {"path": paths[2]}])), "")
 
-    monkeypatch.setattr(runtime.subprocess, "run", run)
+    monkeypatch.setattr(damage.subprocess, "run", run)
     damaged, unchecked = runtime.find_damaged(paths)
     assert damaged == {paths[1]: f"damaged recording {paths[1]}: opening it crashed the HDF5 library (signal SIGSEGV)"}
     assert calls == [paths, paths[2:]] and not unchecked
@@ -286,10 +322,10 @@ def _locked(state):
 
 
 def _register(state, pid, host=None, started=None):
-    folder = state / runtime.RUNS
+    folder = state / locks.RUNS
     folder.mkdir(parents=True, exist_ok=True)
     host = host or socket.gethostname()
-    entry = {"pid": pid, "host": host, "started": started or runtime._start_time(pid), "argv": ["snakemake", "report"]}
+    entry = {"pid": pid, "host": host, "started": started or locks._start_time(pid), "argv": ["snakemake", "report"]}
     (folder / f"{host}-{pid}.json").write_text(json.dumps(entry))
 
 
@@ -311,7 +347,7 @@ def test_stale_locks_of_a_killed_run_are_removed(state):
     (message,) = runtime.start_run(state)
     assert message.startswith(f"removed stale locks from {state / 'locks'} (0.input.lock, 0.output.lock)")
     assert not list((state / "locks").iterdir())
-    entries = list((state / runtime.RUNS).glob("*.json"))  # the dead run is gone, this one is registered
+    entries = list((state / locks.RUNS).glob("*.json"))  # the dead run is gone, this one is registered
     assert [json.loads(e.read_text())["pid"] for e in entries] == [os.getpid()]
 
 
@@ -319,7 +355,7 @@ def test_a_dry_run_only_says_it(state):
     _locked(state)
     (message,) = runtime.start_run(state, dry_run=True)
     assert "holds stale locks (0.input.lock, 0.output.lock)" in message and "without -n removes them" in message
-    assert len(list((state / "locks").iterdir())) == 2 and not list((state / runtime.RUNS).glob("*.json"))
+    assert len(list((state / "locks").iterdir())) == 2 and not list((state / locks.RUNS).glob("*.json"))
 
 
 def test_locks_of_a_running_snakemake_are_kept(state):
@@ -436,7 +472,7 @@ def _any_process(pattern):
 
 
 def _estimates(workdir):
-    return {p.relative_to(workdir): p.read_bytes() for p in sorted((workdir / "results" / "tables").glob("*/estimates/*.csv"))}
+    return {p.relative_to(workdir): p.read_bytes() for p in sorted((results(workdir) / "tables").glob("*/estimates/*.csv"))}
 
 
 @pytest.fixture(scope="module")
@@ -445,8 +481,7 @@ def killed_in_training(tmp_path_factory):
     rerun to its end with the plain command; that rerun's output, and its estimate tables (which
     every later test restores)."""
     workdir = copy_workflow(tmp_path_factory.mktemp("faults"))
-    shutil.copytree(ROOT / "profiles", workdir / "profiles")
-    _kill_when(workdir, lambda _: any((workdir / "results" / "train").glob("*/chunk-*.h5.partial")), "training")
+    _kill_when(workdir, lambda _: any((results(workdir) / "train").glob("*/chunk-*.h5.partial")), "training")
     assert list((workdir / ".snakemake" / "locks").glob("*.lock")), "a killed run leaves its locks"
     _, out = _run(workdir)
     return workdir, out, _estimates(workdir)
@@ -457,15 +492,15 @@ def test_a_run_killed_in_training_recovers_with_the_same_command(killed_in_train
     workdir, out, estimates = killed_in_training
     assert len(estimates) == 18
     assert "infoplane: removed stale locks from" in out and "LockException" not in out
-    assert (workdir / "results" / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (results(workdir) / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
     assert not list((workdir / ".snakemake" / "locks").glob("*.lock"))
-    assert not list((workdir / ".snakemake" / runtime.RUNS).glob("*.json")), "a finished run leaves no registry entry"
+    assert not list((workdir / ".snakemake" / locks.RUNS).glob("*.json")), "a finished run leaves no registry entry"
 
 
 @pytest.mark.slow
 def test_killed_in_estimation_a_second_run_is_refused_and_the_rerun_recovers(killed_in_training):
     workdir, _, before = killed_in_training
-    for chunk in (workdir / "results" / "train" / "tanh").glob("chunk-*.h5"):
+    for chunk in (results(workdir) / "train" / "tanh").glob("chunk-*.h5"):
         os.utime(chunk)  # newer than the tables: every tanh estimate is redone
 
     def estimating_and_refused(session):
@@ -487,21 +522,41 @@ def test_killed_in_estimation_a_second_run_is_refused_and_the_rerun_recovers(kil
 @pytest.mark.slow
 def test_a_run_killed_in_latex_recovers_with_the_same_command(killed_in_training):
     workdir, _, _ = killed_in_training
-    pdf = workdir / "results" / "report" / "report.pdf"
+    pdf = results(workdir) / "report" / "report.pdf"
     pdf.unlink()
     _kill_when(workdir, _any_process("latexmk"), "LaTeX")
     # the report's outputs are marked incomplete: without the profile's rerun-incomplete,
     # Snakemake would stop with IncompleteFilesException
     markers = {p.name for p in (workdir / ".snakemake" / "incomplete").iterdir()}
-    assert urlsafe_b64encode(b"results/report/report.tex").decode() in markers
+    assert urlsafe_b64encode(b"results/tiny/report/report.tex").decode() in markers
     _, out = _run(workdir)
     assert "infoplane: removed stale locks" in out and pdf.read_bytes()[:5] == b"%PDF-"
 
 
 @pytest.mark.slow
+def test_two_runs_started_at_the_same_moment_one_waits_and_is_told_why(killed_in_training):
+    workdir, _, before = killed_in_training
+    for chunk in (results(workdir) / "train" / "relu").glob("chunk-*.h5"):
+        os.utime(chunk)  # newer than the tables: the relu estimates are redone, long enough to overlap
+    runs = []
+    for _ in range(2):  # a second apart: both find the directory unlocked at start-up, as at the same moment
+        runs.append(subprocess.Popen([str(SNAKEMAKE), *COMMAND], cwd=workdir, env=_env(), stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True))  # fmt: skip
+        time.sleep(1)
+    outs = [run.communicate(timeout=1800)[0] for run in runs]
+    codes = [run.returncode for run in runs]
+    assert sorted(codes) == [0, 1], (codes, [o[-2000:] for o in outs])
+    loser = codes.index(1)
+    winner = runs[1 - loser].pid
+    assert "LockException" in outs[loser]
+    assert f"infoplane: the directory is locked by a run that is alive: snakemake process {winner} (" in outs[loser], outs[loser][-3000:]
+    assert _estimates(workdir) == before
+
+
+@pytest.mark.slow
 def test_damaged_chunks_are_named_moved_aside_and_trained_again(killed_in_training):
     workdir, _, before = killed_in_training
-    train = workdir / "results" / "train"
+    train = results(workdir) / "train"
     truncated, header, data = train / "tanh" / "chunk-1.h5", train / "relu" / "chunk-0.h5", train / "tanh" / "chunk-0.h5"
     os.truncate(truncated, truncated.stat().st_size // 2)
     flip(header, 0, 8)
@@ -526,13 +581,61 @@ def test_damaged_chunks_are_named_moved_aside_and_trained_again(killed_in_traini
     # the same command again: the chunk is trained again and every estimate is as before
     _, out = _run(workdir)
     assert data.exists() and _estimates(workdir) == before
-    assert (workdir / "results" / "report" / "report.pdf").exists()
+    assert (results(workdir) / "report" / "report.pdf").exists()
 
 
-def _planned(workdir, config):
-    (workdir / "changed.yaml").write_text(json.dumps(config))
-    out = subprocess.run([str(SNAKEMAKE), "report", "-n", "--cores", "2", "--configfile", "changed.yaml"], cwd=workdir,
-                         capture_output=True, text=True, env=_env(), check=True).stdout  # fmt: skip
+def _every_output_there(workdir):
+    """Every table of the tiny study that its report needs, and the report itself."""
+    tree = results(workdir)
+    for experiment in ("tanh", "relu"):
+        for name in ("training.csv", "seeds.csv", "claims.csv", "curves.csv"):
+            assert (tree / "tables" / experiment / name).is_file(), (experiment, name)
+        assert len(list((tree / "tables" / experiment / "estimates").glob("*.csv"))) == 9, experiment
+    assert (tree / "report" / "report.pdf").is_file()
+
+
+@pytest.mark.slow
+def test_a_truncated_chunk_of_a_finished_study_is_trained_again_in_the_same_run(killed_in_training):
+    workdir, _, before = killed_in_training
+    _run(workdir)  # finished: nothing to do
+    chunk = results(workdir) / "train" / "relu" / "chunk-1.h5"
+    report = results(workdir) / "report" / "report.pdf"
+    built = report.stat().st_mtime
+    os.truncate(chunk, chunk.stat().st_size // 2)
+    code, out = _run(workdir)
+    name = chunk.relative_to(workdir)
+    assert f"Moved it to {name}.damaged; this run trains it again" in out
+    assert "Nothing to be done" not in out and re.search(r"rule train_chunk:\s+input: [^\n]*\s+output: " + re.escape(str(name)), out)
+    assert chunk.exists() and recording.read_info(chunk).seeds.tolist() == [2, 3]
+    assert report.stat().st_mtime > built and _estimates(workdir) == before  # retrained, redone, the same numbers
+    _every_output_there(workdir)
+    log = (chunk.parent / "moved_aside.tsv").read_text().splitlines()
+    assert log[0].split("\t") == ["time", "file", "moved_to", "problem"] and log[-1].split("\t")[1:3] == ["chunk-1.h5", "chunk-1.h5.damaged"]
+    assert "Nothing to be done" in _run(workdir, "-n")[1]
+
+
+@pytest.mark.slow
+def test_a_changed_activation_attribute_is_found_and_the_next_run_rebuilds_everything(killed_in_training):
+    # h5py rewrites the checksums: only the range check finds tanh values in a "relu" layer
+    workdir, _, before = killed_in_training
+    chunk = results(workdir) / "train" / "tanh" / "chunk-1.h5"
+    with h5py.File(chunk, "r+") as f:
+        f.attrs["activation"] = np.bytes_(b"relu")
+    code, out = _run(workdir, check=False)
+    assert code != 0 and f"damaged recording {chunk.relative_to(workdir)}" in out and "the range of relu" in out
+    assert not chunk.exists()  # moved aside; the jobs that read it failed and their tables are gone
+    code, out = _run(workdir)  # exit 0 means every output is there
+    assert chunk.exists() and recording.read_info(chunk).attrs["activation"] == "tanh"
+    _every_output_there(workdir)
+    assert _estimates(workdir) == before
+    assert "Nothing to be done" in _run(workdir, "-n")[1]
+
+
+def _planned(workdir, edit=None):
+    """Job counts per rule that the plain command would run, with config/tiny.yaml changed by ``edit``."""
+    with edited_config(workdir / "config" / "tiny.yaml", edit or (lambda config: None)):
+        out = subprocess.run([str(SNAKEMAKE), *COMMAND, "-n"], cwd=workdir, capture_output=True, text=True, env=_env(),
+                             check=True).stdout  # fmt: skip
     if "Job stats:" not in out:
         assert "Nothing to be done" in out, out[-3000:]
         return {}
@@ -549,13 +652,9 @@ def _planned(workdir, config):
     (lambda c: c["claims"].update(resamples=300), {}, ("train_chunk", "estimate")),
 ], ids=["threads.train", "threads.estimate", "threads.validate", "chunk_size", "one experiment's chunk_size", "claims.resamples"])  # fmt: skip
 def test_settings_that_change_numbers_rerun(killed_in_training, edit, rerun, kept):
-    from infoplane.config import load_config
-
     workdir, _, _ = killed_in_training
-    assert "train_chunk" not in _planned(workdir, load_config(workdir / "config" / "tiny.yaml"))
-    config = load_config(workdir / "config" / "tiny.yaml")
-    edit(config)
-    jobs = _planned(workdir, config)
+    assert "train_chunk" not in _planned(workdir)
+    jobs = _planned(workdir, edit)
     for rule, count in rerun.items():
         assert jobs.get(rule) == count, (rule, jobs)
     for rule in kept:
