@@ -1,11 +1,14 @@
-# infoplane: information-plane studies as a cached workflow.
+# infoplane: information-plane studies as a cached workflow. A study is a config; each writes
+# under results/<study>/ (the embedded config/config.yaml is the study `default`).
 #
-#   snakemake --cores 8 report                        default study (config/config.yaml)
-#   snakemake report --cores 8 --configfile config/paper.yaml
-#   snakemake --cores 8 validation                    every estimator against known MI
+#   snakemake --cores 8 report                                       results/default/report/report.pdf
+#   snakemake report --cores 8 --configfile config/sb18.yaml         results/sb18/report/report.pdf
+#   snakemake studies --cores 8 --config studies='[default, sb18]'   both, and results/index.pdf
+#   snakemake --cores 8 validation                                   every estimator against known MI
+#   snakemake --report results/default/report.html                   Snakemake's HTML report
 #
 # dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator job)
-#         -> tables -> figures -> report (results/report/report.pdf); validate -> report
+#         -> tables -> claims -> figures -> report; validate -> report
 
 from snakemake.utils import min_version
 
@@ -30,31 +33,52 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 
+# Each study's report (the default target, and what `snakemake --report` describes).
 rule all:
     default_target: True
     input:
-        P.REPORT_PDF,
+        every_study(P.REPORT_PDF),
+
+
+rule report:
+    input:
+        every_study(P.REPORT_PDF),
+
+
+# Every study's report and the index of every built study's verdicts side by side.
+rule studies:
+    input:
+        every_study(P.REPORT_PDF),
+        P.INDEX_PDF,
 
 
 rule validation:
     input:
-        P.VALIDATION_TABLE,
-        P.VALIDATION_SUMMARY,
-        [f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS],
+        every_study(P.VALIDATION_TABLE),
+        every_study(P.VALIDATION_SUMMARY),
+        every_study(P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_FORMATS),
+        every_study(P.FIGURE_VALIDATION_BIAS, P.FIGURE_FORMATS),
 
 
 # Every experiment's tables and figures, the claims included, without the report and the validation study (the
 # MNIST configs' usual target: snakemake --cores 2 figures --configfile config/mnist_offline.yaml).
 rule figures:
     input:
-        per_pair(P.SUMMARY_TABLE),
-        per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
-        per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
-        per_experiment(P.FIGURE_ESTIMATOR_PLANES, P.FIGURE_FORMATS),
-        per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
-        per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
-        per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
-        P.STUDY_CLAIMS_TABLE,
-        per_experiment(P.FIGURE_PLANE_INTERVALS, P.FIGURE_FORMATS),
-        per_experiment(P.FIGURE_SNR_TRANSITION, P.FIGURE_FORMATS),
-        [P.FIGURE_GENERALISATION + s for s in P.FIGURE_FORMATS],
+        [
+            files
+            for study in STUDIES.values()
+            for files in (
+                study.per_pair(P.SUMMARY_TABLE),
+                study.per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
+                study.per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
+                study.per_experiment(P.FIGURE_ESTIMATOR_PLANES, P.FIGURE_FORMATS),
+                study.per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
+                study.per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
+                study.per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
+                [study.path(P.STUDY_CLAIMS_TABLE)],
+                study.per_experiment(P.FIGURE_PLANE_INTERVALS, P.FIGURE_FORMATS),
+                study.per_experiment(P.FIGURE_SNR_TRANSITION, P.FIGURE_FORMATS),
+                [study.path(P.FIGURE_GENERALISATION, s) for s in P.FIGURE_FORMATS],
+                [study.path(P.FIGURE_VERDICT_GRID, s) for s in P.FIGURE_FORMATS],
+            )
+        ],

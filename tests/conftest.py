@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +18,51 @@ SHARED = Path(os.environ.get("INFOPLANE_SHARED", ROOT.parent / "shared"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 #: What a copy of the workflow needs (the copy lets tests edit code without touching the checkout).
-WORKFLOW_PARTS = ("Snakefile", "workflow", "src", "config", "report", "envs")
+WORKFLOW_PARTS = ("Snakefile", "workflow", "src", "config", "report", "envs", "profiles")
+#: The study of config/tiny.yaml: its results lie under results/tiny/.
+TINY = "tiny"
+
+
+def results(workdir: Path, study: str = TINY) -> Path:
+    """A study's results tree in a copy of the workflow."""
+    return Path(workdir) / "results" / study
+
+
+def planned_jobs(workdir: Path, *args: str, study: str | None = TINY) -> dict[str, set[str]]:
+    """{rule: set of wildcard strings} that ``snakemake -n *args`` would run (default: the tiny
+    study's report). With ``study``, that study's wildcard is left out of the strings (and jobs of
+    other studies are kept with theirs)."""
+    args = args or ("report", "--configfile", "config/tiny.yaml")
+    out = snakemake(workdir, *args[:1], "-n", "--cores", "1", *args[1:]).stdout
+    jobs = {}
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
+        match = re.match(r"(?:local)?rule (\w+):", block.strip())
+        if not match:
+            continue
+        found = re.search(r"wildcards: (.*)", block)
+        wildcards = found.group(1) if found else ""
+        if study is not None:
+            wildcards = re.sub(rf"^study={re.escape(study)}(, )?", "", wildcards)
+        jobs.setdefault(match.group(1), set()).add(wildcards)
+    return jobs
+
+
+@contextlib.contextmanager
+def edited_config(path: Path, edit):
+    """The config file ``path`` changed by ``edit(config)`` (a dict) for the ``with`` block, then
+    restored byte for byte: what a user does to rerun a study with other settings."""
+    import yaml
+
+    from infoplane.config import load_config
+
+    original = Path(path).read_bytes()
+    config = load_config(path)
+    edit(config)
+    Path(path).write_text(yaml.safe_dump(config, sort_keys=False))
+    try:
+        yield config
+    finally:
+        Path(path).write_bytes(original)
 
 
 def shared_file(relative: str) -> Path:

@@ -62,7 +62,7 @@ def test_only_training_estimation_and_validation_go_to_the_cluster():
     from snakemake.api import SnakemakeApi
     from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
 
-    with SnakemakeApi(OutputSettings()) as api:
+    with SnakemakeApi(OutputSettings(dryrun=True)) as api:  # a dry run: nothing written in the checkout
         workflow_api = api.workflow(
             resource_settings=ResourceSettings(cores=1),
             config_settings=ConfigSettings(configfiles=[ROOT / "config" / "tiny.yaml"]),
@@ -335,13 +335,13 @@ def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"{output[-6000:]}\n{cluster.logs()}"
     print(f"tiny study through SLURM: {minutes:.1f} min")  # with pytest -s
-    assert (workdir / "results" / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (workdir / "results" / "tiny" / "report" / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
     # what Snakemake says it submitted, and where it ran the rest
     submitted = re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+)", output)
     local = set(re.findall(r"^localrule (\w+):", output, flags=re.M))
     assert set(re.findall(r"^rule (\w+):", output, flags=re.M)) == CLUSTER_RULES
-    assert {"report", "summarise", "claims", "plot_information", "training_table", "dataset"} <= local
+    assert {"report_pdf", "summarise", "claims", "plot_information", "training_table", "dataset"} <= local
     assert not local & CLUSTER_RULES
 
     # what SLURM says ran: squeue keeps finished jobs (MinJobAge) with rule and wildcards in their

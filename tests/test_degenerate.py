@@ -212,14 +212,14 @@ def test_workflow_reaches_its_report_with_degenerate_experiments(tmp_path):
     experiments, instances = ("fullbatch", "diverging", "normal"), ("binning", "kde_upper")
     targets = []
     for e in experiments:
-        targets += [f"results/tables/{e}/seeds.csv", f"results/tables/{e}/training.csv"]
-        targets += [f"results/figures/{e}/{stem}.pdf" for stem in ("gradients", "learning_curves", "information_planes")]
+        targets += [f"results/degenerate/tables/{e}/seeds.csv", f"results/degenerate/tables/{e}/training.csv"]
+        targets += [f"results/degenerate/figures/{e}/{stem}.pdf" for stem in ("gradients", "learning_curves", "information_planes")]
         for m in instances:
-            targets += [f"results/tables/{e}/{m}/summary.csv", f"results/figures/{e}/{m}/information_plane.pdf"]
+            targets += [f"results/degenerate/tables/{e}/{m}/summary.csv", f"results/degenerate/figures/{e}/{m}/information_plane.pdf"]
     snakemake(workdir, "report", *targets, "--cores", "2", "--configfile", "degenerate.yaml")
-    results = workdir / "results"
+    results = workdir / "results" / "degenerate"  # the study is named after its config file
     for target in targets:
-        assert (results.parent / target).stat().st_size > 0, target
+        assert (workdir / target).stat().st_size > 0, target
     tables = {e: pd.read_csv(results / "tables" / e / "seeds.csv", dtype={"diverged_epoch": "Int64"}) for e in experiments}
     assert all(list(t.columns) == list(SEEDS_COLUMNS) and t["seed"].tolist() == [4, 5] for t in tables.values())
     # full batch: one mini-batch per epoch, SNR undefined (NaN) throughout, nobody diverged

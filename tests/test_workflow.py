@@ -11,7 +11,7 @@ import scipy.io
 import yaml
 from pypdf import PdfReader
 
-from conftest import ROOT, SNAKEMAKE, shared_file, snakemake
+from conftest import ROOT, SNAKEMAKE, edited_config, planned_jobs, results, shared_file, snakemake
 from infoplane import estimators
 from infoplane.config import experiment, load_config, validate_config
 from infoplane.instances import estimation_jobs, expand_instances, sweeps
@@ -24,83 +24,76 @@ INSTANCES = expand_instances(TINY["estimators"])
 H_Y = 0.9991571208502705
 
 
-def planned_jobs(workdir, configfile="config/tiny.yaml"):
-    """{rule: set of wildcard strings} that `snakemake -n report` would run."""
-    out = snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", configfile).stdout
-    jobs = {}
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
-        match = re.match(r"(?:local)?rule (\w+):", block.strip())
-        if not match:
-            continue
-        wildcards = re.search(r"wildcards: (.*)", block)
-        jobs.setdefault(match.group(1), set()).add(wildcards.group(1) if wildcards else "")
-    return jobs
-
-
 def test_report_pdf_is_built(tiny_run):
-    pdf = tiny_run / "results" / "report" / "report.pdf"
+    pdf = results(tiny_run) / "report" / "report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"
     assert len(PdfReader(pdf).pages) >= 10  # pypdf (test extras): no poppler-utils needed
-    tex = (tiny_run / "results" / "report" / "report.tex").read_text()
+    tex = (results(tiny_run) / "report" / "report.tex").read_text()
     for name in INSTANCES:
         assert name.replace("_", "\\_") in tex
-    assert "Validation: every estimator against known mutual information" in tex
-    assert "Claims, measurements with intervals, and verdicts" in tex and "Networks left out" in tex
-    assert tex.index("Claims, measurements with intervals") < tex.index("\\tableofcontents")  # the report opens with it
+    assert "Validation: every estimator against known mutual information" in tex and "Networks left out" in tex
+    # page 1 answers: the question, the answer, the verdict grid; the contents come after it
+    first = tex[: tex.index("\\tableofcontents")]
+    assert "The question." in first and "The answer." in first and "../figures/verdict_grid.pdf" in first
+    # the full verdict table is the appendix, one table per claim
+    appendix = tex[tex.index("\\appendix"):]
+    assert "Every verdict, with its measurement and interval" in appendix and "\\label{tab:claim-st17-fitting-then-compression}" in appendix
     assert "../figures/tanh/information_planes.pdf" in tex and "../validation/figures/bias.pdf" in tex
     assert "../figures/tanh/snr_transition.pdf" in tex and "../figures/generalisation.pdf" in tex
     n_sweeps = len(sweeps(INSTANCES))
-    # validation 2, per experiment 5 + sweeps, generalisation 1, per experiment and instance 2
-    assert tex.count("\\includegraphics") == 2 + 2 * (5 + n_sweeps) + 1 + 2 * len(INSTANCES) * 2
+    # grid 1, validation 2, per experiment 5 + sweeps, generalisation 1, per experiment and instance 2
+    assert tex.count("\\includegraphics") == 1 + 2 + 2 * (5 + n_sweeps) + 1 + 2 * len(INSTANCES) * 2
+    log = (results(tiny_run) / "report" / "report.log").read_text(errors="replace")
+    assert "undefined" not in log.lower() and "multiply defined" not in log
 
 
 def test_claims_tables(tiny_run):
     from infoplane.claims import CLAIMS, COLUMNS
 
-    results = tiny_run / "results" / "tables"
-    claims = pd.read_csv(results / "claims.csv", dtype={"layer": str, "n_seeds": str})
+    tables = results(tiny_run) / "tables"
+    claims = pd.read_csv(tables / "claims.csv", dtype={"layer": str, "n_seeds": str})
     assert list(claims.columns) == COLUMNS
     assert set(claims["verdict"]) <= {"confirmed", "refuted", "inconclusive"}
     assert set(claims["claim"]) <= {c.name for c in CLAIMS}
     assert {"st17_fitting_then_compression", "st17_snr_transition", "sb18_activation", "sb18_generalisation"} <= set(claims["claim"])
     tested = [n for n, i in INSTANCES.items() if i.method != "ensemble"]  # pooled: no seeds to resample
     for name in ("tanh", "relu"):
-        within = pd.read_csv(results / name / "claims.csv", dtype={"layer": str, "n_seeds": str})
+        within = pd.read_csv(tables / name / "claims.csv", dtype={"layer": str, "n_seeds": str})
         assert set(within["estimator"]) == set(tested)
         hidden = within[within["layer"] == "hidden"]
         assert len(hidden) == 3 * len(tested)  # one row per within-experiment claim and estimator
-        qualified = pd.read_csv(results / name / "qualified_seeds.csv")
+        qualified = pd.read_csv(tables / name / "qualified_seeds.csv")
         n_good = int(qualified["qualifies"].sum())
         assert (within["n_seeds"].astype(int) <= n_good).all()
         rows = within[within["layer"] != "hidden"].dropna(subset=["ci_low"])
         assert (rows["ci_low"] <= rows["ci_high"] + 1e-12).all()
-        curves = pd.read_csv(results / name / "curves.csv")
+        curves = pd.read_csv(tables / name / "curves.csv")
         xt = curves[curves["quantity"] == "I_XT"]
         assert xt["mean_bits"].between(0, 12).all()
         for stem in ("information_plane_intervals", "snr_transition"):
-            assert (tiny_run / "results" / "figures" / name / (stem + ".pdf")).stat().st_size > 1000
+            assert (results(tiny_run) / "figures" / name / (stem + ".pdf")).stat().st_size > 1000
     comparison = claims[claims["claim"] == "sb18_activation"]
     assert set(comparison["experiment"]) == {"tanh vs relu"}
 
 
 def test_dataset_rule_writes_var_u(tiny_run):
-    written = scipy.io.loadmat(tiny_run / "results" / "data" / "tishby.mat")
+    written = scipy.io.loadmat(results(tiny_run) / "data" / "tishby.mat")
     original = scipy.io.loadmat(shared_file("data/tishby/var_u.mat"))
     assert written["F"].tobytes() == original["F"].tobytes()
     assert written["y"].tobytes() == original["y"].tobytes()
 
 
 def test_chunks_and_tidy_tables(tiny_run):
-    results = tiny_run / "results"
+    tree = results(tiny_run)
     for name in ("tanh", "relu"):
         exp = experiment(TINY, name)
         for chunk, seeds in enumerate(exp.chunks):
-            with h5py.File(results / "train" / name / f"chunk-{chunk}.h5", "r") as f:
+            with h5py.File(tree / "train" / name / f"chunk-{chunk}.h5", "r") as f:
                 assert f["seeds"][()].tolist() == list(seeds)
                 epochs = f["epochs"][()]
         assert set(range(28, 31)) <= set(epochs.tolist())  # the dense tail
         for estimator, instance in INSTANCES.items():
-            table = pd.read_csv(results / "tables" / name / estimator / "information.csv", dtype={"seed": "Int64"})
+            table = pd.read_csv(tree / "tables" / name / estimator / "information.csv", dtype={"seed": "Int64"})
             assert {"experiment", "estimator", "method", "seed", "epoch", "layer", "I_XT_bits", "I_TY_bits"} <= set(table)
             kept = np.unique(np.append(np.arange(0, len(epochs), instance.stride), len(epochs) - 1))
             if instance.method == "ensemble":  # seeds pooled
@@ -118,18 +111,18 @@ def test_chunks_and_tidy_tables(tiny_run):
             assert (table["I_TY_bits"] <= table["I_XT_bits"] + 1e-9).all()
             if instance.method == "noisy":
                 assert (table["I_XT_se_bits"] > 0).all() and (table["I_XT_se_bits"] < 0.5).all()
-            summary = pd.read_csv(results / "tables" / name / estimator / "summary.csv")
+            summary = pd.read_csv(tree / "tables" / name / estimator / "summary.csv")
             hidden = summary[(summary["quantity"] == "I_XT") & summary["hidden"]]
             assert len(hidden) == 5 and (hidden["drop_bits"] >= 0).all()
-        training = pd.read_csv(results / "tables" / name / "training.csv")
+        training = pd.read_csv(tree / "tables" / name / "training.csv")
         assert {"train_loss", "test_accuracy", "gradient_snr", "weight_norm"} <= set(training["quantity"])
         for stem in ("gradients", "learning_curves", "information_planes", "sweeps/binning_sb18"):
             for suffix in (".pdf", ".png"):
-                assert (results / "figures" / name / (stem + suffix)).stat().st_size > 1000
+                assert (tree / "figures" / name / (stem + suffix)).stat().st_size > 1000
 
 
 def test_validation_table(tiny_run):
-    table = pd.read_csv(tiny_run / "results" / "validation" / "validation.csv")
+    table = pd.read_csv(results(tiny_run) / "validation" / "validation.csv")
     assert {"estimator", "task", "n_samples", "dim", "repeat", "truth_bits", "estimate_bits", "quantity"} <= set(table)
     assert set(table["method"]) == set(estimators.REGISTRY)  # every registered estimator is validated
     assert set(table["task"]) == {"gaussian", "channel", "deterministic", "noisy"}
@@ -138,10 +131,10 @@ def test_validation_table(tiny_run):
     assert (noisy["truth_se_bits"] <= 0.01).all() and (noisy["truth_se_bits"] > 0).all()
     discrete = table[table["task"].isin(["deterministic", "noisy"])]
     assert (discrete["estimate_bits"] >= 0).all() and (discrete["estimate_bits"] <= np.log2(discrete["n_samples"]) + 1e-9).all()
-    summary = pd.read_csv(tiny_run / "results" / "validation" / "summary.csv")
+    summary = pd.read_csv(results(tiny_run) / "validation" / "summary.csv")
     assert {"bias_bits", "bias_sd_bits", "within_tolerance"} <= set(summary)
     for stem in ("estimate_vs_truth", "bias"):
-        assert (tiny_run / "results" / "validation" / "figures" / f"{stem}.png").stat().st_size > 1000
+        assert (results(tiny_run) / "validation" / "figures" / f"{stem}.png").stat().st_size > 1000
 
 
 def _uses(path, method, params):
@@ -180,37 +173,33 @@ def test_editing_the_training_table_helper_reruns_no_estimator(tiny_run):
     finally:
         source.write_text(original)
     # the claims read the training and seeds tables: they are redone, no estimator is
-    assert set(jobs) == {"training_table", "plot_training", "claims", "study_claims", "plot_claims", "plot_generalisation", "report"}
+    assert set(jobs) == {"training_table", "plot_training", "claims", "study_claims", "plot_claims", "plot_generalisation",
+                         "plot_verdict_grid", "report_pdf", "report"}  # fmt: skip
 
 
 def test_rebuild_after_estimator_parameter_change(tiny_run):
-    config = load_config(tiny_run / "config" / "tiny.yaml")
-    config["estimators"]["binning"]["params"]["n_bins"] = 20
-    (tiny_run / "changed.yaml").write_text(yaml.safe_dump(config))
-    jobs = planned_jobs(tiny_run, "changed.yaml")
+    with edited_config(tiny_run / "config" / "tiny.yaml", lambda c: c["estimators"]["binning"]["params"].update(n_bins=20)):
+        jobs = planned_jobs(tiny_run)
     assert "train_chunk" not in jobs and "dataset" not in jobs
     assert jobs["estimate"] == {f"experiment={e}, job=binning" for e in ("tanh", "relu")}
     assert jobs["summarise"] == {f"experiment={e}, estimator=binning" for e in ("tanh", "relu")}
     assert set(jobs) <= {"estimate", "summarise", "plot_information", "plot_estimators", "validate_task",
                          "validation_table", "plot_validation", "claims", "study_claims", "plot_claims",
-                         "plot_generalisation", "report"}  # fmt: skip
+                         "plot_generalisation", "plot_verdict_grid", "report_pdf", "report"}  # fmt: skip
 
 
 def test_training_change_retrains_only_that_experiment(tiny_run):
-    config = load_config(tiny_run / "config" / "tiny.yaml")
-    config["experiments"]["relu"]["learning_rate"] = 1.0e-3
-    (tiny_run / "changed.yaml").write_text(yaml.safe_dump(config))
-    jobs = planned_jobs(tiny_run, "changed.yaml")
+    with edited_config(tiny_run / "config" / "tiny.yaml", lambda c: c["experiments"]["relu"].update(learning_rate=1.0e-3)):
+        jobs = planned_jobs(tiny_run)
     assert jobs["train_chunk"] == {"experiment=relu, chunk=0", "experiment=relu, chunk=1"}
     assert all("tanh" not in w for w in jobs["estimate"])
     assert "validate_task" not in jobs
 
 
 def test_more_seeds_train_only_the_new_chunk(tiny_run):
-    config = load_config(tiny_run / "config" / "tiny.yaml")
-    config["training"]["seeds"] = 6  # chunk_size 2: chunks 0 and 1 stay, chunk 2 is new
-    (tiny_run / "changed.yaml").write_text(yaml.safe_dump(config))
-    jobs = planned_jobs(tiny_run, "changed.yaml")
+    # chunk_size 2: chunks 0 and 1 stay, chunk 2 is new
+    with edited_config(tiny_run / "config" / "tiny.yaml", lambda c: c["training"].update(seeds=6)):
+        jobs = planned_jobs(tiny_run)
     assert jobs["train_chunk"] == {"experiment=tanh, chunk=2", "experiment=relu, chunk=2"}
     assert len(jobs["estimate"]) == 2 * len(estimation_jobs(INSTANCES, list(INSTANCES)))  # every table gains a seed
 

@@ -1,53 +1,74 @@
 """Where the workflow writes everything: the one place that knows the results layout.
 
+Every study (a config, :mod:`infoplane.studies`) writes under ``results/<study>/``, so that
+studies built in one directory never rerun or overwrite each other's files; the index of every
+built study sits beside them (``results/index.pdf``).
+
 Patterns are relative to the working directory of the Snakemake run and use Snakemake's
 ``{wildcard}`` syntax; figure patterns are stems, written as ``.pdf`` and ``.png``.
 """
 
 RESULTS = "results"
+#: One study's tree.
+STUDY = f"{RESULTS}/{{study}}"
 
-DATASET = f"{RESULTS}/data/{{dataset}}.mat"
-CHUNK = f"{RESULTS}/train/{{experiment}}/chunk-{{chunk}}.h5"
-TRAINING_TABLE = f"{RESULTS}/tables/{{experiment}}/training.csv"
+DATASET = f"{STUDY}/data/{{dataset}}.mat"
+CHUNK = f"{STUDY}/train/{{experiment}}/chunk-{{chunk}}.h5"
+TRAINING_TABLE = f"{STUDY}/tables/{{experiment}}/training.csv"
 #: One estimation job's table: every instance it computes (usually one; the KDE bounds of one
 #: noise variance share a job).
-ESTIMATES = f"{RESULTS}/tables/{{experiment}}/estimates/{{job}}.csv"
+ESTIMATES = f"{STUDY}/tables/{{experiment}}/estimates/{{job}}.csv"
 #: Per seed: diverged epoch and cause, final accuracies, chance accuracy (infoplane.tables).
-SEEDS_TABLE = f"{RESULTS}/tables/{{experiment}}/seeds.csv"
-INFORMATION_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/information.csv"
-SUMMARY_TABLE = f"{RESULTS}/tables/{{experiment}}/{{estimator}}/summary.csv"
+SEEDS_TABLE = f"{STUDY}/tables/{{experiment}}/seeds.csv"
+INFORMATION_TABLE = f"{STUDY}/tables/{{experiment}}/{{estimator}}/information.csv"
+SUMMARY_TABLE = f"{STUDY}/tables/{{experiment}}/{{estimator}}/summary.csv"
 
 #: The claims (infoplane.claims): per experiment, the claims table, the mean curves with their
 #: intervals and each seed's fall; for the study, every claim including the comparisons.
-CLAIMS_TABLE = f"{RESULTS}/tables/{{experiment}}/claims.csv"
-CURVES_TABLE = f"{RESULTS}/tables/{{experiment}}/curves.csv"
-PER_SEED_TABLE = f"{RESULTS}/tables/{{experiment}}/per_seed_falls.csv"
-QUALIFIED_TABLE = f"{RESULTS}/tables/{{experiment}}/qualified_seeds.csv"
-STUDY_CLAIMS_TABLE = f"{RESULTS}/tables/claims.csv"
+CLAIMS_TABLE = f"{STUDY}/tables/{{experiment}}/claims.csv"
+CURVES_TABLE = f"{STUDY}/tables/{{experiment}}/curves.csv"
+PER_SEED_TABLE = f"{STUDY}/tables/{{experiment}}/per_seed_falls.csv"
+QUALIFIED_TABLE = f"{STUDY}/tables/{{experiment}}/qualified_seeds.csv"
+STUDY_CLAIMS_TABLE = f"{STUDY}/tables/claims.csv"
 
-FIGURE_INFORMATION_PLANE = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_plane"
-FIGURE_INFORMATION_EPOCHS = f"{RESULTS}/figures/{{experiment}}/{{estimator}}/information_vs_epoch"
-FIGURE_ESTIMATOR_PLANES = f"{RESULTS}/figures/{{experiment}}/information_planes"
-FIGURE_SWEEP = f"{RESULTS}/figures/{{experiment}}/sweeps/{{sweep}}"
-FIGURE_PLANE_INTERVALS = f"{RESULTS}/figures/{{experiment}}/information_plane_intervals"
-FIGURE_SNR_TRANSITION = f"{RESULTS}/figures/{{experiment}}/snr_transition"
-FIGURE_GENERALISATION = f"{RESULTS}/figures/generalisation"
-FIGURE_GRADIENTS = f"{RESULTS}/figures/{{experiment}}/gradients"
-FIGURE_LEARNING_CURVES = f"{RESULTS}/figures/{{experiment}}/learning_curves"
+FIGURE_INFORMATION_PLANE = f"{STUDY}/figures/{{experiment}}/{{estimator}}/information_plane"
+FIGURE_INFORMATION_EPOCHS = f"{STUDY}/figures/{{experiment}}/{{estimator}}/information_vs_epoch"
+FIGURE_ESTIMATOR_PLANES = f"{STUDY}/figures/{{experiment}}/information_planes"
+FIGURE_SWEEP = f"{STUDY}/figures/{{experiment}}/sweeps/{{sweep}}"
+FIGURE_PLANE_INTERVALS = f"{STUDY}/figures/{{experiment}}/information_plane_intervals"
+FIGURE_SNR_TRANSITION = f"{STUDY}/figures/{{experiment}}/snr_transition"
+FIGURE_GENERALISATION = f"{STUDY}/figures/generalisation"
+FIGURE_GRADIENTS = f"{STUDY}/figures/{{experiment}}/gradients"
+FIGURE_LEARNING_CURVES = f"{STUDY}/figures/{{experiment}}/learning_curves"
+#: The verdicts at a glance: claims x estimators per experiment, coloured by verdict.
+FIGURE_VERDICT_GRID = f"{STUDY}/figures/verdict_grid"
 
-VALIDATION_DIR = f"{RESULTS}/validation"
+VALIDATION_DIR = f"{STUDY}/validation"
 VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
 VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"
 VALIDATION_SUMMARY = f"{VALIDATION_DIR}/summary.csv"
 FIGURE_VALIDATION_ESTIMATES = f"{VALIDATION_DIR}/figures/estimate_vs_truth"
 FIGURE_VALIDATION_BIAS = f"{VALIDATION_DIR}/figures/bias"
 
-REPORT_DIR = f"{RESULTS}/report"
+REPORT_DIR = f"{STUDY}/report"
 REPORT_TEX = f"{REPORT_DIR}/report.tex"
 REPORT_PDF = f"{REPORT_DIR}/report.pdf"
+#: Snakemake's HTML report of a study (``snakemake --report``), beside its PDF.
+HTML_REPORT = f"{STUDY}/report.html"
 
-LOGS = f"{RESULTS}/logs"
+LOGS = f"{STUDY}/logs"
 #: One Snakemake benchmark table per job (wall seconds, CPU seconds, peak memory): the cost model.
-BENCHMARKS = f"{RESULTS}/benchmarks"
+BENCHMARKS = f"{STUDY}/benchmarks"
+
+#: What belongs to no one study (``_`` starts no study name): the index's sources, MNIST downloads.
+SHARED = f"{RESULTS}/_shared"
+SHARED_LOGS = f"{SHARED}/logs"
+SHARED_BENCHMARKS = f"{SHARED}/benchmarks"
+#: Every built study's verdicts side by side (its inputs: each study's claims table and grid).
+INDEX_TEX = f"{SHARED}/index/index.tex"
+INDEX_PDF = f"{RESULTS}/index.pdf"
+#: Where a study records the config file(s) it was built from, so that another config of the same
+#: name cannot take its tree over (:func:`infoplane.studies.claim_tree`).
+STUDY_ORIGIN = f"{STUDY}/study.yaml"
 
 FIGURE_FORMATS = (".pdf", ".png")

@@ -1,11 +1,17 @@
-# Loads the library from this repository's src/, validates the config before any job is
-# scheduled, and defines the input functions and code hashes the rules share.
+# Loads the library from this repository's src/, reads and validates every study's config before
+# any job is scheduled, and defines the input functions and code hashes the rules share.
+#
+# A study is one config with its own results tree, results/<study>/ (infoplane.studies). One
+# run builds one study (the embedded config/config.yaml, or --configfile FILE...) or several,
+# each with its own config: snakemake studies --config studies='[default, st17, sb18]'. Every
+# rule has a {study} wildcard, and its input functions and params read that study's config.
 
-import hashlib
+import glob
 import json
 import os
 import re
 import sys
+from pathlib import Path
 
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
@@ -23,45 +29,78 @@ import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
 import infoplane.runtime
+import infoplane.studies
 from infoplane.provenance import code_hash
 
-# Snakemake has parsed the config files already; read them again strictly, so that a key given
-# twice (which YAML silently drops) stops the run naming the file and line.
-for _path in workflow.overwrite_configfiles or workflow.configfiles:
-    infoplane.config.load_config(_path)
-infoplane.config.validate_config(
-    config, os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
-)
-CONFIG_FILES = [os.path.relpath(f) for f in (workflow.overwrite_configfiles or workflow.configfiles)]
+EMBEDDED_CONFIG = os.path.join(workflow.basedir, "config", "config.yaml")
+SCHEMA = os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
 REPORT_SOURCES = os.path.join(workflow.basedir, "report")
-EXPERIMENTS = {name: infoplane.config.experiment(config, name) for name in config["experiments"]}
-#: Estimator instances (sweeps expanded) and, per experiment, the jobs that compute them.
-INSTANCES = infoplane.instances.expand_instances(config["estimators"])
-JOBS = {
-    e.name: {job.name: job for job in infoplane.instances.estimation_jobs(INSTANCES, e.estimators)}
-    for e in EXPERIMENTS.values()
-}
-JOB_OF = {(e, name): job for e, jobs in JOBS.items() for job in jobs.values() for name in job.instances}
-#: Sweeps (config entries with a list of values) run in full by an experiment.
-SWEEPS = {
-    e.name: [entry for entry, members in infoplane.instances.sweeps(INSTANCES).items()
-             if all(m.name in e.estimators for m in members)]
-    for e in EXPERIMENTS.values()
-}  # fmt: skip
-VALIDATED = [i for i in INSTANCES.values() if i.entry in config["validation"].get("estimators", config["estimators"])]
-VALIDATION_TASKS = infoplane.validation.TASKS
+
+
+def _load_studies():
+    """The studies of this run: the one config Snakemake read, or each of --config studies=[...]."""
+    requested = config.get("studies")
+    if requested is None:
+        files = [str(f) for f in workflow.overwrite_configfiles]
+        # Snakemake has parsed the config files already; read them again strictly, so that a key
+        # given twice (which YAML silently drops) stops the run naming the file and line.
+        for path in files or [EMBEDDED_CONFIG]:
+            infoplane.config.load_config(path)
+        return [infoplane.studies.load_study(config, files, embedded=EMBEDDED_CONFIG, schema_path=SCHEMA)]
+    if isinstance(requested, str):
+        requested = [requested]
+    if not isinstance(requested, list) or not requested:
+        raise infoplane.config.ConfigError(f"studies: give a list of study names or config files, got {requested!r}")
+    if workflow.overwrite_configfiles:
+        raise infoplane.config.ConfigError(
+            "studies: give either --configfile FILE (one study) or --config studies=[...] (each study's own config), "
+            "not both"
+        )
+    others = sorted(set(workflow.config_settings.config) - {"studies"})
+    if others:
+        raise infoplane.config.ConfigError(
+            f"--config {', '.join(others)}: with studies=[...] every study keeps its own config; set these keys in "
+            "the studies' config files"
+        )
+    loaded = {}
+    for entry in requested:
+        files = infoplane.studies.study_config_files(entry, workflow.basedir)
+        study = infoplane.studies.load_study(
+            infoplane.studies.read_study_files(files), files, embedded=EMBEDDED_CONFIG, schema_path=SCHEMA
+        )
+        if study.name in loaded:
+            raise infoplane.config.ConfigError(
+                f"studies: {entry!r} is the study {study.name!r}, which another entry names already "
+                f"({', '.join(loaded[study.name].config_files)})"
+            )
+        loaded[study.name] = study
+    return list(loaded.values())
+
+
+STUDIES = {study.name: study for study in _load_studies()}
+
+
+def S(wildcards):
+    """The study of a job."""
+    return STUDIES[wildcards.study]
+
 
 # After a killed run (infoplane.runtime): stale locks are removed when no Snakemake process of this
 # directory is running, and chunk files that do not open or whose layout is broken are moved aside
-# (<name>.damaged) so that this run trains them again. Only in Snakemake's main process (not when a
-# cluster or group job re-reads this file); a dry run only says what a run would do.
+# (<name>.damaged) so that this run trains them again. A run that loses the race for the locks to
+# one started at the same moment says which run holds them. Each study's tree is checked to
+# belong to its config. Only in Snakemake's main process (not when a cluster or group job
+# re-reads this file); a dry run only says what a run would do.
 if workflow.is_main_process:
     from snakemake.logging import logger
 
     _dry_run = getattr(workflow.output_settings, "dryrun", False)  # None through the API: a real run
+    for _study in STUDIES.values():
+        infoplane.studies.claim_tree(_study, dry_run=_dry_run)
+    infoplane.runtime.explain_lock_failures(logger, ".snakemake")
     for _message in infoplane.runtime.start_run(".snakemake", dry_run=_dry_run):
         logger.warning(f"infoplane: {_message}")
-    _chunks = [P.CHUNK.format(experiment=e.name, chunk=i) for e in EXPERIMENTS.values() for i in range(len(e.chunks))]
+    _chunks = [chunk for study in STUDIES.values() for chunk in study.chunks()]
     for _message in infoplane.runtime.set_aside_damaged(_chunks, dry_run=_dry_run):
         logger.warning(f"infoplane: {_message}")
 
@@ -71,12 +110,13 @@ def _alternatives(names):
 
 
 wildcard_constraints:
-    experiment=_alternatives(EXPERIMENTS),
-    estimator=_alternatives(INSTANCES),
-    job=_alternatives(job for jobs in JOBS.values() for job in jobs),
-    sweep=_alternatives(infoplane.instances.sweeps(INSTANCES)),
-    dataset=_alternatives(config["datasets"]),
-    task=_alternatives(VALIDATION_TASKS),
+    study=_alternatives(STUDIES),
+    experiment=_alternatives(e for s in STUDIES.values() for e in s.experiments),
+    estimator=_alternatives(i for s in STUDIES.values() for i in s.instances),
+    job=_alternatives(j for s in STUDIES.values() for jobs in s.jobs.values() for j in jobs),
+    sweep=_alternatives(w for s in STUDIES.values() for names in s.sweeps.values() for w in names),
+    dataset=_alternatives(d for s in STUDIES.values() for d in s.config["datasets"]),
+    task=_alternatives(infoplane.validation.TASKS),
     chunk=r"\d+",
 
 
@@ -86,14 +126,18 @@ def canonical(value):
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-def job_threads(step):
-    """Threads a job of ``step`` (train, estimate, validate) runs with: the config's, capped by
-    --max-threads and --cores as Snakemake caps them (remote jobs too)."""
-    threads = int(config["threads"][step])
+def job_threads(study, step):
+    """Threads a job of ``step`` (train, estimate, validate) of ``study`` runs with: the config's,
+    capped by --max-threads and --cores as Snakemake caps them (remote jobs too)."""
+    threads = int(study.config["threads"][step])
     for cap in (workflow.resource_settings.max_threads, workflow.resource_settings.cores):
         if isinstance(cap, int) and cap > 0:
             threads = min(threads, cap)
     return threads
+
+
+def threads_of(step):
+    return lambda wildcards: job_threads(S(wildcards), step)
 
 
 # What the rules run, for their `code` params: a hash of the import closure of their code
@@ -101,27 +145,61 @@ def job_threads(step):
 # the thread count, which changes the order of float sums and so the numbers. (A param computed
 # from `threads` would not do: Snakemake leaves params of functions that take threads, input,
 # output or resources out of its "params changed" trigger.)
-TRAINING_CODE = f"{code_hash('infoplane.training')}, {job_threads('train')} threads"
+def training_code(wildcards):
+    return f"{code_hash('infoplane.training')}, {job_threads(S(wildcards), 'train')} threads"
 
 
 def job_code(wildcards):
-    job = JOBS[wildcards.experiment][wildcards.job]
+    study = S(wildcards)
+    job = study.jobs[wildcards.experiment][wildcards.job]
     modules = ["infoplane.estimation"]
     for name in job.instances:
-        modules += infoplane.estimators.module_names(job.method, INSTANCES[name].params)
-    return f"{code_hash(*modules)}, {job_threads('estimate')} threads"
+        modules += infoplane.estimators.module_names(job.method, study.instances[name].params)
+    return f"{code_hash(*modules)}, {job_threads(study, 'estimate')} threads"
 
 
-VALIDATION_CODE = "{}, {} threads".format(
-    code_hash("infoplane.validation", *[m for i in VALIDATED for m in infoplane.estimators.module_names(i.method, i.params)]),
-    job_threads("validate"),
-)
+def validation_code(wildcards):
+    study = S(wildcards)
+    modules = [m for i in study.validated for m in infoplane.estimators.module_names(i.method, i.params)]
+    return f"{code_hash('infoplane.validation', *modules)}, {job_threads(study, 'validate')} threads"
+
+
+def captions_of(*kinds):
+    """The ``captions`` param of a job whose outputs go into the HTML report: kind -> caption, the
+    same words as the PDF's (infoplane.report.captions), each shown by workflow/report/<kind>.rst."""
+    import infoplane.report.captions as captions
+
+    def value(wildcards):
+        study = S(wildcards)
+        names = captions.fields(study.config, study.experiments, study.instances, **dict(wildcards.items()))
+        return {kind: captions.rst(kind, **names) for kind in kinds}
+
+    return presentation(value)
+
+
+def in_report(path, kind, category, subcategory=None, **labels):
+    """``path`` marked for Snakemake's HTML report (snakemake --report), with its caption
+    (workflow/report/<kind>.rst, filled from the job's ``captions`` param), category and labels."""
+    return report(
+        path,
+        caption=os.path.join(workflow.basedir, "workflow", "report", f"{kind}.rst"),
+        category=category,
+        subcategory=subcategory,
+        labels=labels or None,
+    )
+
+
+def presentation(value):
+    """A param for what a job shows but does not compute (the order of sections, a caption): a
+    function of ``output``, which Snakemake leaves out of its "params changed" trigger, so that
+    reordering a config's keys or rewording a caption reruns nothing."""
+    return lambda wildcards, output: value(wildcards)
 
 
 # Settings that decide a chunk's numbers (seed count and chunking are in the chunk's seed list,
 # so adding seeds trains only the new chunks).
 def chunk_settings(wildcards):
-    settings = dict(EXPERIMENTS[wildcards.experiment].settings)
+    settings = dict(S(wildcards).experiments[wildcards.experiment].settings)
     for key in ("seeds", "first_seed", "chunk_size"):
         settings.pop(key)
     # the disk budget is checked at start-up and changes no number
@@ -130,105 +208,93 @@ def chunk_settings(wildcards):
 
 
 def chunk_seeds(wildcards):
-    chunks = EXPERIMENTS[wildcards.experiment].chunks
+    study = S(wildcards)
+    chunks = study.experiments[wildcards.experiment].chunks
     index = int(wildcards.chunk)
     if index >= len(chunks):
         raise ValueError(
-            f"experiment {wildcards.experiment} has chunks 0-{len(chunks) - 1}, not {index}"
+            f"study {study.name}: experiment {wildcards.experiment} has chunks 0-{len(chunks) - 1}, not {index}"
         )
     return list(chunks[index])
 
 
 def chunk_files(wildcards):
-    experiment = EXPERIMENTS[wildcards.experiment]
-    return expand(P.CHUNK, experiment=experiment.name, chunk=range(len(experiment.chunks)))
+    return S(wildcards).chunks(wildcards.experiment)
+
+
+def chunks_moved_aside(wildcards):
+    """How often each chunk of the experiment was moved aside as damaged (infoplane.runtime.damage):
+    a param of the jobs that read the chunks, so that a chunk moved aside reruns them, and with
+    them its training and everything after (Snakemake itself would not remake a missing chunk whose
+    readers' outputs exist)."""
+    return [infoplane.runtime.times_moved_aside(path) for path in chunk_files(wildcards)]
 
 
 def experiment_dataset(wildcards):
-    return P.DATASET.format(dataset=EXPERIMENTS[wildcards.experiment].dataset)
+    study = S(wildcards)
+    return study.path(P.DATASET, dataset=study.experiments[wildcards.experiment].dataset)
 
 
-def estimator_pairs():
-    """(experiment, instance) pairs the study runs."""
-    return [(e.name, name) for e in EXPERIMENTS.values() for name in e.estimators]
+def each_experiment(pattern, suffixes=("",)):
+    """Input function: ``pattern`` for every experiment of the job's study."""
+    return lambda wildcards: S(wildcards).per_experiment(pattern, suffixes)
 
 
-def per_pair(pattern, suffixes=("",)):
-    return [
-        pattern.format(experiment=e, estimator=m) + s
-        for e, m in estimator_pairs()
-        for s in suffixes
-    ]
+def each_pair(pattern, suffixes=("",)):
+    """Input function: ``pattern`` for every (experiment, estimator instance) of the job's study."""
+    return lambda wildcards: S(wildcards).per_pair(pattern, suffixes)
 
 
-def per_experiment(pattern, suffixes=("",)):
-    return [pattern.format(experiment=e) + s for e in EXPERIMENTS for s in suffixes]
+def each_sweep(pattern, suffixes=(".pdf",)):
+    return lambda wildcards: S(wildcards).per_sweep(pattern, suffixes)
 
 
-def per_sweep(pattern, suffixes=(".pdf",)):
-    return [
-        pattern.format(experiment=e, sweep=sweep) + s
-        for e, sweeps in SWEEPS.items()
-        for sweep in sweeps
-        for s in suffixes
-    ]
+def study_file(pattern, suffix=""):
+    """Input function: one file of the job's study."""
+    return lambda wildcards: S(wildcards).path(pattern, suffix)
 
 
 def instance_estimates(wildcards):
     """The job table that holds an instance's rows."""
-    job = JOB_OF[(wildcards.experiment, wildcards.estimator)]
-    return P.ESTIMATES.format(experiment=wildcards.experiment, job=job.name)
+    study = S(wildcards)
+    job = study.job_of(wildcards.experiment, wildcards.estimator)
+    return study.path(P.ESTIMATES, experiment=wildcards.experiment, job=job.name)
 
 
 def experiment_information_tables(wildcards):
+    study = S(wildcards)
     return [
-        P.INFORMATION_TABLE.format(experiment=wildcards.experiment, estimator=name)
-        for name in EXPERIMENTS[wildcards.experiment].estimators
+        study.path(P.INFORMATION_TABLE, experiment=wildcards.experiment, estimator=name)
+        for name in study.experiments[wildcards.experiment].estimators
     ]
 
 
 def sweep_summaries(wildcards):
+    study = S(wildcards)
     return [
-        P.SUMMARY_TABLE.format(experiment=wildcards.experiment, estimator=i.name)
-        for i in infoplane.instances.sweeps(INSTANCES)[wildcards.sweep]
+        study.path(P.SUMMARY_TABLE, experiment=wildcards.experiment, estimator=i.name)
+        for i in infoplane.instances.sweeps(study.instances)[wildcards.sweep]
     ]
 
 
-# The claims (infoplane.claims): which instances each experiment tests (default every instance
-# whose entry is listed under claims.estimators, all by default, except those that pool seeds:
-# they have no seeds to resample).
-def _claim_instances(experiment):
-    entries = config["claims"].get("estimators", list(config["estimators"]))
-    return [
-        name for name in experiment.estimators
-        if INSTANCES[name].entry in entries
-        and getattr(infoplane.estimators.get(INSTANCES[name].method), "POOLS", None) != "seeds"
-    ]  # fmt: skip
-
-
-CLAIM_INSTANCES = {e.name: _claim_instances(e) for e in EXPERIMENTS.values()}
-CLAIM_SETTINGS = canonical({k: v for k, v in config["claims"].items() if k != "estimators"})
-
-
-def claim_information_tables(wildcards):
-    return [
-        P.INFORMATION_TABLE.format(experiment=wildcards.experiment, estimator=name)
-        for name in CLAIM_INSTANCES[wildcards.experiment]
-    ]
-
-
-def study_information_tables():
-    return [
-        P.INFORMATION_TABLE.format(experiment=e, estimator=name)
-        for e, names in CLAIM_INSTANCES.items()
-        for name in names
-    ]
+def claim_settings(wildcards):
+    return canonical({k: v for k, v in S(wildcards).config["claims"].items() if k != "estimators"})
 
 
 # MNIST (infoplane.datasets): its entries, the folders of their IDX files, and the files the
 # dataset rule reads.
-MNIST_SPECS = {name: spec for name, spec in config["datasets"].items() if spec.get("builtin") == "mnist"}
-MNIST_DIRS = sorted({spec["data_dir"] for spec in MNIST_SPECS.values()})
+MNIST_DIRS = sorted(
+    {
+        spec["data_dir"]
+        for study in STUDIES.values()
+        for spec in study.config["datasets"].values()
+        if spec.get("builtin") == "mnist"
+    }
+)
+
+
+def dataset_spec(wildcards):
+    return S(wildcards).config["datasets"][wildcards.dataset]
 
 
 def dataset_inputs(wildcards):
@@ -236,7 +302,7 @@ def dataset_inputs(wildcards):
     ones made by download_mnist_file. MNIST without: none (files that are no rule's output are
     never "rerun"), but a missing file stops the DAG, before any job, with a message naming it
     and how to get it."""
-    spec = config["datasets"][wildcards.dataset]
+    spec = dataset_spec(wildcards)
     if "path" in spec:
         return [spec["path"]]
     if spec["builtin"] != "mnist":
@@ -251,3 +317,50 @@ def dataset_inputs(wildcards):
     except FileNotFoundError as error:
         raise WorkflowError(str(error)) from None
     return []
+
+
+def every_study(pattern, suffixes=("",)):
+    """``pattern`` for each study of this run (targets)."""
+    return [study.path(pattern, s) for study in STUDIES.values() for s in suffixes]
+
+
+def tested_estimators(wildcards):
+    return S(wildcards).claim_instances[wildcards.experiment]
+
+
+def validation_settings(wildcards):
+    return canonical({k: v for k, v in S(wildcards).config["validation"].items() if k != "estimators"})
+
+
+def report_inputs(wildcards):
+    """Every table and figure the report shows, by role (the script reads nothing else)."""
+    study = S(wildcards)
+    pdf = (".pdf",)
+    return {
+        "datasets": study.datasets(),
+        "chunks": [study.path(P.CHUNK, experiment=e, chunk=0) for e in study.experiments],
+        "summaries": study.per_pair(P.SUMMARY_TABLE),
+        "training": study.per_experiment(P.TRAINING_TABLE),
+        "planes": study.per_pair(P.FIGURE_INFORMATION_PLANE, pdf),
+        "epochs": study.per_pair(P.FIGURE_INFORMATION_EPOCHS, pdf),
+        "estimators": study.per_experiment(P.FIGURE_ESTIMATOR_PLANES, pdf),
+        "sweeps": study.per_sweep(P.FIGURE_SWEEP, pdf),
+        "gradients": study.per_experiment(P.FIGURE_GRADIENTS, pdf),
+        "learning": study.per_experiment(P.FIGURE_LEARNING_CURVES, pdf),
+        "claims": study.path(P.STUDY_CLAIMS_TABLE),
+        "qualified": study.per_experiment(P.QUALIFIED_TABLE),
+        "plane_intervals": study.per_experiment(P.FIGURE_PLANE_INTERVALS, pdf),
+        "snr": study.per_experiment(P.FIGURE_SNR_TRANSITION, pdf),
+        "generalisation": study.path(P.FIGURE_GENERALISATION, ".pdf"),
+        "verdict_grid": study.path(P.FIGURE_VERDICT_GRID, ".pdf"),
+        "validation_summary": study.path(P.VALIDATION_SUMMARY),
+        "validation_estimates": study.path(P.FIGURE_VALIDATION_ESTIMATES, ".pdf"),
+        "validation_bias": study.path(P.FIGURE_VALIDATION_BIAS, ".pdf"),
+    }
+
+
+def index_studies():
+    """The studies of the index: this run's, and every other study built in this directory before
+    (found by its claims table), so that the index shows every built study."""
+    built = {Path(p).parts[1] for p in glob.glob(P.STUDY_CLAIMS_TABLE.format(study="*"))}
+    return sorted(set(STUDIES) | {name for name in built if infoplane.studies.STUDY_NAME.match(name)})

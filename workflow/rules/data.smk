@@ -1,4 +1,4 @@
-# The dataset file every experiment reads (results/data/<dataset>.mat): generated (tishby), read
+# The dataset file every experiment of a study reads (results/<study>/data/<dataset>.mat): generated (tishby), read
 # from the MNIST IDX files (mnist), or copied from a .mat file (path).
 
 rule dataset:
@@ -7,7 +7,7 @@ rule dataset:
     output:
         P.DATASET,
     params:
-        spec=lambda wildcards: canonical(config["datasets"][wildcards.dataset]),
+        spec=lambda wildcards: canonical(dataset_spec(wildcards)),
         code=code_hash("infoplane.datasets"),
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",
@@ -31,9 +31,9 @@ if MNIST_DIRS:
             sha256=lambda wildcards: infoplane.datasets.MNIST_SHA256[wildcards.mnist_file],
             mirrors=list(infoplane.datasets.MNIST_MIRRORS),
         log:
-            f"{P.LOGS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.log",
+            f"{P.SHARED_LOGS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.log",
         benchmark:
-            f"{P.BENCHMARKS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.tsv",
+            f"{P.SHARED_BENCHMARKS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.tsv",
         conda:
             "../../envs/train.yaml"
         script:

@@ -1,3 +1,7 @@
+# Estimation: one job per experiment and estimation job (instances that share a pass, e.g. both
+# KDE bounds), then one information table and summary per instance.
+
+
 rule estimate:
     input:
         chunks=chunk_files,
@@ -5,22 +9,21 @@ rule estimate:
     output:
         P.ESTIMATES,
     params:
-        method=lambda wildcards: JOBS[wildcards.experiment][wildcards.job].method,
+        method=lambda wildcards: S(wildcards).jobs[wildcards.experiment][wildcards.job].method,
         instances=lambda wildcards: canonical(
-            {n: INSTANCES[n].params for n in JOBS[wildcards.experiment][wildcards.job].instances}
+            {n: S(wildcards).instances[n].params for n in S(wildcards).jobs[wildcards.experiment][wildcards.job].instances}
         ),
-        order=lambda wildcards: list(JOBS[wildcards.experiment][wildcards.job].instances),
-        stride=lambda wildcards: JOBS[wildcards.experiment][wildcards.job].stride,
-        device=config["device"],
+        order=lambda wildcards: list(S(wildcards).jobs[wildcards.experiment][wildcards.job].instances),
+        stride=lambda wildcards: S(wildcards).jobs[wildcards.experiment][wildcards.job].stride,
+        device=lambda wildcards: S(wildcards).config["device"],
         code=job_code,
-        # the thread count changes the float sums' order: a different count is a rerun
-        threads=lambda wildcards, threads: threads,
-    threads: config["threads"]["estimate"]
+        moved_aside=chunks_moved_aside,
+    threads: threads_of("estimate")
     resources:
         mem_mb=sized("estimate", "mem_mb"),
         runtime=sized("estimate", "runtime"),
         cpus_per_task=lambda wildcards, threads: threads,
-        gpu=GPUS,
+        gpu=gpus,
     log:
         f"{P.LOGS}/estimate/{{experiment}}/{{job}}.log",
     benchmark:
@@ -36,9 +39,13 @@ rule summarise:
         instance_estimates,
     output:
         information=P.INFORMATION_TABLE,
-        summary=P.SUMMARY_TABLE,
+        summary=in_report(
+            P.SUMMARY_TABLE, "summary_table", "experiment {experiment}", "estimator {estimator}",
+            result="peak and final values (table)",
+        ),
     params:
         code=code_hash("infoplane.summary"),
+        captions=captions_of("summary_table"),
     log:
         f"{P.LOGS}/summarise/{{experiment}}/{{estimator}}.log",
     benchmark:

@@ -1,40 +1,28 @@
-rule report:
+# The LaTeX report of a study (results/<study>/report/report.pdf), filled from its tables and
+# figures (infoplane.report), and the index of every built study (results/index.pdf).
+
+REPORT_STATIC = ["question", "abstract", "setup", "estimators", "validation", "claims", "references"]
+
+
+rule report_pdf:
     input:
+        unpack(report_inputs),
         template=os.path.join(REPORT_SOURCES, "report.tex.j2"),
-        static=expand(
-            os.path.join(REPORT_SOURCES, "static", "{name}.tex"),
-            name=["abstract", "setup", "estimators", "validation", "claims", "references"],
-        ),
-        datasets=sorted({P.DATASET.format(dataset=e.dataset) for e in EXPERIMENTS.values()}),
-        chunks=per_experiment(P.CHUNK.replace("{chunk}", "0")),
-        summaries=per_pair(P.SUMMARY_TABLE),
-        training=per_experiment(P.TRAINING_TABLE),
-        planes=per_pair(P.FIGURE_INFORMATION_PLANE, P.FIGURE_FORMATS),
-        epochs=per_pair(P.FIGURE_INFORMATION_EPOCHS, P.FIGURE_FORMATS),
-        estimators=per_experiment(P.FIGURE_ESTIMATOR_PLANES, P.FIGURE_FORMATS),
-        sweeps=per_sweep(P.FIGURE_SWEEP, P.FIGURE_FORMATS),
-        gradients=per_experiment(P.FIGURE_GRADIENTS, P.FIGURE_FORMATS),
-        learning=per_experiment(P.FIGURE_LEARNING_CURVES, P.FIGURE_FORMATS),
-        claims=P.STUDY_CLAIMS_TABLE,
-        qualified=per_experiment(P.QUALIFIED_TABLE),
-        plane_intervals=per_experiment(P.FIGURE_PLANE_INTERVALS, P.FIGURE_FORMATS),
-        snr=per_experiment(P.FIGURE_SNR_TRANSITION, P.FIGURE_FORMATS),
-        generalisation=[P.FIGURE_GENERALISATION + s for s in P.FIGURE_FORMATS],
-        validation_summary=P.VALIDATION_SUMMARY,
-        validation_figures=[
-            f + s for f in (P.FIGURE_VALIDATION_ESTIMATES, P.FIGURE_VALIDATION_BIAS) for s in P.FIGURE_FORMATS
-        ],
+        static=expand(os.path.join(REPORT_SOURCES, "static", "{name}.tex"), name=REPORT_STATIC),
     output:
-        pdf=P.REPORT_PDF,
+        pdf=in_report(P.REPORT_PDF, "report_pdf", "report", result="the PDF report"),
         tex=P.REPORT_TEX,
     params:
-        config=canonical(config),
-        experiment_order=list(EXPERIMENTS),
-        entry_order=list(config["estimators"]),
-        sweeps=SWEEPS,
-        config_files=CONFIG_FILES,
+        config=lambda wildcards: canonical(S(wildcards).config),
+        config_files=lambda wildcards: list(S(wildcards).config_files),
+        # the config's order of experiments and estimators, which the report follows (reordering
+        # the config's keys reruns nothing)
+        experiment_order=presentation(lambda wildcards: list(S(wildcards).experiments)),
+        entry_order=presentation(lambda wildcards: list(S(wildcards).config["estimators"])),
+        sweeps=presentation(lambda wildcards: S(wildcards).sweeps),
+        claim_instances=presentation(lambda wildcards: S(wildcards).claim_instances),
         code=code_hash("infoplane.report", "infoplane.instances"),
-        claim_instances=CLAIM_INSTANCES,
+        captions=captions_of("report_pdf"),
     log:
         f"{P.LOGS}/report.log",
     benchmark:
@@ -43,3 +31,23 @@ rule report:
         "../../envs/report.yaml"
     script:
         "../scripts/report.py"
+
+
+rule index:
+    input:
+        claims=lambda wildcards: [P.STUDY_CLAIMS_TABLE.format(study=name) for name in index_studies()],
+        template=os.path.join(REPORT_SOURCES, "index.tex.j2"),
+    output:
+        pdf=P.INDEX_PDF,
+        tex=P.INDEX_TEX,
+    params:
+        studies=lambda wildcards: index_studies(),
+        code=code_hash("infoplane.report"),
+    log:
+        f"{P.SHARED_LOGS}/index.log",
+    benchmark:
+        f"{P.SHARED_BENCHMARKS}/index.tsv",
+    conda:
+        "../../envs/report.yaml"
+    script:
+        "../scripts/index.py"

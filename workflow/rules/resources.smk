@@ -10,9 +10,13 @@
 
 import infoplane.resources
 
-JOB_SIZES = infoplane.resources.JobSizes(config)
-#: GPUs per training and estimation job: 1 for device cuda (i + 1 for cuda:<i>), else 0.
-GPUS = infoplane.resources.gpus_for(config["device"])
+JOB_SIZES = {name: infoplane.resources.JobSizes(study.config) for name, study in STUDIES.items()}
+
+
+def gpus(wildcards):
+    """GPUs per training and estimation job: 1 for device cuda (i + 1 for cuda:<i>), else 0."""
+    return infoplane.resources.gpus_for(S(wildcards).config["device"])
+
 
 
 localrules:
@@ -27,9 +31,11 @@ localrules:
     plot_training,
     plot_claims,
     plot_generalisation,
+    plot_verdict_grid,
     validation_table,
     plot_validation,
-    report,
+    report_pdf,
+    index,
 
 
 if MNIST_DIRS:
@@ -39,13 +45,14 @@ if MNIST_DIRS:
 
 
 def _job_resources(name, wildcards):
+    study, sizes = S(wildcards), JOB_SIZES[wildcards.study]
     if name == "train_chunk":
         chunk_seeds(wildcards)  # a chunk index out of range stops here, naming the experiment's chunks
-        return JOB_SIZES.train_chunk(EXPERIMENTS[wildcards.experiment], int(wildcards.chunk))
+        return sizes.train_chunk(study.experiments[wildcards.experiment], int(wildcards.chunk))
     if name == "estimate":
-        job = JOBS[wildcards.experiment][wildcards.job]
-        return JOB_SIZES.estimate(EXPERIMENTS[wildcards.experiment], job, {n: INSTANCES[n].params for n in job.instances})
-    return JOB_SIZES.validate_task(wildcards.task, VALIDATED)
+        job = study.jobs[wildcards.experiment][wildcards.job]
+        return sizes.estimate(study.experiments[wildcards.experiment], job, {n: study.instances[n].params for n in job.instances})
+    return sizes.validate_task(wildcards.task, study.validated)
 
 
 def sized(name, key):

@@ -1,3 +1,7 @@
+# Training: one batched job per chunk of seeds (infoplane.training), and the tidy training table
+# (metrics, gradient statistics, each seed's divergence and final accuracies) of an experiment.
+
+
 rule train_chunk:
     input:
         dataset=experiment_dataset,
@@ -6,16 +10,14 @@ rule train_chunk:
     params:
         settings=chunk_settings,
         seeds=chunk_seeds,
-        device=config["device"],
-        code=TRAINING_CODE,
-        # torch's thread count changes the float sums' order: a different count is a rerun
-        threads=lambda wildcards, threads: threads,
-    threads: config["threads"]["train"]
+        device=lambda wildcards: S(wildcards).config["device"],
+        code=training_code,
+    threads: threads_of("train")
     resources:
         mem_mb=sized("train_chunk", "mem_mb"),
         runtime=sized("train_chunk", "runtime"),
         cpus_per_task=lambda wildcards, threads: threads,
-        gpu=GPUS,
+        gpu=gpus,
     log:
         f"{P.LOGS}/train/{{experiment}}/chunk-{{chunk}}.log",
     benchmark:
@@ -34,6 +36,7 @@ rule training_table:
         seeds=P.SEEDS_TABLE,
     params:
         code=code_hash("infoplane.tables"),
+        moved_aside=chunks_moved_aside,
     log:
         f"{P.LOGS}/training_table/{{experiment}}.log",
     benchmark:

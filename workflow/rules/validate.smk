@@ -1,4 +1,4 @@
-# The validation study: every estimator instance on synthetic layers with known mutual
+# The validation study: every estimator instance of a study on synthetic layers with known mutual
 # information (infoplane.validation), one job per task family.
 
 
@@ -6,13 +6,13 @@ rule validate_task:
     output:
         P.VALIDATION_TASK,
     params:
-        settings=lambda wildcards: canonical({k: v for k, v in config["validation"].items() if k != "estimators"}),
-        instances=canonical({i.name: {"method": i.method, "params": i.params} for i in VALIDATED}),
-        order=sorted(i.name for i in VALIDATED),
-        code=VALIDATION_CODE,
-        # the thread count changes the float sums' order: a different count is a rerun
-        threads=lambda wildcards, threads: threads,
-    threads: config["threads"]["validate"]
+        settings=validation_settings,
+        instances=lambda wildcards: canonical(
+            {i.name: {"method": i.method, "params": i.params} for i in S(wildcards).validated}
+        ),
+        order=lambda wildcards: sorted(i.name for i in S(wildcards).validated),
+        code=validation_code,
+    threads: threads_of("validate")
     resources:
         mem_mb=sized("validate_task", "mem_mb"),
         runtime=sized("validate_task", "runtime"),
@@ -29,12 +29,13 @@ rule validate_task:
 
 rule validation_table:
     input:
-        expand(P.VALIDATION_TASK, task=VALIDATION_TASKS),
+        lambda wildcards: [S(wildcards).path(P.VALIDATION_TASK, task=task) for task in infoplane.validation.TASKS],
     output:
         table=P.VALIDATION_TABLE,
-        summary=P.VALIDATION_SUMMARY,
+        summary=in_report(P.VALIDATION_SUMMARY, "validation_summary", "validation", result="bias by task (table)"),
     params:
         code=code_hash("infoplane.validation"),
+        captions=captions_of("validation_summary"),
     log:
         f"{P.LOGS}/validation_table.log",
     benchmark:
@@ -50,10 +51,15 @@ rule plot_validation:
         table=P.VALIDATION_TABLE,
         summary=P.VALIDATION_SUMMARY,
     output:
-        estimates=multiext(P.FIGURE_VALIDATION_ESTIMATES, *P.FIGURE_FORMATS),
-        bias=multiext(P.FIGURE_VALIDATION_BIAS, *P.FIGURE_FORMATS),
+        estimates=f"{P.FIGURE_VALIDATION_ESTIMATES}.pdf",
+        estimates_png=in_report(
+            f"{P.FIGURE_VALIDATION_ESTIMATES}.png", "validation_estimates", "validation", result="estimate against truth"
+        ),
+        bias=f"{P.FIGURE_VALIDATION_BIAS}.pdf",
+        bias_png=in_report(f"{P.FIGURE_VALIDATION_BIAS}.png", "validation_bias", "validation", result="bias"),
     params:
         code=code_hash("infoplane.plots.validation"),
+        captions=captions_of("validation_estimates", "validation_bias"),
     log:
         f"{P.LOGS}/plot_validation.log",
     benchmark:

@@ -9,6 +9,6 @@ with job(snakemake):
     tables = [pd.read_csv(path, dtype={"seed": "Int64"}) for path in snakemake.input]
     tables = [table for table in tables if not table.empty]  # empty: no finite seed-epoch
     if tables:
-        planes.estimator_planes(tables, snakemake.output[0].removesuffix(".pdf"))
+        planes.estimator_planes(tables, snakemake.output.planes.removesuffix(".pdf"))
     else:
-        placeholder(snakemake.output[0].removesuffix(".pdf"), f"{snakemake.wildcards.experiment}: every estimator")
+        placeholder(snakemake.output.planes.removesuffix(".pdf"), f"{snakemake.wildcards.experiment}: every estimator")

@@ -9,6 +9,6 @@ with job(snakemake):
     summaries = [pd.read_csv(path) for path in snakemake.input]
     kept = [(summary, swept) for summary, swept in zip(summaries, snakemake.params.swept) if not summary.empty]
     if kept:  # an empty summary: no finite seed-epoch for that instance
-        planes.sweep_compression([k[0] for k in kept], [k[1] for k in kept], snakemake.output[0].removesuffix(".pdf"))
+        planes.sweep_compression([k[0] for k in kept], [k[1] for k in kept], snakemake.output.sweep.removesuffix(".pdf"))
     else:
-        placeholder(snakemake.output[0].removesuffix(".pdf"), f"{snakemake.wildcards.experiment}: sweep {snakemake.wildcards.sweep}")
+        placeholder(snakemake.output.sweep.removesuffix(".pdf"), f"{snakemake.wildcards.experiment}: sweep {snakemake.wildcards.sweep}")

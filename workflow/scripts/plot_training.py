@@ -7,5 +7,5 @@ from infoplane.runtime import job
 
 with job(snakemake):
     table = pd.read_csv(snakemake.input[0], dtype={"layer": "Int64"})
-    training.gradients(table, snakemake.output.gradients[0].removesuffix(".pdf"))
-    training.learning_curves(table, snakemake.output.learning[0].removesuffix(".pdf"))
+    training.gradients(table, snakemake.output.gradients.removesuffix(".pdf"))
+    training.learning_curves(table, snakemake.output.learning.removesuffix(".pdf"))

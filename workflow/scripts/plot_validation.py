@@ -6,5 +6,5 @@ from infoplane.plots import validation
 from infoplane.runtime import job
 
 with job(snakemake):
-    validation.estimates_against_truth(pd.read_csv(snakemake.input.table), snakemake.output.estimates[0].removesuffix(".pdf"))
-    validation.bias(pd.read_csv(snakemake.input.summary), snakemake.output.bias[0].removesuffix(".pdf"))
+    validation.estimates_against_truth(pd.read_csv(snakemake.input.table), snakemake.output.estimates.removesuffix(".pdf"))
+    validation.bias(pd.read_csv(snakemake.input.summary), snakemake.output.bias.removesuffix(".pdf"))
