@@ -1,4 +1,7 @@
-"""Report helpers: escaping, number formats, the summary table, and the claims rendering."""
+"""The report: escaping, number formats, the summary table, the claims rendering, the answer and the
+captions; the tiny study's PDF as a reader sees it, and its HTML report in a browser."""
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -58,3 +61,196 @@ def test_verdict_sections_render_the_hidden_rows_with_the_deciding_layer():
     assert measurement({**claims.iloc[0], "statistic": "I_XT_peak_epoch", "estimate": 45.0, "ci_low": 30.0, "ci_high": 61.0}) == "L5: 45 [30, 61]"
     status = pd.DataFrame({"experiment": ["a", "a"], "seed": [0, 1], "qualifies": [True, False], "reason": ["", "diverged at epoch 3 (x)"]})
     assert excluded_seeds([status]) == [{"experiment": "a", "seed": 1, "reason": "diverged at epoch 3 (x)"}]
+
+
+# -- the answer, the captions and the grid, from tables -------------------------------------------
+
+
+def _claims_rows():
+    rule = "over hidden layers 1-5 ...; shown: layer {}. Per layer: ..."
+    rows = []
+    for experiment, estimator, verdict, estimate, layer in [
+        ("tanh", "binning", "confirmed", 4.25, 5), ("tanh", "kde_upper", "confirmed", 3.9, 5), ("tanh", "knn", "refuted", 0.01, 1),
+        ("relu", "binning", "refuted", 0.02, 2), ("relu", "kde_upper", "inconclusive", 0.5, 3), ("relu", "knn", "refuted", 0.0, 1),
+    ]:  # fmt: skip
+        rows.append({"claim": "st17_fitting_then_compression", "source": "[ST17]", "experiment": experiment, "estimator": estimator,
+                     "layer": "hidden", "statistic": "I_XT_fall_bits", "estimate": estimate, "ci_low": estimate - 0.5,
+                     "ci_high": estimate + 0.5, "confidence": 0.99, "n_seeds": "12", "verdict": verdict, "rule": rule.format(layer)})  # fmt: skip
+    rows.append({**rows[0], "claim": "sb18_activation", "experiment": "tanh vs relu", "statistic": "I_XT_fall_difference_bits",
+                 "n_seeds": "12+12"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_answer_counts_the_verdicts_and_points_to_figures_and_tables():
+    from infoplane.report.claims import claim_answers
+
+    answers = claim_answers(_claims_rows(), ["tanh", "relu"])
+    assert answers["counts"] == {"confirmed": 3, "refuted": 3, "inconclusive": 1} and answers["n_estimators"] == 3
+    first, activation = answers["claims"]
+    assert first["name"] == "st17_fitting_then_compression" and first["table"] == "tab:claim-st17-fitting-then-compression"
+    assert first["figures"] == ["fig:intervals-tanh", "fig:intervals-relu"]
+    tanh, relu = first["groups"]
+    assert tanh["counts"] == {"confirmed": 2, "refuted": 1, "inconclusive": 0} and tanh["n"] == 3
+    assert tanh["lead"] == {"verdict": "confirmed", "estimator": "binning", "measurement": "L5: 4.25 [3.75, 4.75] bits"}
+    assert relu["lead"]["verdict"] == "refuted" and relu["lead"]["estimator"] == "binning"  # the largest refuted fall
+    assert activation["figures"] == ["fig:intervals-tanh", "fig:intervals-relu"]  # a pair: both experiments' figures
+
+
+def test_captions_are_one_text_for_the_pdf_and_the_html_report():
+    from infoplane.report import captions
+
+    names = {"experiment": "tanh", "estimator": "kde_upper", "n_seeds": 12, "parameters": "kde, bound = upper", "confidence": "95"}
+    plain = captions.plain("information_plane", **names)
+    assert plain.startswith("tanh, kde_upper (kde, bound = upper): the information plane, I(T;Y) against I(X;T)")
+    assert captions.rst("information_plane", **names).startswith("``tanh``, ``kde_upper`` (kde, bound = upper)")
+    latex = captions.latex("information_plane", **names)
+    assert latex.startswith(r"\texttt{tanh}, \texttt{kde\_\allowbreak{}upper} (kde, bound = upper)") and r"\ITY{} against \IXT{}" in latex
+    with pytest.raises(KeyError, match=r"caption 'sweep' needs \['sweep'\]"):
+        captions.latex("sweep", experiment="tanh")
+
+
+def test_every_caption_has_its_html_report_file():
+    from infoplane.report.captions import CAPTIONS
+
+    folder = Path(__file__).resolve().parents[1] / "workflow" / "report"
+    assert {p.stem for p in folder.glob("*.rst")} == set(CAPTIONS)
+    for kind in CAPTIONS:
+        assert (folder / f"{kind}.rst").read_text().strip() == '{{ snakemake.params.captions["%s"] }}' % kind
+
+
+def test_the_verdict_grid_prints_at_the_text_width_in_7_point_type(tmp_path):
+    from pdflayout import figures
+
+    from infoplane.plots import TEXT_WIDTH_IN
+    from infoplane.plots.verdicts import verdict_grid
+
+    pdf, _ = verdict_grid(_claims_rows(), tmp_path / "grid", experiments=["tanh", "relu"])
+    (figure,) = figures(pdf, whole_pages=True)
+    assert abs(figure.width - TEXT_WIDTH_IN * 72) < 0.5
+    assert min(figure.font_sizes) >= 6.99
+    assert "L5 4.25" in figure.text and "[3.75, 4.75]" in figure.text and "fitting, then" in figure.text
+
+
+# -- the tiny study's report as a reader sees it, and its HTML report in a browser ----------------
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.mark.slow
+def test_the_report_reads_as_printed(tiny_run):
+    """Rendered and measured from the PDF itself: page 1 carries the answer and the grid at the
+    text width; every figure prints at a designed width and no type in a figure is below 7 pt;
+    no page but the last is left half empty."""
+    from pdflayout import TEXT_WIDTH_PT, blank, figures
+    from pypdf import PdfReader
+
+    from infoplane.plots import TEXT_WIDTH_IN
+    from infoplane.plots.planes import EPOCHS_WIDTH_IN, PLANE_WIDTH_IN
+
+    assert abs(TEXT_WIDTH_IN * 72 - TEXT_WIDTH_PT) < 0.1  # the figures' width is the template's text width
+    pdf = tiny_run / "results" / "tiny" / "report" / "report.pdf"
+    found = figures(pdf)
+    reader = PdfReader(pdf)
+    assert len(found) > 40
+    page_one = [f for f in found if f.page == 1]
+    assert len(page_one) == 1 and abs(page_one[0].width - TEXT_WIDTH_PT) < 1  # the verdict grid
+    assert "fitting, then" in page_one[0].text
+    text = reader.pages[0].extract_text()
+    assert "The question." in text and "The answer." in text and "Figure 1:" in text
+    designed = [w * 72 for w in (TEXT_WIDTH_IN, 0.6 * TEXT_WIDTH_IN, PLANE_WIDTH_IN, EPOCHS_WIDTH_IN)]
+    for figure in found:
+        assert min(abs(figure.width - w) for w in designed) < 1, (figure.page, figure.width)
+        assert figure.font_sizes and min(figure.font_sizes) >= 6.95, (figure.page, min(figure.font_sizes))
+    white = blank(pdf, out_dir=ARTIFACTS / "report-pages")
+    half_empty = {page: round(band, 2) for page, band in enumerate(white[:-1], start=1) if band >= 0.5}
+    assert not half_empty, half_empty
+
+
+@pytest.mark.slow
+def test_every_claim_sentence_points_to_its_figure_and_table(tiny_run):
+    import re
+
+    tex = (tiny_run / "results" / "tiny" / "report" / "report.tex").read_text()
+    labels = set(re.findall(r"\\label\{([^}]+)\}", tex))
+    body = tex[tex.index("\\paragraph{The answer.}") : tex.index("\\subsection{How the claims are measured}")]
+    # a claim sentence: its name in bold and its source, the verdicts, then what carries them
+    sentences = re.findall(r"\\textbf\{[^}]+\} \(\[.*?Table~\\ref\{[^}]+\}\.\)", body, flags=re.S)
+    claims = pd.read_csv(tiny_run / "results" / "tiny" / "tables" / "claims.csv", dtype={"layer": str})
+    assert len(sentences) == 2 * claims["claim"].nunique()  # in the answer, and in the claims section
+    for sentence in sentences:
+        refs = re.findall(r"\\ref\{([^}]+)\}", sentence)
+        assert "fig:verdicts" in refs and any(r.startswith("tab:claim-") for r in refs), sentence
+        assert any(r.startswith(("fig:intervals-", "fig:snr-", "fig:generalisation")) for r in refs), sentence
+        assert set(refs) <= labels, set(refs) - labels
+
+
+def _report_entries(study) -> int:
+    """Files of a study marked for Snakemake's HTML report: per (experiment, instance) two figures and
+    a summary table; per experiment the planes, two training figures, two claims figures and its
+    sweeps; the claims table, generalisation and verdict grid; the validation summary and its two
+    figures; the PDF."""
+    sweeps = sum(len(names) for names in study.sweeps.values())
+    pairs = sum(len(e.estimators) for e in study.experiments.values())
+    return 3 * pairs + 5 * len(study.experiments) + sweeps + 3 + 3 + 1
+
+
+@pytest.mark.slow
+def test_the_html_report_opens_in_a_browser(tiny_run):
+    import shutil
+
+    from conftest import snakemake
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium as root)")
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (the test extras) is not installed")
+    from infoplane.config import load_config
+    from infoplane.studies import load_study
+
+    html = tiny_run / "results" / "tiny" / "report.html"
+    snakemake(tiny_run, "--report", str(html.relative_to(tiny_run)), "--configfile", "config/tiny.yaml")
+    study = load_study(load_config(tiny_run / "config" / "tiny.yaml"), ["config/tiny.yaml"], embedded=tiny_run / "config" / "config.yaml")
+    expected = _report_entries(study)
+    ARTIFACTS.mkdir(exist_ok=True)
+    errors, failed = [], []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run",
+        ])  # fmt: skip
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto(html.as_uri())
+            page.wait_for_function("typeof results !== 'undefined' && Object.keys(results).length > 0", timeout=30000)
+            assert page.evaluate("Object.keys(results).length") == expected
+            # every category the menu lists, opened as a reader would: its entries add up to every result
+            categories = page.evaluate("Object.keys(categories)")
+            assert set(categories) == {"claims", "validation", "report"} | {f"experiment {e}" for e in study.experiments}
+            shown = 0
+            for category in categories:
+                page.goto(html.as_uri())
+                page.get_by_text(category, exact=True).first.click()
+                subcategories = page.evaluate(f"Object.keys(categories[{category!r}])")
+                for subcategory in subcategories:
+                    if len(subcategories) > 1 or subcategory != "Other":
+                        page.get_by_text(subcategory, exact=True).first.click()
+                    rows = page.evaluate(f"categories[{category!r}][{subcategory!r}].length")
+                    page.get_by_text("RESULT", exact=True).first.wait_for()
+                    shown += rows
+                    if len(subcategories) > 1 or subcategory != "Other":
+                        page.go_back()
+            assert shown == expected
+            # one figure opened, with its caption (the PDF's words)
+            page.goto(html.as_uri())
+            page.get_by_text("experiment tanh", exact=True).first.click()
+            page.get_by_text("estimator kde_upper", exact=True).first.click()
+            page.get_by_text("information plane", exact=True).first.click()
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "html-report.png"))
+            assert "the information plane, I(T;Y) against I(X;T) of each layer" in page.inner_text("body")
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert not [url for url in failed if url.startswith("file:")], failed

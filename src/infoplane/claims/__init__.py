@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from ..estimators._params import Parameter, check, params_schema
 
-__all__ = ["Claim", "CLAIMS", "SETTINGS", "COLUMNS", "check_settings", "settings_schema", "source_of"]
+__all__ = ["Claim", "CLAIMS", "SETTINGS", "COLUMNS", "check_settings", "settings_schema", "source_of", "claim"]
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,30 @@ class Claim:
     name: str
     source: str
     statement: str
+    #: a few words for a grid's column or a sentence's start
+    label: str
 
 
 CLAIMS = (
     Claim("st17_fitting_then_compression", "[ST17] Sec. 4, Fig. 2",
-          "I(X;T) and I(T;Y) rise (fitting), then I(X;T) falls (compression) while I(T;Y) holds"),
+          "I(X;T) and I(T;Y) rise (fitting), then I(X;T) falls (compression) while I(T;Y) holds",
+          "fitting, then compression"),
     Claim("st17_compression_most_of_training", "[ST17] Sec. 4, Fig. 2",
-          "the compression phase takes most of training"),
+          "the compression phase takes most of training", "compression takes most of training"),
     Claim("st17_snr_transition", "[ST17] Sec. 5, Fig. 4",
-          "the switch to compression coincides with the gradient SNR's fall from drift to diffusion"),
+          "the switch to compression coincides with the gradient SNR's fall from drift to diffusion",
+          "compression starts with the SNR's fall"),
     Claim("st17_more_data_more_compression", "[ST17] Sec. 4, Fig. 3",
-          "more training data gives more compression and better generalisation"),
+          "more training data gives more compression and better generalisation", "more data, more compression"),
     Claim("sb18_activation", "[SB18] Sec. 3, Figs. 1-2",
-          "compression depends on the activation: double-saturating (tanh) compresses, ReLU and linear do not"),
+          "compression depends on the activation: double-saturating (tanh) compresses, ReLU and linear do not",
+          "compression depends on the activation"),
     Claim("sb18_full_batch", "[SB18] Sec. 5, Fig. 5",
-          "compression happens with full-batch gradient descent too: stochasticity is not its cause"),
+          "compression happens with full-batch gradient descent too: stochasticity is not its cause",
+          "full-batch training compresses too"),
     Claim("sb18_generalisation", "[SB18] Sec. 4, Fig. 4",
-          "generalisation does not need compression: the fall of I(X;T) does not go with higher test accuracy"),
+          "generalisation does not need compression: the fall of I(X;T) does not go with higher test accuracy",
+          "no compression needed to generalise"),
 )
 
 _BY_NAME = {c.name: c for c in CLAIMS}
@@ -70,7 +77,7 @@ _BY_NAME = {c.name: c for c in CLAIMS}
 #: Settings of the claims (the config's ``claims`` section, besides ``estimators``).
 SETTINGS = (
     Parameter("resamples", "integer", 2000, "bootstrap resamples of the seeds", "percentile bootstrap", minimum=100),
-    Parameter("seed", "integer", 0, "seed of the resampling", minimum=0),
+    Parameter("seed", "integer", 0, "seed of the resampling (below 2^32)", minimum=0, maximum=2**32 - 1),
     Parameter("confidence", "number", 0.95, "level of the intervals", exclusive_minimum=0.5, maximum=0.999),
     Parameter("min_effect_bits", "number", 0.1,
               "smallest change of I(X;T) or I(T;Y), bits, that counts as a rise, fall or difference",
@@ -100,6 +107,11 @@ COLUMNS = ["claim", "source", "experiment", "estimator", "layer", "statistic", "
 def source_of(claim: str) -> str:
     """The source (paper, section, figure) of a declared claim."""
     return _BY_NAME[claim].source
+
+
+def claim(name: str) -> Claim:
+    """The declared claim ``name``."""
+    return _BY_NAME[name]
 
 
 def check_settings(settings: Mapping) -> dict:

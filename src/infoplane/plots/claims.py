@@ -15,15 +15,16 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from . import layer_colours, save_figure
+from . import TEXT_WIDTH_IN, layer_colours, save_figure
 
 __all__ = ["plane_intervals", "snr_transition", "generalisation"]
 
 
-def _grid(n: int, width: float = 3.4, height: float = 3.0):
-    cols = min(n, 3)
+def _grid(n: int, height: float = 1.9, columns: int = 4):
+    """A figure at the text width with ``n`` panels of ``height`` inches in rows of ``columns``."""
+    cols = min(n, columns)
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(width * cols, height * rows + 0.4), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, height * rows + 0.35), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -31,7 +32,7 @@ def _grid(n: int, width: float = 3.4, height: float = 3.0):
 
 
 def _note(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=8, wrap=True)
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -67,10 +68,10 @@ def plane_intervals(curves: pd.DataFrame, stem: str | os.PathLike, *, title: str
             bars = [((a - e[0], b), (a + e[1], b)) for a, b, e in zip(xv[ok], yv[ok], xerr.T[ok])]
             bars += [((a, b - e[0]), (a, b + e[1])) for a, b, e in zip(xv[ok], yv[ok], yerr.T[ok])]
             ax.add_collection(LineCollection(bars, colors=np.vstack([colours[ok], colours[ok]]), linewidths=0.6, zorder=2))
-            ax.scatter(x, y, c=colours, s=10, zorder=3, edgecolors="none")
+            ax.scatter(x, y, c=colours, s=6, zorder=3, edgecolors="none")
             ax.annotate(f"L{int(layer)}", (x.iloc[-1], y.iloc[-1]), xytext=(3, -8), textcoords="offset points", fontsize=7)
         n_seeds = int(part["n_seeds"].iloc[0])
-        ax.set_title(f"{estimator} ({n_seeds} seeds)", fontsize=8)
+        ax.set_title(f"{estimator}\n{n_seeds} seeds", fontsize=7)
         ax.set_xlabel("I(X;T) [bits]")
         ax.set_ylabel("I(T;Y) [bits]")
         ax.grid(alpha=0.3)
@@ -78,9 +79,9 @@ def plane_intervals(curves: pd.DataFrame, stem: str | os.PathLike, *, title: str
     if mappable is not None:
         from matplotlib.cm import ScalarMappable
 
-        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), label="epoch", shrink=0.5)
+        fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=list(axes), label="epoch", shrink=0.6, pad=0.01)
     confidence = float(data["confidence"].iloc[0])
-    fig.suptitle(title or f"{data['experiment'].iloc[0]}: mean over seeds, {confidence:.0%} bootstrap intervals", fontsize=10)
+    fig.suptitle(title or f"{data['experiment'].iloc[0]}: mean over seeds, {confidence:.0%} bootstrap intervals")
     return save_figure(fig, stem)
 
 
@@ -94,11 +95,11 @@ def snr_transition(curves: pd.DataFrame, claims: pd.DataFrame, stem: str | os.Pa
     estimator = rows["estimator"].iloc[0] if len(rows) else None
     layers = sorted(int(l) for l in snr["layer"].unique())
     hidden = sorted(int(l) for l in rows["layer"].unique()) if len(rows) else layers
-    fig, axes = _grid(max(len(hidden), 1), width=3.2, height=2.6)
+    fig, axes = _grid(max(len(hidden), 1), height=1.8, columns=3)
     if snr.empty:
         reason = rows["rule"].iloc[0] if len(rows) else "no gradient SNR recorded"
         _note(axes[0], "gradient SNR undefined:\n" + reason.replace("gradient SNR undefined: ", ""))
-        fig.suptitle(title or f"{experiment}: gradient SNR", fontsize=10)
+        fig.suptitle(title or f"{experiment}: gradient SNR")
         return save_figure(fig, stem)
     colours = layer_colours(max(layers))
     for ax, layer in zip(axes, hidden):
@@ -116,13 +117,13 @@ def snr_transition(curves: pd.DataFrame, claims: pd.DataFrame, stem: str | os.Pa
                 ax.axvline(max(mine.loc["I_XT_peak_epoch", "estimate"], 1), color="C3", linestyle=":",
                            label=f"I(X;T) peak ({estimator})")
             if "log10_change_over_compression_start" in mine.index:
-                ax.set_title(f"layer {layer}: {mine.loc['log10_change_over_compression_start', 'verdict']}", fontsize=8)
+                ax.set_title(f"layer {layer}: {mine.loc['log10_change_over_compression_start', 'verdict']}")
         ax.set_xscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("log10 SNR")
         ax.grid(alpha=0.3, which="both")
-    axes[0].legend(fontsize=6)
-    fig.suptitle(title or f"{experiment}: gradient SNR, change-point and compression start", fontsize=10)
+    axes[0].legend()
+    fig.suptitle(title or f"{experiment}: gradient SNR, change-point and compression start")
     return save_figure(fig, stem)
 
 
@@ -132,7 +133,7 @@ def generalisation(per_seed: pd.DataFrame, claims: pd.DataFrame, stem: str | os.
     pooled and within experiments, with their intervals, from the claims table in each title."""
     data = per_seed[np.isfinite(per_seed["final_test_accuracy"])] if len(per_seed) else per_seed
     estimators = list(dict.fromkeys(data["estimator"])) if len(data) else []
-    fig, axes = _grid(max(len(estimators), 1), width=3.0, height=2.6)
+    fig, axes = _grid(max(len(estimators), 1), height=2.1, columns=3)
     if not estimators:
         _note(axes[0], "no qualifying seeds with a test accuracy")
         return save_figure(fig, stem)
@@ -144,17 +145,17 @@ def generalisation(per_seed: pd.DataFrame, claims: pd.DataFrame, stem: str | os.
         part = part[part["layer"] == layer]
         for i, experiment in enumerate(experiments):
             mine = part[part["experiment"] == experiment]
-            ax.scatter(mine["fall_bits"], mine["final_test_accuracy"], s=12, color=f"C{i}", label=experiment)
+            ax.scatter(mine["fall_bits"], mine["final_test_accuracy"], s=7, color=f"C{i}", label=experiment)
         mine = rows[(rows["estimator"] == estimator) & (rows["layer"] == str(layer))].set_index("statistic")
         label = f"{estimator}, layer {layer}"
         for statistic, word in (("spearman_fall_vs_test_accuracy", "pooled"), ("spearman_within_experiments", "within")):
             if statistic in mine.index:
                 r = mine.loc[statistic]
                 label += f"\n{word} rho = {r['estimate']:.2f} [{r['ci_low']:.2f}, {r['ci_high']:.2f}]: {r['verdict']}"
-        ax.set_title(label, fontsize=7)
+        ax.set_title(label, fontsize=7, loc="left")
         ax.set_xlabel("fall of I(X;T) [bits]")
         ax.set_ylabel("test accuracy")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=6)
-    fig.suptitle(title or "test accuracy against compression, per seed", fontsize=10)
+    axes[0].legend()
+    fig.suptitle(title or "test accuracy against compression, per seed")
     return save_figure(fig, stem)

@@ -15,11 +15,15 @@ import pandas as pd
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-from . import layer_colours, layer_label, save_figure, symlog_epochs
+from . import TEXT_WIDTH_IN, layer_colours, layer_label, save_figure, symlog_epochs
 
 __all__ = ["information_plane", "information_vs_epoch", "estimator_planes", "sweep_compression"]
 
 EPOCH_CMAP = "gnuplot"  # the colour map of [ST17]'s information planes
+#: One estimator's information plane and its curves against epoch print side by side at the text
+#: width (the report's appendix); each other figure takes the whole width.
+PLANE_WIDTH_IN = 0.40 * TEXT_WIDTH_IN
+EPOCHS_WIDTH_IN = 0.59 * TEXT_WIDTH_IN
 
 
 def _draw_plane(ax, table: pd.DataFrame, norm: LogNorm):
@@ -34,7 +38,7 @@ def _draw_plane(ax, table: pd.DataFrame, norm: LogNorm):
         ax.plot(group["I_XT_bits"], group["I_TY_bits"], "-", color=colour, linewidth=0.6, alpha=0.35)
     points = ax.scatter(
         means["I_XT_bits"], means["I_TY_bits"], c=np.maximum(means["epoch"], 1), cmap=cmap, norm=norm,
-        s=18, edgecolors="none", zorder=3,
+        s=9, edgecolors="none", zorder=3,
     )  # fmt: skip
     final = means[means["epoch"] == means["epoch"].max()]
     for _, row in final.iterrows():
@@ -44,6 +48,14 @@ def _draw_plane(ax, table: pd.DataFrame, norm: LogNorm):
     ax.set_ylabel("I(T;Y) [bits]")
     ax.grid(alpha=0.3)
     return points
+
+
+def _wrapped(name: str, width: int = 22) -> str:
+    """An instance name over two lines (after a ``-``) when it is too long for a panel's title."""
+    if len(name) <= width or "-" not in name:
+        return name
+    cut = name.rfind("-", 0, width) + 1 or name.find("-") + 1
+    return name[:cut] + "\n" + name[cut:]
 
 
 def _epoch_norm(tables: Sequence[pd.DataFrame]) -> LogNorm:
@@ -58,18 +70,18 @@ def information_plane(table: pd.DataFrame, stem: str | os.PathLike, *, title: st
     colour the epoch on a logarithmic colour bar (epoch 0 drawn with epoch 1's colour); the
     layers of one epoch are joined by a line. ``table`` is an information table.
     """
-    fig = Figure(figsize=(5.6, 4.2), layout="constrained")
+    fig = Figure(figsize=(PLANE_WIDTH_IN, 2.2), layout="constrained")
     ax = fig.subplots()
     norm = _epoch_norm([table])
     points = _draw_plane(ax, table, norm)
-    fig.colorbar(points, ax=ax, label="epoch")
-    ax.set_title(title or f"{table['experiment'].iloc[0]}, {table['estimator'].iloc[0]}", fontsize=10)
+    fig.colorbar(points, ax=ax, label="epoch", pad=0.02)
+    ax.set_title(title or f"{table['experiment'].iloc[0]}, {table['estimator'].iloc[0]}")
     return save_figure(fig, stem)
 
 
 def information_vs_epoch(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") -> list[Path]:
     """I(X;T) and I(T;Y) of each layer against epoch, mean ± sd over seeds."""
-    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    fig = Figure(figsize=(EPOCHS_WIDTH_IN, 2.2), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True)
     output_layer = int(table["layer"].max())
     colours = layer_colours(output_layer)
@@ -83,8 +95,10 @@ def information_vs_epoch(table: pd.DataFrame, stem: str | os.PathLike, *, title:
         symlog_epochs(ax)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=7, loc="lower right")
-    fig.suptitle(title or f"{table['experiment'].iloc[0]}, {table['estimator'].iloc[0]}", fontsize=10)
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3), handlelength=1.2,
+               columnspacing=1.0, labelspacing=0.2)  # fmt: skip
+    fig.suptitle(title or f"{table['experiment'].iloc[0]}, {table['estimator'].iloc[0]}")
     return save_figure(fig, stem)
 
 
@@ -95,19 +109,17 @@ def estimator_planes(tables: Sequence[pd.DataFrame], stem: str | os.PathLike, *,
     count = len(tables)
     columns = min(columns, count)
     rows = -(-count // columns)
-    fig = Figure(figsize=(3.1 * columns + 0.9, 2.7 * rows), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 1.75 * rows + 0.35), layout="constrained")
     axes = np.atleast_2d(fig.subplots(rows, columns, squeeze=False))
     norm = _epoch_norm(tables)
     points = None
     for ax, table in zip(axes.flat, tables):
         points = _draw_plane(ax, table, norm)
-        ax.set_title(str(table["estimator"].iloc[0]), fontsize=8)
-        ax.xaxis.label.set_size(8)
-        ax.yaxis.label.set_size(8)
+        ax.set_title(_wrapped(str(table["estimator"].iloc[0])), fontsize=7)
     for ax in list(axes.flat)[count:]:
         ax.set_axis_off()
-    fig.colorbar(points, ax=axes, label="epoch", shrink=0.8)
-    fig.suptitle(f"{tables[0]['experiment'].iloc[0]}: every estimator on the same activations (mean over seeds)", fontsize=10)
+    fig.colorbar(points, ax=axes, label="epoch", shrink=0.8, pad=0.01)
+    fig.suptitle(f"{tables[0]['experiment'].iloc[0]}: every estimator on the same activations (mean over seeds)")
     return save_figure(fig, stem)
 
 
@@ -119,7 +131,7 @@ def sweep_compression(summaries: Sequence[pd.DataFrame], swept: Sequence[dict], 
     ``swept`` their swept values ({parameter: value}, one parameter or several). Numeric values
     of one parameter go on a logarithmic axis when they span more than a factor of 10.
     """
-    fig = Figure(figsize=(5.6, 3.8), layout="constrained")
+    fig = Figure(figsize=(0.6 * TEXT_WIDTH_IN, 2.6), layout="constrained")
     ax = fig.subplots()
     keys = list(swept[0])
     numeric = len(keys) == 1 and all(isinstance(s[keys[0]], (int, float)) for s in swept)
@@ -138,10 +150,10 @@ def sweep_compression(summaries: Sequence[pd.DataFrame], swept: Sequence[dict], 
             ax.set_xscale("log")
         ax.set_xlabel(keys[0])
     else:
-        ax.set_xticks(x, labels, rotation=30, ha="right", fontsize=7)
+        ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.set_ylabel("fall of I(X;T) after its peak [bits]")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend()
     first = summaries[0]
-    ax.set_title(f"{first['experiment'].iloc[0]}: compression against {', '.join(keys)}", fontsize=10)
+    ax.set_title(f"{first['experiment'].iloc[0]}: compression against {', '.join(keys)}")
     return save_figure(fig, stem)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import layer_colours, layer_label, save_figure, symlog_epochs
+from . import TEXT_WIDTH_IN, layer_colours, layer_label, save_figure, symlog_epochs
 
 __all__ = ["gradients", "learning_curves"]
 
@@ -26,7 +26,7 @@ def _positive(series: pd.Series) -> pd.Series:
 
 
 def _note(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=8, wrap=True,
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", wrap=True,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6"})
 
 
@@ -43,7 +43,7 @@ def gradients(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") 
     """
     data = table[(table["layer"].notna()) & (table["epoch"] > 0)]
     data = data.assign(value=data["value"].replace([np.inf, -np.inf], np.nan))
-    fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 2.7), layout="constrained")
     ax_norm, ax_snr = fig.subplots(1, 2, sharex=True)
     output_layer = int(table["layer"].max())
     colours = layer_colours(output_layer)
@@ -73,22 +73,22 @@ def gradients(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") 
     if not drawn[ax_norm]:
         _note(ax_norm, "no finite, positive gradient norms (every seed diverged, or no epoch recorded)")
     elif full_batch:
-        ax_norm.text(0.02, 0.02, "no sd: one mini-batch per epoch", transform=ax_norm.transAxes, fontsize=7)
+        ax_norm.text(0.02, 0.02, "no sd: one mini-batch per epoch", transform=ax_norm.transAxes)
     if not drawn[ax_snr]:
         _note(ax_snr, SNR_UNDEFINED_FULL_BATCH if full_batch else "SNR undefined: no finite, positive values")
     ax_norm.set_ylabel("gradient norm (solid: mean, dashed: sd)")
     ax_snr.set_ylabel("gradient SNR = |mean| / sd")
     legend_ax = ax_snr if drawn[ax_snr] else ax_norm
     if drawn[legend_ax]:
-        legend_ax.legend(fontsize=7)
-    fig.suptitle(title or f"{table['experiment'].iloc[0]}: gradient statistics", fontsize=10)
+        legend_ax.legend()
+    fig.suptitle(title or f"{table['experiment'].iloc[0]}: gradient statistics")
     return save_figure(fig, stem)
 
 
 def learning_curves(table: pd.DataFrame, stem: str | os.PathLike, *, title: str = "") -> list[Path]:
     """Train and test loss (nats) and accuracy against epoch, mean ± sd over the seeds with a
     finite value (a diverged seed drops out from its divergence on; the title says how many)."""
-    fig = Figure(figsize=(9.0, 3.4), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 2.5), layout="constrained")
     ax_loss, ax_acc = fig.subplots(1, 2, sharex=True)
     table = table.assign(value=table["value"].replace([np.inf, -np.inf], np.nan))
     for ax, kind, label in ((ax_loss, "loss", "cross-entropy [nats]"), (ax_acc, "accuracy", "accuracy")):
@@ -105,12 +105,12 @@ def learning_curves(table: pd.DataFrame, stem: str | os.PathLike, *, title: str 
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         if drawn:
-            ax.legend(fontsize=8)
+            ax.legend()
         else:
             _note(ax, "no finite values (every seed diverged)")
     loss = table[(table["quantity"] == "train_loss") & (table["epoch"] > 0)]
     seeds = loss["seed"].nunique()
     diverged = loss.groupby("seed")["value"].apply(lambda v: v.isna().any()).sum() if seeds else 0
     suffix = f" ({diverged} of {seeds} seeds diverged: means over the finite ones)" if diverged else ""
-    fig.suptitle((title or f"{table['experiment'].iloc[0]}: learning curves") + suffix, fontsize=10)
+    fig.suptitle((title or f"{table['experiment'].iloc[0]}: learning curves") + suffix)
     return save_figure(fig, stem)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import save_figure
+from . import TEXT_WIDTH_IN, save_figure
 
 __all__ = ["estimates_against_truth", "bias"]
 
@@ -30,24 +30,24 @@ def estimates_against_truth(table: pd.DataFrame, stem: str | os.PathLike) -> lis
     panels = list(data.groupby(["task", "quantity"], sort=False).groups)
     columns = min(3, len(panels))
     rows = -(-len(panels) // columns)
-    fig = Figure(figsize=(4.0 * columns + 2.2, 3.4 * rows), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 1.9 * rows + 0.9), layout="constrained")
     axes = np.atleast_2d(fig.subplots(rows, columns, squeeze=False))
     colours = _colours(list(dict.fromkeys(data["estimator"])))
     for ax, (task, quantity) in zip(axes.flat, panels):
         panel = data[(data["task"] == task) & (data["quantity"] == quantity)]
         for name, group in panel.groupby("estimator", sort=False):
-            ax.scatter(group["truth_bits"], group["estimate_bits"], s=10, color=colours[name], label=name, alpha=0.8)
+            ax.scatter(group["truth_bits"], group["estimate_bits"], s=6, color=colours[name], label=name, alpha=0.8)
         low = min(panel["truth_bits"].min(), panel["estimate_bits"].min())
         high = max(panel["truth_bits"].max(), panel["estimate_bits"].max())
         ax.plot([low, high], [low, high], "k--", linewidth=0.8)
-        ax.set_title(f"{task}, {quantity.replace('_', '(').replace('XT', 'X;T)').replace('TY', 'T;Y)')}, N = {n_max}", fontsize=9)
+        ax.set_title(f"{task}, {quantity.replace('_', '(').replace('XT', 'X;T)').replace('TY', 'T;Y)')}, N = {n_max}")
         ax.set_xlabel("truth [bits]")
         ax.set_ylabel("estimate [bits]")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_axis_off()
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", fontsize=7)
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)), markerscale=1.5)
     return save_figure(fig, stem)
 
 
@@ -56,7 +56,7 @@ def bias(summary: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     over the variants of each task), right against the dimension of the Gaussian tasks at the
     largest N."""
     xt = summary[summary["quantity"] == "I_XT"]
-    fig = Figure(figsize=(11.0, 3.8), layout="constrained")
+    fig = Figure(figsize=(TEXT_WIDTH_IN, 3.4), layout="constrained")
     ax_n, ax_d = fig.subplots(1, 2)
     colours = _colours(list(dict.fromkeys(xt["estimator"])))
     styles = {"gaussian": "-", "channel": "--", "deterministic": ":", "noisy": "-."}
@@ -71,12 +71,13 @@ def bias(summary: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     ax_n.set_xscale("log", base=2)
     ax_n.set_xlabel("N (samples)")
     ax_n.set_ylabel("bias of I(X;T) [bits]")
-    ax_n.set_title("against N (line style: task; solid gaussian, dashed channel, dotted deterministic, dash-dot noisy)", fontsize=8)
+    ax_n.set_title("against N (line: solid gaussian, dashed channel,\ndotted deterministic, dash-dot noisy)")
     ax_d.set_xlabel("dimension")
     ax_d.set_ylabel("bias of I(X;T) [bits]")
-    ax_d.set_title(f"Gaussian tasks against dimension, N = {xt['n_samples'].max()}", fontsize=8)
+    ax_d.set_title(f"Gaussian tasks against dimension, N = {xt['n_samples'].max()}")
     for ax in (ax_n, ax_d):
         ax.axhline(0.0, color="k", linewidth=0.8)
         ax.grid(alpha=0.3)
-    ax_n.legend(fontsize=6, ncols=2)
+    handles, labels = ax_n.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(4, len(labels)))
     return save_figure(fig, stem)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
 from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows
-from .claims import claim_counts, excluded_seeds, verdict_sections
+from . import captions
+from .claims import claim_answers, claim_counts, excluded_seeds, label, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
 
 __all__ = [
@@ -53,6 +54,7 @@ def _setup_rows(experiments, chunk_infos) -> list[dict]:
 
 def build_context(
     *,
+    study: str,
     config: Mapping,
     experiments: Mapping,
     instances: Mapping,
@@ -99,6 +101,9 @@ def build_context(
     def rel(path) -> str:
         return Path(os.path.relpath(path, report_dir)).as_posix()
 
+    def caption(kind, **names) -> str:  # the same words as the HTML report's (infoplane.report.captions)
+        return captions.latex(kind, **captions.fields(config, experiments, instances, **names))
+
     exp_list = list(experiments.values())  # in the order of the config file
     used = list(dict.fromkeys(name for e in exp_list for name in e.estimators))
     estimator_rows = []
@@ -115,13 +120,19 @@ def build_context(
         for name in e.estimators:
             est_context.append({
                 "name": name,
+                "label": label(f"{e.name}-{name}"),
                 "description": descriptions[name],
                 "plane_figure": rel(figures[(e.name, name, "plane")]),
                 "epoch_figure": rel(figures[(e.name, name, "epochs")]),
+                "plane_caption": caption("information_plane", experiment=e.name, estimator=name),
+                "epoch_caption": caption("information_vs_epoch", experiment=e.name, estimator=name),
+                "table_caption": caption("summary_table", experiment=e.name, estimator=name),
                 "table": layer_rows(summaries[(e.name, name)]),
             })  # fmt: skip
         exp_context.append({
-            "name": e.name, "n_seeds": len(e.seeds),
+            "name": e.name, "n_seeds": len(e.seeds), "label": label(e.name),
+            "captions": {kind: caption(kind, experiment=e.name) for kind in (
+                "information_planes", "information_plane_intervals", "snr_transition", "learning_curves", "gradients")},
             "sentence": accuracy_sentence(training_tables[e.name], len(e.seeds), e.settings["activation"], e.settings["epochs"]),
             "learning_figure": rel(figures[(e.name, "learning")]),
             "gradient_figure": rel(figures[(e.name, "gradients")]),
@@ -129,7 +140,8 @@ def build_context(
             "plane_intervals_figure": rel(figures[(e.name, "plane_intervals")]),
             "snr_figure": rel(figures[(e.name, "snr")]),
             "claim_estimators": list(claim_instances.get(e.name, [])),
-            "sweeps": [{"name": s, "figure": rel(figures[(e.name, s, "sweep")])} for s in sweeps.get(e.name, [])],
+            "sweeps": [{"name": s, "figure": rel(figures[(e.name, s, "sweep")]),
+                        "caption": caption("sweep", experiment=e.name, sweep=s)} for s in sweeps.get(e.name, [])],
             "estimators": est_context,
         })  # fmt: skip
     dataset_context = []
@@ -160,10 +172,16 @@ def build_context(
         "estimators": estimator_rows,
         "experiments": exp_context,
         "claim_sections": verdict_sections(claims),
+        "answers": claim_answers(claims, [e.name for e in exp_list]),
+        "question": report.get("question"),
+        "captions": {kind: caption(kind) for kind in (
+            "verdict_grid", "generalisation", "validation_estimates", "validation_bias")},
         "claim_counts": claim_counts(claims),
         "claim_settings": config["claims"],
         "excluded_seeds": excluded_seeds(qualified),
         "generalisation_figure": rel(figures["generalisation"]),
+        "verdict_grid_figure": rel(figures["verdict_grid"]),
+        "study": study,
         "validation": {
             "n_max": n_max,
             "n_samples": sorted(int(n) for n in validation_summary["n_samples"].unique()),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..claims import CLAIMS
 
-__all__ = ["measurement", "verdict_sections", "excluded_seeds", "claim_counts"]
+__all__ = ["measurement", "verdict_sections", "excluded_seeds", "claim_counts", "claim_answers", "label"]
 
 _UNITS = (("_bits", " bits"), ("_epoch", ""), ("fraction_", ""), ("log10_", ""), ("spearman_", ""), ("_difference", ""))
 
@@ -58,7 +58,8 @@ def verdict_sections(claims: pd.DataFrame) -> list[dict]:
         if rows.empty:
             continue
         sections.append({
-            "name": claim.name, "source": claim.source, "statement": claim.statement, "measures": _WHAT[claim.name],
+            "name": claim.name, "label": claim.label, "table": f"tab:claim-{label(claim.name)}",
+            "source": claim.source, "statement": claim.statement, "measures": _WHAT[claim.name],
             "rows": [{"experiment": r["experiment"], "estimator": r["estimator"], "measurement": measurement(r),
                       "n_seeds": r["n_seeds"], "verdict": r["verdict"]} for _, r in rows.iterrows()],
             "counts": {v: int((rows["verdict"] == v).sum()) for v in ("confirmed", "refuted", "inconclusive")},
@@ -80,3 +81,72 @@ def excluded_seeds(qualified: Sequence[pd.DataFrame]) -> list[dict]:
         for _, row in table[~table["qualifies"].astype(bool)].iterrows():
             out.append({"experiment": row["experiment"], "seed": int(row["seed"]), "reason": row["reason"]})
     return out
+
+
+_VERDICTS = ("confirmed", "refuted", "inconclusive")
+_STATISTIC_WORD = {"spearman_fall_vs_test_accuracy": "pooled", "spearman_within_experiments": "within experiments"}
+#: The figure that carries each claim's measurements, per experiment (a pair: both experiments').
+_FIGURE_OF = {
+    "st17_fitting_then_compression": "intervals", "st17_compression_most_of_training": "intervals",
+    "st17_snr_transition": "snr", "st17_more_data_more_compression": "intervals", "sb18_activation": "intervals",
+    "sb18_full_batch": "intervals", "sb18_generalisation": "generalisation",
+}  # fmt: skip
+
+
+def label(name: str) -> str:
+    """A LaTeX label made of ``name`` (letters, digits and - only)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", name)
+
+
+def _figure_labels(claim: str, group: str, experiments) -> list[str]:
+    kind = _FIGURE_OF.get(claim, "intervals")
+    if kind == "generalisation":
+        return ["fig:generalisation"]
+    names = [group] if group in experiments else [part for part in group.split(" vs ") if part in experiments]
+    return [f"fig:{kind}-{label(name)}" for name in names]
+
+
+def claim_answers(claims: pd.DataFrame, experiments: Sequence[str]) -> dict:
+    """The report's answer, from the claims table's aggregate rows (``layer == "hidden"``): the
+    verdict counts overall, and per declared claim and per experiment (or pair) that tests it,
+    the counts over estimators with the clearest measurement of the most common decided verdict
+    (the largest estimate in magnitude), and the labels of the figures and the appendix table
+    that carry it.
+
+    Returns
+    -------
+    ``{"counts": {verdict: n}, "n_estimators": k, "claims": [{"name", "label", "source",
+    "statement", "table", "figures", "groups": [{"experiment", "counts", "n", "lead"}]}]}``,
+    ``lead`` being None or ``{"verdict", "estimator", "measurement"}``.
+    """
+    hidden = claims[claims["layer"].astype(str) == "hidden"]
+    out = []
+    for claim in CLAIMS:
+        rows = hidden[hidden["claim"] == claim.name]
+        if rows.empty:
+            continue
+        groups, figures = [], []
+        order = {name: i for i, name in enumerate(experiments)}
+        keys = sorted(dict.fromkeys(zip(rows["experiment"], rows["statistic"])), key=lambda k: order.get(k[0], len(order)))
+        several = len({statistic for _, statistic in keys}) > 1
+        for experiment, statistic in keys:
+            part = rows[(rows["experiment"] == experiment) & (rows["statistic"] == statistic)]
+            counts = {v: int((part["verdict"] == v).sum()) for v in _VERDICTS}
+            decided = [v for v in ("confirmed", "refuted") if counts[v]]
+            lead = None
+            if decided:
+                verdict = max(decided, key=lambda v: (counts[v], v == "confirmed"))
+                chosen = part[part["verdict"] == verdict]
+                best = chosen.loc[chosen["estimate"].abs().fillna(-1).idxmax()]
+                lead = {"verdict": verdict, "estimator": best["estimator"], "measurement": measurement(best)}
+            note = f" ({_STATISTIC_WORD.get(statistic, statistic)})" if several else ""
+            groups.append({"experiment": "all experiments" if experiment == "all" else experiment, "note": note,
+                           "counts": counts, "n": int(len(part)), "lead": lead})  # fmt: skip
+            figures += [f for f in _figure_labels(claim.name, experiment, experiments) if f not in figures]
+        out.append({"name": claim.name, "label": claim.label, "source": claim.source, "statement": claim.statement,
+                    "table": f"tab:claim-{label(claim.name)}", "figures": figures, "groups": groups})  # fmt: skip
+    return {
+        "counts": {v: int((hidden["verdict"] == v).sum()) for v in _VERDICTS},
+        "n_estimators": int(hidden["estimator"].nunique()),
+        "claims": out,
+    }
