@@ -3,7 +3,7 @@ own Snakemake benchmark tables.
 
     python benchmarks/cost_model.py RESULTS CONFIG [RESULTS CONFIG ...] [--markdown]
 
-RESULTS is a run's results folder (its ``benchmarks/`` holds one table per job, written by
+RESULTS is a study's results folder (``results/<study>``) (its ``benchmarks/`` holds one table per job, written by
 every rule's ``benchmark:`` directive: wall seconds ``s``, CPU seconds ``cpu_time``, peak
 resident memory ``max_rss`` in MB), CONFIG the config file the run used. For each run it prints,
 per rule group, the jobs, their summed wall and CPU time, the largest peak memory and the unit
@@ -40,7 +40,7 @@ GROUPS = {
     "claims": "claims", "study_claims": "claims",
     "plot_information": "figures", "plot_estimators": "figures", "plot_sweep": "figures",
     "plot_training": "figures", "plot_claims": "figures", "plot_generalisation": "figures",
-    "plot_validation": "figures", "report": "report",
+    "plot_validation": "figures", "plot_verdict_grid": "figures", "report": "report",
 }  # fmt: skip
 
 

@@ -271,3 +271,27 @@ def claim_tree(study: Study, *, dry_run: bool) -> None:
     if not dry_run:
         origin.parent.mkdir(parents=True, exist_ok=True)
         origin.write_text(yaml.safe_dump({"study": study.name, "config_files": mine}, sort_keys=False))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m infoplane.studies name FILE...``: the name of the study the config file(s)
+    describe (its results lie under ``results/<name>/``)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m infoplane.studies", description="Study names of config files.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    name = commands.add_parser("name", help="the study name of config file(s), merged in order as --configfile merges them")
+    name.add_argument("files", nargs="+", metavar="FILE")
+    args = parser.parse_args(argv)
+    embedded = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
+    try:
+        print(study_name(read_study_files(args.files), args.files, embedded))
+    except (ConfigError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
