@@ -21,7 +21,7 @@ import yaml
 from . import claims, datasets, estimators
 from .instances import expand_instances
 
-__all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "validate_config", "Experiment", "experiment"]
+__all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "merge_configs", "validate_config", "Experiment", "experiment"]
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -406,7 +406,7 @@ def check_files(paths: list[str | os.PathLike], schema_path: str | os.PathLike |
     problems, merged = [], {}
     for path in paths:
         try:
-            _merge(merged, load_config(path))
+            merge_configs(merged, load_config(path))
         except FileNotFoundError:
             problems.append(f"{path}: no such file")
         except ConfigError as error:
@@ -420,11 +420,11 @@ def check_files(paths: list[str | os.PathLike], schema_path: str | os.PathLike |
     return []
 
 
-def _merge(config: dict, update: dict) -> dict:
+def merge_configs(config: dict, update: dict) -> dict:
     """``update`` merged into ``config`` in place, as Snakemake merges config files."""
     for key, value in update.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):
-            _merge(config[key], value)
+            merge_configs(config[key], value)
         else:
             config[key] = copy.deepcopy(value)
     return config

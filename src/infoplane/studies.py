@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from . import estimators, paths as P
-from .config import ConfigError, Experiment, experiment, load_config, validate_config
+from .config import ConfigError, Experiment, experiment, load_config, merge_configs, validate_config
 from .instances import Instance, Job, estimation_jobs, expand_instances, sweeps
 
 __all__ = [
@@ -231,11 +231,9 @@ def load_study(
 
 def read_study_files(files: Sequence[str | os.PathLike]) -> dict:
     """The config of one study from its file(s), merged in order as ``--configfile`` merges them."""
-    from .config import _merge
-
     merged: dict = {}
     for path in files:
-        _merge(merged, load_config(path))
+        merge_configs(merged, load_config(path))
     return merged
 
 

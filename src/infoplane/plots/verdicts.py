@@ -28,16 +28,15 @@ _STATISTIC_NOTE = {"spearman_fall_vs_test_accuracy": " (pooled)", "spearman_with
 _ORDER = {c.name: i for i, c in enumerate(CLAIMS)}
 FONT_PT = 7.0
 _PAD_IN = 0.03  # white space inside a cell, both sides together
-_ROW_IN = 0.28
+_ROW_IN = 0.27
 _LINE_IN = FONT_PT * 1.25 / 72
 
 
 def _number(value: float, statistic: str, decimals: int) -> str:
     if not np.isfinite(value):
         return "n/a"
-    if statistic.endswith("_epoch") or abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.{max(decimals - 1, 0) if abs(value) >= 10 else decimals}f}"
+    places = 0 if statistic.endswith("_epoch") or abs(value) >= 100 else max(decimals - 1, 0) if abs(value) >= 10 else decimals
+    return f"{0.0 if round(value, places) == 0 else value:.{places}f}"  # no "-0.0"
 
 
 def cell_text(row, decimals: int = 2) -> str:
@@ -97,6 +96,30 @@ def _wrap_name(name: str, chars: int) -> str:
     return "\n".join(lines)
 
 
+#: Where the claims' long words may break, with a hyphen, in a narrow column's header.
+_BREAKS = {"compression": ("compres", "sion"), "generalise": ("genera", "lise"), "activation": ("activa", "tion"),
+           "training": ("train", "ing"), "depends": ("de", "pends")}  # fmt: skip
+
+
+def _fill(text: str, width_in: float) -> str:
+    """``text`` over lines no wider than ``width_in`` at :data:`FONT_PT`, its long words broken
+    where :data:`_BREAKS` allows (with a hyphen) when a word alone is too wide."""
+    lines: list[str] = []
+    for word in text.split():
+        pieces = [word]
+        if _text_width_in([word]) > width_in and word.strip("()") in _BREAKS:
+            head, tail = _BREAKS[word.strip("()")]
+            pieces = [word.replace(head + tail, head) + "-", tail + word[len(word.rstrip("()")):]]
+        for piece in pieces:
+            if lines and not lines[-1].endswith("-") and _text_width_in([f"{lines[-1]} {piece}"]) <= width_in:
+                lines[-1] = f"{lines[-1]} {piece}"
+            elif lines and lines[-1].endswith("-") and piece is pieces[-1] and len(pieces) > 1:
+                lines.append(piece)
+            else:
+                lines.append(piece)
+    return "\n".join(lines)
+
+
 def _header(key) -> str:
     experiment, name, statistic = key
     return claim(name).label + _STATISTIC_NOTE.get(statistic, "") if name in _ORDER else name
@@ -131,7 +154,8 @@ def verdict_grid(
 
     # the columns as narrow as their contents; row labels wrapped at their - and _, and one decimal
     # fewer, when that saves a block of columns
-    words = [w for key in columns for w in _header(key).split()]
+    words = [piece for key in columns for w in _header(key).split()
+             for piece in ([f"{_BREAKS[w.strip('()')][0]}-", _BREAKS[w.strip('()')][1]] if w.strip("()") in _BREAKS else [w])]  # fmt: skip
     options = []
     for decimals in (2, 1):
         texts = [cell_text(row, decimals) for row in cells.values()]
@@ -147,8 +171,7 @@ def verdict_grid(
     best = min(options, key=lambda option: option[0])[1:]
     decimals, labels, label_in, blocks = best
     column_in = min(1.3, (width_in - label_in) / max(len(b) for b in blocks))
-    chars = max(8, int(column_in * 72 / (0.55 * FONT_PT)))
-    headers = {key: textwrap.fill(_header(key), chars, break_long_words=False) for key in columns}
+    headers = {key: _fill(_header(key), column_in - _PAD_IN) for key in columns}
     def group_spans(block):
         spans, start = [], 0
         while start < len(block):

@@ -59,11 +59,10 @@ CAPTIONS: dict[str, str] = {
         "interval ([SB18]'s claim that generalisation does not need compression)."
     ),
     "verdict_grid": (
-        "The verdicts at a glance: each claim (column), grouped by the experiment or pair of experiments that tests "
-        "it, under each estimator (row). Green: confirmed, red: refuted, grey: inconclusive; each cell gives the "
-        "deciding layer, the measured statistic and its {confidence}% bootstrap interval over seeds: a fall or a "
-        "difference of I(X;T) in bits, a fraction of the epochs, the log10 ratio of two epochs, or Spearman's rho, "
-        "as the claim's table in the appendix says. A blank cell: the claim is not tested there."
+        "Every claim (column, grouped by the experiment or pair that tests it) under every estimator (row): green "
+        "confirmed, red refuted, grey inconclusive. Each cell: the deciding layer, the statistic and its {confidence}% "
+        "bootstrap interval over seeds, in the units of the claim's table in the appendix (bits for falls and "
+        "differences of I(X;T))."
     ),
     "validation_estimates": (
         "Estimate against truth at the largest N for every validation task; the dashed diagonal is a perfect estimator."
