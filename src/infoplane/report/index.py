@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..claims import CLAIMS
+from .claims import _STATISTIC_WORD
 
 __all__ = ["index_context"]
 
@@ -31,9 +32,12 @@ def index_context(claims: Mapping[str, pd.DataFrame]) -> dict:
             table = claims[study]
             hidden = table[(table["layer"].astype(str) == "hidden") & (table["claim"] == claim.name)]
             groups = []
-            for experiment, part in hidden.groupby("experiment", sort=False):
+            several = hidden["statistic"].nunique() > 1  # the generalisation claim: pooled and within experiments
+            for (experiment, statistic), part in hidden.groupby(["experiment", "statistic"], sort=False):
                 counts = {v: int((part["verdict"] == v).sum()) for v in _VERDICTS}
-                groups.append({"experiment": "all experiments" if experiment == "all" else experiment, **counts})
+                name = "all experiments" if experiment == "all" else experiment
+                note = f" ({_STATISTIC_WORD.get(statistic, statistic)})" if several else ""
+                groups.append({"experiment": name + note, **counts})
             tested |= bool(groups)
             cells.append(groups)
         if tested:
