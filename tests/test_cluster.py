@@ -316,7 +316,6 @@ def cluster(tmp_path_factory):
 @pytest.mark.slow
 def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
-    shutil.copytree(ROOT / "profiles", workdir / "profiles")
     # the user's one edit: the site block at the top of the profile
     profile = workdir / "profiles" / "slurm" / "config.yaml"
     text = profile.read_text()
