@@ -65,6 +65,23 @@ def edited_config(path: Path, edit):
         Path(path).write_bytes(original)
 
 
+def reduced_config(path: Path, estimators=("binning", "kde_upper", "kde_lower"), **training) -> Path:
+    """Write config/tiny.yaml to ``path`` with only the named estimator entries, a one-point
+    validation study (n = 64, d = 1, one repeat) and ``training`` keys changed: a study of every
+    rule with about half the tiny study's jobs, for tests of the run itself (faults, locks, SLURM,
+    studies side by side) rather than of the estimators."""
+    import yaml
+
+    from infoplane.config import load_config
+
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["estimators"] = {name: config["estimators"][name] for name in estimators}
+    config["validation"].update(n_samples=[64], repeats=1, dims=[1])
+    config["training"].update(training)
+    Path(path).write_text(yaml.safe_dump(config, sort_keys=False))
+    return Path(path)
+
+
 def shared_file(relative: str) -> Path:
     """A file under ../shared, or skip the test when it is absent."""
     path = SHARED / relative

@@ -4,8 +4,8 @@ one-node SLURM cluster through profiles/slurm.
 The SLURM test installs Debian's ``slurmctld slurmd slurm-client munge`` with apt-get when they
 are missing (as root; it skips, saying why, where it cannot), writes a one-node slurm.conf (state,
 logs and the job-completion log in a temporary folder), starts munged, slurmctld and slurmd, runs
-``snakemake report --profile profiles/slurm --configfile config/tiny.yaml`` with the profile's
-site block filled in, checks with SLURM's own commands and job-completion log that the training,
+``snakemake report --profile profiles/slurm --configfile config/tiny.yaml`` (the tiny study with
+its binning and KDE entries only: every rule, half the jobs) with the profile's site block filled in, checks with SLURM's own commands and job-completion log that the training,
 estimation and validation jobs ran there and completed and that no other job went there, and
 always stops what it started and removes the files it wrote outside the temporary folder.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SNAKEMAKE, copy_workflow
+from conftest import ROOT, SNAKEMAKE, copy_workflow, reduced_config
 from infoplane.config import experiment, load_config, validate_config
 from infoplane.instances import estimation_jobs, expand_instances
 from infoplane.validation import TASKS
@@ -44,9 +44,9 @@ PROGRAMS = ("slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "sca
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
-def _tiny_jobs() -> Counter:
-    """Cluster jobs of the tiny study, per rule, from its config."""
-    config = validate_config(load_config(ROOT / "config" / "tiny.yaml"))
+def _tiny_jobs(path: Path = ROOT / "config" / "tiny.yaml") -> Counter:
+    """Cluster jobs of the study of the config file ``path``, per rule, from its config."""
+    config = validate_config(load_config(path))
     instances = expand_instances(config["estimators"])
     experiments = [experiment(config, name) for name in config["experiments"]]
     return Counter(
@@ -316,6 +316,7 @@ def cluster(tmp_path_factory):
 @pytest.mark.slow
 def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
+    reduced_config(workdir / "config" / "tiny.yaml")
     # the user's one edit: the site block at the top of the profile
     profile = workdir / "profiles" / "slurm" / "config.yaml"
     text = profile.read_text()
@@ -352,7 +353,7 @@ def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
         tries.setdefault(comment, []).append((job_id, state))
     assert sorted(j for runs in tries.values() for j, _ in runs) == sorted(submitted)
     assert all(runs[-1][1] == "COMPLETED" for runs in tries.values()), tries
-    expected = _tiny_jobs()
+    expected = _tiny_jobs(workdir / "config" / "tiny.yaml")
     assert Counter(re.match(r"rule_(\w+?)_wildcards_", comment).group(1) for comment in tries) == expected
     # and its job-completion log: the same jobs, in the partition, completed ones with exit code 0
     completed = cluster.jobcomp()

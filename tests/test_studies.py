@@ -12,7 +12,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import ROOT, edited_config, planned_jobs, results, snakemake
+from conftest import ROOT, edited_config, planned_jobs, reduced_config, results, snakemake
 from infoplane.config import ConfigError, load_config
 from infoplane.studies import claim_tree, load_study, study_config_files, study_name
 
@@ -80,11 +80,7 @@ def _tree(workdir, study):
 
 def _small_study(path):
     """A second study, smaller than the tiny one: two estimators, 4 seeds in one chunk."""
-    config = load_config(ROOT / "config" / "tiny.yaml")
-    config["estimators"] = {name: config["estimators"][name] for name in ("binning", "kde_upper")}
-    config["training"].update(chunk_size=4, epochs=20)
-    config["validation"].update(n_samples=[64], repeats=1, dims=[1])
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    reduced_config(path, estimators=("binning", "kde_upper"), chunk_size=4, epochs=20)
 
 
 @pytest.mark.slow
