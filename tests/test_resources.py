@@ -173,6 +173,13 @@ MEASURED = [
     ("config.yaml", {}, "tanh", "kde_lower+kde_upper", 374),
     ("config.yaml", {}, "tanh", "knn", 288),
     ("config.yaml", {}, "tanh", "noisy", 138),
+    # the same run at 9aa70cd, one tree per study (98 jobs), its benchmark tables
+    ("config.yaml", {}, "tanh", "kde_lower+kde_upper", 479),
+    ("config.yaml", {}, "relu", "kde_lower+kde_upper", 387),
+    ("config.yaml", {}, "tanh", "knn", 389),
+    ("config.yaml", {}, "relu", "knn", 325),
+    ("config.yaml", {}, "relu", "train", 282),
+    ("config.yaml", {}, "tanh", "noisy", 166),
     # "MNIST": the offline study when it had 2 seeds x 50 epochs (the two experiments side by side)
     ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "relu", "train", 203),
     ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "tanh", "kde_lower+kde_upper", 54),
