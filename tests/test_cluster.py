@@ -5,8 +5,9 @@ The SLURM test installs Debian's ``slurmctld slurmd slurm-client munge`` with ap
 are missing (as root; it skips, saying why, where it cannot), writes a one-node slurm.conf (state,
 logs and the job-completion log in a temporary folder), starts munged, slurmctld and slurmd, runs
 ``snakemake report --profile profiles/slurm --configfile config/tiny.yaml`` (the tiny study with
-its binning and KDE entries only: every rule, half the jobs) with the profile's site block filled in, checks with SLURM's own commands and job-completion log that the training,
-estimation and validation jobs ran there and completed and that no other job went there, and
+its binning and KDE entries only: every rule, half the jobs) with the profile's site block filled
+in, checks with SLURM's own commands and job-completion log that the training, estimation and
+validation jobs ran there and completed and that no other job went there, and
 always stops what it started and removes the files it wrote outside the temporary folder.
 
 The configuration has to be /etc/slurm/slurm.conf, not only ``SLURM_CONF``: the plugin's job step
@@ -44,7 +45,7 @@ PROGRAMS = ("slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "sca
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
-def _tiny_jobs(path: Path = ROOT / "config" / "tiny.yaml") -> Counter:
+def _tiny_jobs(path: Path) -> Counter:
     """Cluster jobs of the study of the config file ``path``, per rule, from its config."""
     config = validate_config(load_config(path))
     instances = expand_instances(config["estimators"])
