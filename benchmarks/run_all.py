@@ -1,12 +1,15 @@
 """Speed of the batched code against straightforward baselines, measured side by side in one run.
 
-    python benchmarks/run_all.py [training] [estimators] [--widths 3 10 20] [--threads N]
+    python benchmarks/run_all.py [training] [families] [estimators] [--widths 3 10 20] [--threads N]
 
 Prints, for each benchmark, the time per unit of work of both implementations, their ratio and
 how far their values differ, then the machine. Targets:
 
 * training: the batched ensemble of 50 seeds against a per-seed loop of ``nn.Sequential``
   networks; at least 5x per network-epoch, about 1 ms per network-epoch on 2 cores;
+* families: for each model family, its batched ensemble of ``--family-seeds`` seeds against a
+  per-seed loop of the family's plain ``nn.Module`` (``single``), on image-shaped inputs
+  [2048, 1, 28, 28] (Fashion-MNIST's shape, random pixels, 10 classes), Adam, batch 128;
 * every estimator per layer-epoch at N = 4096 for each width d, against a straightforward
   unbatched implementation of the same definition (``infoplane.estimators.reference``: per-input
   loops for the binning estimators, float64 NumPy/SciPy for the KDE bounds and the noisy-layer
@@ -83,6 +86,46 @@ def bench_training(x, y, args) -> dict:
         "baseline_name": "per-seed loop of nn.Sequential",
         "note": f"one network alone in the batched code: {t_single * 1e3:.2f} ms per epoch",
     }
+
+
+#: The networks the families benchmark times (image-shaped inputs [1, 28, 28]).
+FAMILY_MODELS = {
+    "mlp": {"family": "mlp", "hidden_widths": [256, 128, 64]},
+    "cnn": {"family": "cnn", "channels": [8], "kernel_size": 5, "padding": 2, "pool": 2, "hidden_widths": [64]},
+}
+
+
+def bench_families(x, y, args) -> list[dict]:
+    from infoplane import families
+
+    rng = np.random.default_rng(0)
+    images = rng.random((2048, 1, 28, 28), dtype=np.float32)
+    labels = rng.integers(0, 10, 2048)
+    seeds = list(range(args.family_seeds))
+    out = []
+    for name in families.REGISTRY:
+        if name not in FAMILY_MODELS:
+            continue
+        settings = {**SETTINGS, "model": FAMILY_MODELS[name], "activation": "relu", "init": "glorot_uniform",
+                    "learning_rate": 1e-3, "batch_size": 128}  # fmt: skip
+        settings.pop("hidden_widths")
+        trainer = EnsembleTrainer(images, labels, seeds, settings, device=args.device)
+        trainer.train_epoch()  # warm-up
+        t_batched = best_time(trainer.train_epoch, args.repeats) / len(seeds)
+        baselines.train_single(images, labels, 0, settings, epochs=1)  # warm-up
+        t_loop = best_time(lambda: [baselines.train_single(images, labels, s, settings, epochs=1) for s in seeds],
+                           1) / len(seeds)  # fmt: skip
+        cost = families.cost(trainer.settings["model"], (1, 28, 28), 10)
+        out.append({
+            "what": f"family {name} ({families.describe(trainer.settings['model'])}), {len(seeds)} seeds, "
+                    f"{cost['parameters']} parameters and {cost['flops'] / 1e6:.2f} MFLOPs per input, 1536 train images",
+            "unit": "ms per network-epoch",
+            "batched": t_batched * 1e3,
+            "baseline": t_loop * 1e3,
+            "baseline_name": "per-seed loop of the family's plain nn.Module",
+            "note": "same initial weights and batches",
+        })  # fmt: skip
+    return out
 
 
 def _agreement(batched, baseline) -> str:
@@ -172,7 +215,7 @@ def machine(args) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("which", nargs="*", help="training, estimators (default: all)")
+    parser.add_argument("which", nargs="*", help="training, families, estimators (default: all)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seeds", type=int, default=50)
@@ -180,9 +223,10 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=200, help="layer-epochs in the binning call")
     parser.add_argument("--kde-layers", type=int, default=8, help="layer-epochs in the KDE and noisy calls")
     parser.add_argument("--widths", type=int, nargs="+", default=[3, 10, 20], help="layer widths d")
+    parser.add_argument("--family-seeds", type=int, default=8, help="seeds of each family's ensemble")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    benches = {"training": bench_training, "estimators": bench_estimators}
+    benches = {"training": bench_training, "families": bench_families, "estimators": bench_estimators}
     unknown = sorted(set(args.which) - set(benches))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {sorted(benches)}")

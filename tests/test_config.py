@@ -30,7 +30,7 @@ def test_default_config_is_the_studied_setup(default_config):
     for name in ("tanh", "relu"):
         e = experiment(config, name)
         assert e.settings["activation"] == name
-        assert e.settings["hidden_widths"] == [10, 7, 5, 4, 3]
+        assert e.settings["model"] == {"family": "mlp", "hidden_widths": [10, 7, 5, 4, 3]}
         assert e.settings["optimizer"] == "adam" and e.settings["learning_rate"] == 4e-4
         assert e.settings["batch_size"] == 512 and e.settings["epochs"] >= 3000
         assert len(e.seeds) >= 5

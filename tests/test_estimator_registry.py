@@ -7,7 +7,7 @@ import pytest
 
 from infoplane import estimators
 from infoplane.config import load_schema
-from infoplane.estimators._params import Parameter
+from infoplane.params import Parameter
 from infoplane.instances import estimation_jobs, expand_instances, sweeps
 
 METHODS = {"binning", "adaptive_binning", "kde", "noisy", "knn", "ensemble", "air"}

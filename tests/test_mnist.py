@@ -278,7 +278,7 @@ def test_mnist_configs_are_valid():
         assert config["datasets"]["mnist"]["builtin"] == "mnist"
         for exp in ("tanh", "relu"):
             settings = experiment(config, exp).settings
-            assert settings["hidden_widths"] == [1024, 20, 20, 20] and settings["activation"] == exp
+            assert settings["model"]["hidden_widths"] == [1024, 20, 20, 20] and settings["activation"] == exp
             assert settings["optimizer"] == "sgd" and settings["learning_rate"] == 1e-3 and settings["batch_size"] == 128
             assert settings["record"]["schedule"] == "sb18_mnist" and settings["record"]["probe"] == "test"
             total, _ = activation_dump_bytes(config, exp)

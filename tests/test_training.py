@@ -9,7 +9,7 @@ import torch
 
 from infoplane import baselines, recording
 from infoplane.datasets import load_dataset
-from infoplane.models import EnsembleMLP
+from infoplane.families._mlp import EnsembleMLP
 from infoplane.training import EnsembleTrainer, resolve_device, train_ensemble
 
 SETTINGS = {
@@ -69,7 +69,7 @@ def test_ensemble_forward_equals_per_seed_linear_layers(tishby):
     model = EnsembleMLP([0, 1, 2], [12, 10, 7, 5, 4, 3, 2], "softplus", "st17")
     out = model(torch.from_numpy(x))
     for s, seed in enumerate([0, 1, 2]):
-        net = baselines.single_network(seed, [12, 10, 7, 5, 4, 3, 2], "softplus", "st17")
+        net = baselines.single_network(seed, {**SETTINGS, "activation": "softplus"}, (12,), 2)
         torch.testing.assert_close(out[s], net(torch.from_numpy(x)), rtol=0, atol=1e-6)
 
 
@@ -93,7 +93,7 @@ def test_hdf5_layout(tishby, tmp_path):
         assert f["status/diverged_epoch"][()].tolist() == [-1, -1]
         assert [c.decode() for c in f["status/divergence_cause"][()]] == ["", ""]
         assert f.attrs["experiment"].decode() == "demo"  # fixed-length UTF-8 (recording)
-        assert json.loads(f.attrs["settings"])["hidden_widths"] == [10, 7, 5, 4, 3]
+        assert json.loads(f.attrs["settings"])["model"] == {"family": "mlp", "hidden_widths": [10, 7, 5, 4, 3]}
         assert f["epochs"][()].tolist() == [0, 2, 4, 6]
         assert f["seeds"][()].tolist() == [0, 1]
         assert f["widths"][()].tolist() == [12, 10, 7, 5, 4, 3, 2]
@@ -120,7 +120,7 @@ def test_gradient_statistics_match_a_direct_computation(tishby, tmp_path):
     settings = {**SETTINGS, "optimizer": "sgd", "learning_rate": 0.1, "epochs": 1, "record": {"schedule": "every", "step": 1}}
     path = train_ensemble(x, y, [11], settings, tmp_path / "g.h5", progress=False)
     stats = recording.read_statistics(path)
-    net = baselines.single_network(11, [12, 10, 7, 5, 4, 3, 2], "tanh", "st17")
+    net = baselines.single_network(11, SETTINGS, (12,), 2)
     from infoplane.datasets import train_test_split
 
     train_index, _ = train_test_split(4096, 0.8, 0)
@@ -220,8 +220,8 @@ def test_full_batch_gradient_descent_has_no_gradient_spread(tishby, tmp_path):
 
 
 def test_bad_settings_fail_before_training(tishby, tmp_path):
-    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
-        train_ensemble(*tishby, [0], {**SETTINGS, "optimizer": "rmsprop"}, tmp_path / "x.h5")
+    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'"):
+        train_ensemble(*tishby, [0], {**SETTINGS, "optimizer": "adagrad"}, tmp_path / "x.h5")
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         train_ensemble(*tishby, [0], {**SETTINGS, "activation": "gelu"}, tmp_path / "x.h5")
     with pytest.raises(ValueError, match="lack \\['record'\\]"):

@@ -18,8 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators
+from . import claims, datasets, estimators, families
+from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
+from .settings import merge_model, resolve
 
 __all__ = ["ConfigError", "DEFAULT_SCHEMA", "load_config", "merge_configs", "validate_config", "Experiment", "experiment"]
 
@@ -139,6 +141,8 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     if not problems:
         problems = _check_dataset_files(config)
     if not problems:
+        problems = _check_training_settings(config)
+    if not problems:
         problems = _check_disk_budgets(config) + _check_sizes(config)
     if problems:
         raise ConfigError("invalid config:\n  " + "\n  ".join(problems))
@@ -173,6 +177,23 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     with open(schema_path or DEFAULT_SCHEMA) as handle:
         schema = yaml.safe_load(handle)
     schema["$defs"]["estimator"] = estimators.config_schema()
+    settings = schema["$defs"]["settings"]["properties"]
+    settings["model"] = families.config_schema()
+    for key, registry in (("activation", ACTIVATIONS), ("init", INITIALISATIONS), ("optimizer", OPTIMIZERS)):
+        settings[key] = {**settings.get(key, {}), "enum": list(registry)}
+    settings["activation"]["description"] = "; ".join(f"{n}: {a.description}" for n, a in ACTIVATIONS.items())
+    settings["init"]["description"] = "; ".join(f"{n}: {i.description}" for n, i in INITIALISATIONS.items())
+    settings["optimizer"]["description"] = "; ".join(
+        f"{n}: {o.label}" + (f" ({', '.join(p.name for p in o.parameters)} under optimizer_params)" if o.parameters else "")
+        for n, o in OPTIMIZERS.items()
+    )  # fmt: skip
+    settings["optimizer_params"] = {
+        "description": "the optimiser's hyper-parameters (checked against its declaration; defaults filled in)",
+        "type": "object",
+    }
+    for name, regulariser in REGULARISERS.items():
+        p = regulariser.parameter
+        settings[name] = {**p.schema(), "description": f"{p.description} (default {p.default!r}; {p.source})"}
     schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.BUILTIN_DATASETS)
     schema["properties"]["claims"] = claims.settings_schema()
     return schema
@@ -225,8 +246,62 @@ class Experiment:
         return self.settings["dataset"]
 
 
+def _merged_settings(config: dict, name: str) -> dict:
+    """``training`` overridden by ``experiments[name]``, not yet resolved: ``record`` and
+    ``model`` merged key by key (a model of another family replaces the whole model; a
+    ``hidden_widths`` key is the mlp family's)."""
+    settings = copy.deepcopy(config["training"])
+    overrides = copy.deepcopy(config["experiments"][name] or {})
+    if "record" in overrides:
+        settings["record"] = {**settings["record"], **overrides.pop("record")}
+    for level in (settings, overrides):
+        model = level.get("model") or {}
+        if "hidden_widths" in level and model.get("family", "mlp") == "mlp" and "hidden_widths" not in model:
+            level["model"] = {**(level.get("model") or {}), "family": "mlp", "hidden_widths": level.pop("hidden_widths")}
+    if "model" in overrides:
+        settings["model"] = merge_model(settings.get("model"), overrides.pop("model"))
+        if settings["model"].get("family") != "mlp":
+            settings.pop("hidden_widths", None)
+    settings.update(overrides)
+    return settings
+
+
+def _check_training_settings(config: dict) -> list[str]:
+    """Each experiment's merged settings resolved against the declarations (model family and
+    its parameters, activation, initialisation, optimiser and its hyper-parameters,
+    regularisers the family implements), and the family against the dataset's input shape."""
+    problems = []
+    if "model" not in config["training"] and "hidden_widths" not in config["training"]:
+        return ["training: give model (family and its parameters) or hidden_widths (the mlp family's layers)"]
+    for name in config["experiments"]:
+        overrides = config["experiments"][name] or {}
+        try:
+            settings = resolve(_merged_settings(config, name))
+        except ValueError as error:
+            key = str(error).split(":")[0].split(" ")[0]
+            where = f"experiments.{name}" if key in overrides or (key == "optimizer_params" and "optimizer" in overrides) else "training"
+            problems.append(f"{where}.{error}")
+            continue
+        where = f"experiments.{name}" if "model" in overrides or "hidden_widths" in overrides else "training"
+        spec = config["datasets"][settings["dataset"]]
+        shape, layout = datasets.spec_input_shape(spec), datasets.spec_layout(spec)
+        if shape is None or layout is None:
+            continue
+        family = families.get(settings["model"]["family"])
+        if family.INPUT_RANK is not None and len(shape) != family.INPUT_RANK:
+            problems.append(f"{where}.model.family: {settings['model']['family']!r} takes inputs of rank {family.INPUT_RANK} "
+                            f"per row, but dataset {settings['dataset']!r} has inputs of shape {list(shape)}")  # fmt: skip
+            continue
+        try:
+            families.layer_shapes(settings["model"], shape, layout[1])
+        except ValueError as error:
+            problems.append(f"{where}.model: {error}")
+    return list(dict.fromkeys(problems))  # a bad training key once, not once per experiment
+
+
 def experiment(config: dict, name: str) -> Experiment:
-    """Settings of experiment ``name``: ``training`` overridden by ``experiments[name]``.
+    """Settings of experiment ``name``: ``training`` overridden by ``experiments[name]``,
+    resolved (:func:`infoplane.settings.resolve`: ``model`` and the choices' defaults filled in).
 
     Raises
     ------
@@ -235,11 +310,7 @@ def experiment(config: dict, name: str) -> Experiment:
     """
     if name not in config["experiments"]:
         raise KeyError(f"no experiment {name!r} in config (experiments: {sorted(config['experiments'])})")
-    settings = copy.deepcopy(config["training"])
-    overrides = copy.deepcopy(config["experiments"][name] or {})
-    if "record" in overrides:
-        settings["record"] = {**settings["record"], **overrides.pop("record")}
-    settings.update(overrides)
+    settings = resolve(_merged_settings(config, name))
     first, count, size = int(settings["first_seed"]), int(settings["seeds"]), int(settings["chunk_size"])
     seeds = tuple(range(first, first + count))
     chunks = tuple(seeds[i : i + size] for i in range(0, count, size))
@@ -361,7 +432,10 @@ def activation_dump_bytes(config: dict, name: str) -> tuple[int, str] | None:
     if n_probe is None:
         return None
     n_epochs, record = len(epochs), settings["record"]
-    units = sum(int(w) for w in settings["hidden_widths"]) + classes
+    shape = datasets.spec_input_shape(config["datasets"][settings["dataset"]])
+    if shape is None:
+        return None
+    units = sum(families.layer_widths(settings["model"], shape, classes))
     size = 2 if record.get("precision") == "float16" else 4
     total = n_epochs * int(settings["seeds"]) * n_probe * units * size
     return total, f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {n_probe} probe rows x {units} units x {size} bytes"

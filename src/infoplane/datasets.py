@@ -37,6 +37,7 @@ __all__ = [
     "ANTIPODAL_PAIRS",
     "ICOSAHEDRON_EDGES",
     "BUILTIN_DATASETS",
+    "spec_input_shape",
     "tishby_inputs",
     "tishby_labels",
     "tishby_dataset",
@@ -654,6 +655,20 @@ def spec_layout(spec: dict) -> tuple[int, int, tuple[np.ndarray, np.ndarray] | N
     _, labels = load_mat(path)
     split = load_split(path)
     return len(labels), int(labels.max()) + 1, split
+
+
+def spec_input_shape(spec: dict) -> tuple[int, ...] | None:
+    """Shape of one input row of a config's dataset entry without building it (a model
+    family's layer shapes, the disk budget, the cost model), or None when it cannot be known
+    before the data exist (a ``path`` entry whose file is missing)."""
+    if spec.get("builtin") == "tishby":
+        return (12,)
+    if spec.get("builtin") == "mnist":
+        return (28 * 28,)  # the IDX images' pixels, flattened by the reader
+    path = Path(spec["path"])
+    if not path.is_file():
+        return None
+    return tuple(int(v) for v in load_mat(path)[0].shape[1:])
 
 
 def _sha256(path: Path) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from . import estimators
-from .estimators._params import format_value
+from .params import format_value
 
 __all__ = ["Instance", "Job", "expand_instances", "estimation_jobs", "sweeps"]
 

@@ -74,6 +74,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .choices import ACTIVATIONS
+
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
@@ -87,7 +89,6 @@ __all__ = [
     "read_status",
     "move_aside",
     "DamagedRecordingError",
-    "ACTIVATION_RANGES",
     "NEVER_DIVERGED",
 ]
 
@@ -103,16 +104,8 @@ GRADIENT_STATISTICS = ("mean_norm", "std_norm", "snr")
 NEVER_DIVERGED = -1
 #: HDF5 format versions of the file's own structure: 1.10's, whose metadata carries checksums.
 LIBVER = ("v110", "v110")
-#: The values each hidden activation (:data:`infoplane.models.ACTIVATIONS`) can produce,
-#: (low, high) with None for unbounded; the output layer is a softmax, in [0, 1].
-ACTIVATION_RANGES = {
-    "tanh": (-1.0, 1.0),
-    "softsign": (-1.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "relu": (0.0, None),
-    "softplus": (0.0, None),
-    "linear": (None, None),
-}
+#: The output layer is a softmax, in [0, 1]; a hidden layer's values lie in its activation's
+#: declared range (:data:`infoplane.choices.ACTIVATIONS`).
 OUTPUT_RANGE = (0.0, 1.0)
 
 
@@ -535,7 +528,7 @@ def read_activations(
     slice, or increasing indices into ``/epochs``); P probe rows (``RunInfo.probe_index``).
     Float32 whatever the stored precision.
 
-    The values are checked against the layer's activation (:data:`ACTIVATION_RANGES`; the
+    The values are checked against the layer's activation (its declared range, :data:`infoplane.choices.ACTIVATIONS`; the
     output layer is a softmax, in [0, 1]); NaN is allowed only in a diverged seed's epochs
     (``/status/diverged_epoch``; epoch 0 too for a seed that diverged in epoch 1), infinity
     nowhere.
@@ -576,10 +569,10 @@ def _check_values(path, name, values, activation, epochs, seeds, diverged) -> No
     produce, or that are not finite outside a diverged seed's epochs (``diverged`` [S])."""
     if activation == "softmax":
         low, high = OUTPUT_RANGE
-    elif activation in ACTIVATION_RANGES:
-        low, high = ACTIVATION_RANGES[activation]
+    elif activation in ACTIVATIONS:
+        low, high = ACTIVATIONS[activation].range
     elif activation:
-        raise DamagedRecordingError(path, f"activation attribute {activation!r} is none of {sorted(ACTIVATION_RANGES)}", "/")
+        raise DamagedRecordingError(path, f"activation attribute {activation!r} is none of {sorted(ACTIVATIONS)}", "/")
     else:  # written without an activation attribute (not by train_ensemble): nothing to compare with
         low = high = None
     if values.size == 0:

@@ -26,11 +26,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
-from . import datasets
+from . import datasets, families
 from .schedules import recording_epochs
 
 __all__ = [
@@ -185,6 +184,7 @@ class Layout:
     n_rows : dataset rows; n_train : training rows; n_inputs : input units; probe_rows : rows
     whose activations are recorded; recorded_epochs : epochs recorded (epoch 0 included);
     widths : units of layers 1 … L (hidden, then the output = number of classes);
+    multiply_adds : of one network's forward pass per input (the model family's declared cost);
     value_bytes : bytes per stored activation (4, or 2 in float16); compressed : HDF5 filter on.
     """
 
@@ -194,27 +194,19 @@ class Layout:
     probe_rows: int
     recorded_epochs: int
     widths: tuple[int, ...]
+    multiply_adds: int
     value_bytes: int
     compressed: bool
 
     @property
     def weights(self) -> int:
-        """Weights of one network (biases left out)."""
-        sizes = (self.n_inputs, *self.widths)
-        return sum(a * b for a, b in zip(sizes, sizes[1:]))
-
-
-def _input_units(spec: Mapping) -> int | None:
-    if spec.get("builtin") == "tishby":
-        return datasets.tishby_inputs().shape[1]
-    if spec.get("builtin") == "mnist":
-        return 28 * 28  # the IDX images' pixels
-    path = Path(spec["path"])
-    return datasets.load_mat(path)[0].shape[1] if path.is_file() else None
+        """Multiply-adds of one network's forward pass per input: its weights, for a fully
+        connected network (biases left out)."""
+        return self.multiply_adds
 
 
 #: Stand-in for a ``path`` dataset whose file does not exist yet: the Tishby data's size.
-_UNKNOWN = (4096, 2, None, 12)
+_UNKNOWN = (4096, 2, None, (12,))
 
 
 def layout(settings: Mapping, spec: Mapping) -> Layout:
@@ -223,9 +215,9 @@ def layout(settings: Mapping, spec: Mapping) -> Layout:
     missing is sized as the Tishby data (Snakemake stops on the missing file anyway)."""
     found = datasets.spec_layout(dict(spec))
     if found is None:
-        n, classes, split, n_inputs = _UNKNOWN
+        n, classes, split, input_shape = _UNKNOWN
     else:
-        (n, classes, split), n_inputs = found, _input_units(spec)
+        (n, classes, split), input_shape = found, datasets.spec_input_shape(dict(spec))
     fixed = split is not None
     if split is None:
         split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
@@ -234,8 +226,9 @@ def layout(settings: Mapping, spec: Mapping) -> Layout:
     epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
                               step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
     return Layout(
-        n_rows=n, n_train=len(split[0]), n_inputs=int(n_inputs), probe_rows=len(probe), recorded_epochs=len(epochs),
-        widths=(*(int(w) for w in settings["hidden_widths"]), classes),
+        n_rows=n, n_train=len(split[0]), n_inputs=math.prod(input_shape), probe_rows=len(probe), recorded_epochs=len(epochs),
+        widths=tuple(families.layer_widths(settings["model"], input_shape, classes)),
+        multiply_adds=families.cost(settings["model"], input_shape, classes)["flops"] // 2,
         value_bytes=2 if record.get("precision") == "float16" else 4,
         compressed=record.get("compression", "none") != "none",
     )  # fmt: skip

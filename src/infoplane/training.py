@@ -1,12 +1,13 @@
 """Batched ensemble training with per-epoch recording.
 
-:func:`train_ensemble` trains S seeds of one network together (:class:`~infoplane.models.EnsembleMLP`),
-each on its own mini-batch order, and records at every scheduled epoch: all layers' activations
+:func:`train_ensemble` trains S seeds of one network together (an ensemble of a model family,
+:mod:`infoplane.families`), each on its own mini-batch order, and records at every scheduled epoch: all layers' activations
 for all N inputs, train/test loss and accuracy, and per layer the mean and standard deviation
 over the epoch's mini-batches of the weight gradient, their ratio (SNR, [ST17] Fig. 4) and the
 weight norm. The loss is the sum over seeds of each seed's mean cross-entropy, so every seed
-receives exactly the gradient it would receive alone; Adam and SGD act elementwise, so the
-stacked optimiser state equals S separate optimisers.
+receives exactly the gradient it would receive alone; every declared optimiser
+(:mod:`infoplane.choices.optimizers`) acts elementwise, so the stacked optimiser state equals S
+separate optimisers, and dropout masks and batch statistics are each seed's own.
 
 Reproducibility: seed ``s`` initialises its weights from ``torch.Generator().manual_seed(s)``
 and draws its mini-batch permutations from ``numpy.random.default_rng([s, 1])``; the train/test
@@ -39,21 +40,15 @@ from torch.nn import functional as F
 from . import __version__
 from .datasets import probe_rows, train_test_split
 from .devices import resolve_device
-from .models import EnsembleMLP
+from . import families
+from .choices import OPTIMIZERS
 from .recording import RunWriter
 from .schedules import recording_epochs
+from .settings import TRAINING_KEYS, resolve
 
-__all__ = ["OPTIMIZERS", "TRAINING_KEYS", "resolve_device", "EnsembleTrainer", "train_ensemble"]
+__all__ = ["TRAINING_KEYS", "resolve_device", "EnsembleTrainer", "train_ensemble"]
 
 log = logging.getLogger(__name__)
-
-OPTIMIZERS = ("adam", "sgd")
-
-#: Settings :func:`train_ensemble` reads (the config's ``training`` section, see the schema).
-TRAINING_KEYS = (
-    "hidden_widths", "activation", "init", "optimizer", "learning_rate", "batch_size",
-    "epochs", "train_fraction", "split_seed", "record",
-)  # fmt: skip
 
 
 #: Rows per forward pass when :meth:`EnsembleTrainer.evaluate` computes the metrics apart from
@@ -61,23 +56,25 @@ TRAINING_KEYS = (
 EVALUATION_BLOCK = 8192
 
 
-def _check_settings(settings: Mapping) -> None:
+def _check_settings(settings: Mapping) -> dict:
+    """The settings resolved (:func:`infoplane.settings.resolve`) and checked."""
+    settings = resolve(settings)
     missing = [key for key in TRAINING_KEYS if key not in settings]
     if missing:
         raise ValueError(f"training settings lack {missing}")
-    if settings["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {settings['optimizer']!r}; expected one of {OPTIMIZERS}")
     for key in ("epochs", "batch_size"):
         if int(settings[key]) < (0 if key == "epochs" else 1):
             raise ValueError(f"{key} must be {'>= 0' if key == 'epochs' else '>= 1'}, got {settings[key]}")
     if not float(settings["learning_rate"]) > 0:
         raise ValueError(f"learning_rate must be > 0, got {settings['learning_rate']}")
+    return settings
 
 
-def _make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, fused=True)
-    return torch.optim.SGD(params, lr=lr, fused=True)
+def make_optimizer(settings: Mapping, tensors) -> torch.optim.Optimizer:
+    """The declared optimiser of resolved ``settings`` over ``tensors``."""
+    return OPTIMIZERS[settings["optimizer"]].build(
+        tensors, float(settings["learning_rate"]), float(settings["weight_decay"]), settings["optimizer_params"]
+    )
 
 
 class _GradientMoments:
@@ -122,9 +119,11 @@ class EnsembleTrainer:
 
     Parameters
     ----------
-    inputs : float array [N, d_in]; labels : int array [N], classes 0 … C-1.
+    inputs : float array [N, *input_shape] (e.g. [N, d] or images [N, C, H, W]); labels : int
+        array [N], classes 0 … C-1.
     seeds : the S seeds; settings : the keys in :data:`TRAINING_KEYS` (``epochs`` is not used
-        here; of ``record`` only the probe keys, see :func:`probe_rows`); device : see
+        here; of ``record`` only the probe keys, see :func:`probe_rows`; a ``hidden_widths``
+        key is the ``mlp`` family's, :func:`infoplane.settings.resolve`); device : see
         :func:`resolve_device`.
     split : optional fixed ``(train_index, test_index)`` (MNIST's 60000/10000); without it the
         split comes from ``train_fraction`` and ``split_seed``.
@@ -142,11 +141,11 @@ class EnsembleTrainer:
     def __init__(
         self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu", split=None
     ):
-        _check_settings(settings)
+        self.settings = settings = _check_settings(settings)
         inputs = np.asarray(inputs, dtype=np.float32)
         labels = np.asarray(labels, dtype=np.int64)
-        if inputs.ndim != 2 or labels.shape != (inputs.shape[0],):
-            raise ValueError(f"inputs [N, d] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
+        if inputs.ndim < 2 or labels.shape != (inputs.shape[0],):
+            raise ValueError(f"inputs [N, ...] and labels [N] disagree: {inputs.shape} vs {labels.shape}")
         self.device = resolve_device(device)
         self.labels = labels
         if split is None:
@@ -160,12 +159,20 @@ class EnsembleTrainer:
                 raise ValueError(f"split: rows must lie in 0 … {len(labels) - 1} and the training set be non-empty")
         self.probe_index = probe_rows(settings, len(labels), self.train_index, self.test_index, fixed_split=split is not None)
         self._probe_all = np.array_equal(self.probe_index, np.arange(len(labels)))
-        self.widths = [inputs.shape[1], *[int(w) for w in settings["hidden_widths"]], int(labels.max()) + 1]
-        self.model = EnsembleMLP(seeds, self.widths, settings["activation"], settings["init"]).to(self.device)
-        self.optimizer = _make_optimizer(settings["optimizer"], self.model.parameters(), float(settings["learning_rate"]))
+        model, input_shape, n_outputs = settings["model"], inputs.shape[1:], int(labels.max()) + 1
+        rank = families.get(model["family"]).INPUT_RANK
+        if rank is not None and len(input_shape) != rank:
+            raise ValueError(f"model.family {model['family']!r} takes inputs of rank {rank} per row, got inputs {inputs.shape}")
+        #: units of the input and of every recorded layer (each layer's T flattened)
+        self.widths = [int(np.prod(input_shape)), *families.layer_widths(model, input_shape, n_outputs)]
+        self.model = families.build(
+            model, seeds, input_shape, n_outputs, activation=settings["activation"], init=settings["init"],
+            dropout=settings["dropout"], batch_norm=settings["batch_norm"],
+        ).to(self.device)  # fmt: skip
+        self.optimizer = make_optimizer(settings, self.model.parameters())
         self.batch_size = int(settings["batch_size"])
         self._x = torch.from_numpy(inputs).to(self.device)
-        self._x_features = self._x.T.contiguous()  # [d_in, N]: batches gather feature-major
+        self._x_stored = self.model.training_inputs(self._x)  # as the family gathers batches
         self._y = torch.from_numpy(labels).to(self.device)
         self._train = torch.from_numpy(self.train_index).to(self.device)
         self._test = torch.from_numpy(self.test_index).to(self.device)
@@ -192,7 +199,9 @@ class EnsembleTrainer:
         #: [S] str: why the seed diverged ("" while it is finite)
         self.divergence_cause = [""] * len(self.model.seeds)
         self._alive = torch.ones(len(self.model.seeds), dtype=torch.bool, device=self.device)
-        self._params = list(self.model.parameters())
+        n = len(self.model.seeds)
+        # every tensor with a slice per seed: parameters and buffers (batch norm's running averages)
+        self._params = list(self.model.parameters()) + [b for b in self.model.buffers() if b.dim() and b.shape[0] == n]
 
     @property
     def alive(self) -> np.ndarray:
@@ -270,9 +279,10 @@ class EnsembleTrainer:
             nan = np.full((len(self.seeds), model.n_layers), np.nan)
             return {"mean_norm": nan, "std_norm": nan.copy(), "snr": nan.copy()}
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
+        model.train()
         for start in range(0, order.shape[1], batch_size):
             index = order[:, start : start + batch_size]  # [S, B]
-            logits = model.feature_major_outputs(self._x_features[:, index].transpose(0, 1))[-1]  # [S, C, B]
+            logits = model.training_outputs(self._x_stored, index)  # [S, C, B]
             per_seed = F.cross_entropy(logits, self._y[index], reduction="none").mean(1)  # [S]
             # diverged seeds (zero parameters) are masked out: their gradients are exactly 0
             loss = (per_seed if self.alive.all() else torch.where(self._alive, per_seed, 0.0)).sum()
@@ -304,6 +314,7 @@ class EnsembleTrainer:
         blocks of :data:`EVALUATION_BLOCK` rows (memory: S x block x widest layer floats).
         """
         model = self.model
+        model.eval()
         with torch.no_grad():
             if self._probe_all:  # one pass gives both (the Tishby set-up)
                 outputs = model.layer_outputs(self._x)
@@ -397,7 +408,7 @@ def train_ensemble(
     to_record = set(int(e) for e in recorded)
     attrs = {
         "experiment": experiment,
-        "settings": {key: settings[key] for key in TRAINING_KEYS},
+        "settings": {key: trainer.settings[key] for key in TRAINING_KEYS},
         "activation": settings["activation"],
         "device": str(trainer.device),
         "infoplane_version": __version__,

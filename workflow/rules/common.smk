@@ -25,6 +25,7 @@ from snakemake.exceptions import WorkflowError
 import infoplane.config
 import infoplane.datasets
 import infoplane.estimators
+import infoplane.families
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -146,7 +147,10 @@ def threads_of(step):
 # from `threads` would not do: Snakemake leaves params of functions that take threads, input,
 # output or resources out of its "params changed" trigger.)
 def training_code(wildcards):
-    return f"{code_hash('infoplane.training')}, {job_threads(S(wildcards), 'train')} threads"
+    # the family's module is imported by name (infoplane.families.get), so it is named here
+    family = S(wildcards).experiments[wildcards.experiment].settings["model"]["family"]
+    modules = ["infoplane.training", infoplane.families.REGISTRY[family]]
+    return f"{code_hash(*modules)}, {job_threads(S(wildcards), 'train')} threads"
 
 
 def job_code(wildcards):

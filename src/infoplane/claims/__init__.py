@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..estimators._params import Parameter, check, params_schema
+from ..params import Parameter, check, params_schema
 
 __all__ = ["Claim", "CLAIMS", "SETTINGS", "COLUMNS", "check_settings", "settings_schema", "source_of", "claim"]
 

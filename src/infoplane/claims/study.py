@@ -22,13 +22,15 @@ from scipy.stats import rankdata
 
 from . import COLUMNS
 from .bootstrap import MIN_SEEDS, Interval, hull_interval, interval
+from ..choices import ACTIVATIONS
 from .experiment import _aggregate, _row, bootstrap_for, fall_statistics, hidden_layers, qualify, seed_curves
 
 __all__ = ["DOUBLE_SATURATING", "comparisons", "study_claims", "spearman_rows"]
 
-#: Activations that saturate on both sides ([SB18]: these compress under binning); the others
-#: (relu, softplus, linear) are compared against them.
-DOUBLE_SATURATING = ("tanh", "sigmoid", "softsign")
+#: Activations that saturate on both sides ([SB18]: these compress under binning), from the
+#: declarations (:data:`infoplane.choices.ACTIVATIONS`); the others (relu, softplus, linear) are
+#: compared against them.
+DOUBLE_SATURATING = tuple(name for name, a in ACTIVATIONS.items() if a.saturation == "double")
 
 #: Settings that do not change what an experiment tests (how many seeds, how they are chunked,
 #: which epochs are recorded, which estimators run).

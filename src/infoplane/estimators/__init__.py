@@ -6,7 +6,7 @@ function; the registry below maps the names used in the config (``estimator:`` k
 Required in a module
 --------------------
 ``PARAMETERS``
-    tuple of :class:`~infoplane.estimators._params.Parameter`: names, types, defaults and
+    tuple of :class:`~infoplane.params.Parameter`: names, types, defaults and
     literature sources. The config schema (:func:`config_schema`), the parameter check and
     the report's description all come from it.
 ``SOURCE``
@@ -47,7 +47,7 @@ import importlib
 from collections.abc import Mapping
 from types import ModuleType
 
-from ._params import params_schema
+from ..params import params_schema
 
 __all__ = [
     "REGISTRY",

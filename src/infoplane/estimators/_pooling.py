@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._params import check
+from ..params import check
 
 __all__ = ["BASES", "check_pooled", "pooled_information"]
 

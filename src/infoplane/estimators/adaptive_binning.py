@@ -29,7 +29,7 @@ import numpy as np
 
 from ._common import as_array
 from ._discrete import CORRECTIONS, binned_information
-from ._params import Parameter, check
+from ..params import Parameter, check
 
 __all__ = [
     "PARAMETERS", "SCHEMES", "check_params", "describe", "layer_edges", "bin_codes", "information_plane", "pooled_information",

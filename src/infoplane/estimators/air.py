@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._params import Parameter
+from ..params import Parameter
 from ._pooling import BASES, check_pooled, pooled_information
 
 __all__ = ["PARAMETERS", "POOLS", "BASES", "check_params", "data_problems", "describe", "information_plane"]

@@ -30,7 +30,7 @@ import numpy as np
 
 from ._common import as_array, as_label_array, in_parallel, leading_batches
 from ._discrete import CORRECTIONS, binned_information, plugin_information, row_keys
-from ._params import Parameter, check, format_value
+from ..params import Parameter, check, format_value
 
 __all__ = ["PARAMETERS", "information_plane", "pooled_information", "check_params", "describe", "bin_codes"]
 

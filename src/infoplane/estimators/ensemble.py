@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._params import Parameter
+from ..params import Parameter
 from ._pooling import BASES, check_pooled, pooled_information
 
 __all__ = ["PARAMETERS", "POOLS", "BASES", "check_params", "describe", "information_plane"]

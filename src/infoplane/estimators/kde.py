@@ -34,7 +34,7 @@ import torch
 
 from ._common import as_labels, as_tensor
 from ._kernels import kernel_sums
-from ._params import Parameter, check, format_value
+from ..params import Parameter, check, format_value
 
 __all__ = [
     "PARAMETERS", "NOISE_MODEL", "check_params", "describe", "shared_pass", "information_plane",

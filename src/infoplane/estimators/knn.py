@@ -35,7 +35,7 @@ import numpy as np
 from scipy.special import digamma
 
 from ._common import as_array, as_label_array
-from ._params import Parameter, check
+from ..params import Parameter, check
 
 __all__ = ["PARAMETERS", "USES_INPUTS", "check_params", "data_problems", "describe", "mutual_information", "information_plane"]
 

@@ -35,7 +35,7 @@ import torch
 
 from ._common import as_labels, as_tensor
 from ._kernels import kernel_sums
-from ._params import Parameter, check, format_value
+from ..params import Parameter, check, format_value
 
 __all__ = [
     "PARAMETERS", "NOISE_MODEL", "STANDARD_ERRORS", "check_params", "describe", "information_plane", "monte_carlo",

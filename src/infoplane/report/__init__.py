@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
-from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows
+from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows, model_text, optimizer_text, regulariser_text
 from . import captions
 from .claims import claim_answers, claim_counts, excluded_seeds, label, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
@@ -35,11 +35,13 @@ def _setup_rows(experiments, chunk_infos) -> list[dict]:
         rows.append({"label": label, "values": [str(fn(e)) for e in experiments]})
 
     add("dataset", lambda e: e.dataset)
+    add("network", lambda e: model_text(e.settings["model"]))
     add("layer widths", lambda e: "-".join(str(w) for w in chunk_infos[e.name].widths))
     add("activation", lambda e: e.settings["activation"])
     init_text = _init_text()
     add("initialisation", lambda e: init_text[e.settings["init"]])
-    add("optimiser", lambda e: f"{'Adam' if e.settings['optimizer'] == 'adam' else 'SGD'}, lr {e.settings['learning_rate']:g}")
+    add("optimiser", lambda e: optimizer_text(e.settings))
+    add("regularisers", lambda e: regulariser_text(e.settings))
     add("batch size", lambda e: e.settings["batch_size"])
     add("epochs", lambda e: e.settings["epochs"])
     add("train/test inputs", lambda e: f"{len(chunk_infos[e.name].train_index)}/{len(chunk_infos[e.name].test_index)}"

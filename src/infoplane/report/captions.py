@@ -94,7 +94,7 @@ def fields(config: Mapping, experiments: Mapping, instances: Mapping, **names) -
     (name -> :class:`infoplane.instances.Instance`), for the ``names`` the figure has
     (``experiment``, ``estimator``, ``sweep``; other names, such as ``study``, are kept)."""
     from .. import estimators
-    from ..estimators._params import describe_values
+    from ..params import describe_values
 
     out = {**names, "confidence": f"{100 * float(config['claims']['confidence']):g}"}
     experiment = names.get("experiment")

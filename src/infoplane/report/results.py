@@ -3,21 +3,45 @@ dataset facts, the set-up table, per-layer peak and final values, accuracy sente
 
 from __future__ import annotations
 
-
-
 import numpy as np
 import pandas as pd
 
 from .latex import bits
 
 __all__ = [
-    "dataset_facts", "mean_sd", "layer_rows", "accuracy_sentence",
+    "dataset_facts", "mean_sd", "layer_rows", "accuracy_sentence", "model_text", "optimizer_text", "regulariser_text",
 ]  # fmt: skip
 
 def _init_text() -> dict:
     from ..choices import INITIALISATIONS  # the one declaration
 
     return INITIALISATIONS
+
+
+def model_text(model) -> str:
+    """The network of an experiment, from its family's declaration: ``fully connected network
+    (hidden_widths = 10-7-5-4-3)``."""
+    from .. import families
+
+    return families.describe(model)
+
+
+def optimizer_text(settings) -> str:
+    """The optimiser with its hyper-parameters, learning rate and weight decay, from its declaration."""
+    from ..choices import OPTIMIZERS
+
+    optimizer = OPTIMIZERS[settings["optimizer"]]
+    return optimizer.describe(settings.get("optimizer_params") or {}, float(settings["learning_rate"]))
+
+
+def regulariser_text(settings) -> str:
+    """The regularisers that are on (``weight_decay 0.0005, dropout 0.2``), or ``none``."""
+    from ..choices import REGULARISERS
+    from ..params import format_value
+
+    on = [f"{name.replace('_', ' ')}" + ("" if isinstance(settings.get(name), bool) else f" {format_value(settings[name])}")
+          for name, r in REGULARISERS.items() if r.active(settings.get(name))]  # fmt: skip
+    return ", ".join(on) or "none"
 
 
 def dataset_facts(inputs: np.ndarray, labels: np.ndarray) -> dict:

@@ -1,7 +1,7 @@
-"""Declared estimator parameters: the one place that says what a parameter is.
+"""Declared parameters: the one place that says what a parameter is.
 
-Every estimator module lists its parameters once, as a tuple ``PARAMETERS`` of
-:class:`Parameter`. From that declaration come
+Every estimator, model family, optimiser and regulariser lists its parameters once, as a tuple
+``PARAMETERS`` of :class:`Parameter`. From that declaration come
 
 * the check of a call's parameters (:func:`check`, used by each module's ``check_params``),
 * the JSON schema of the config's ``estimators.<name>.params`` (:func:`params_schema`, which
@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = ["Parameter", "check", "params_schema", "describe_values", "format_value"]
 
-_KINDS = ("integer", "number", "string")
+_KINDS = ("integer", "number", "string", "boolean", "integers")
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class Parameter:
     Attributes
     ----------
     name : keyword of ``information_plane`` and key in the config's ``params``.
-    kind : ``"integer"``, ``"number"`` or ``"string"``.
+    kind : ``"integer"``, ``"number"``, ``"string"``, ``"boolean"`` or ``"integers"`` (a
+        non-empty list of integers, each within the bounds, e.g. layer widths).
     default : value when the parameter is not given (the literature's); ``None`` means the
         parameter is optional and unset by default (e.g. one of two alternatives).
     description : what it is, with units.
@@ -55,6 +56,11 @@ class Parameter:
         """JSON schema of one value."""
         if self.choices is not None:
             return {"enum": list(self.choices)}
+        if self.kind == "boolean":
+            return {"type": "boolean"}
+        if self.kind == "integers":
+            item = Parameter(self.name, "integer", None, "", minimum=self.minimum, maximum=self.maximum).schema()
+            return {"type": "array", "minItems": 1, "items": item}
         out: dict = {"type": self.kind}
         if self.minimum is not None:
             out["minimum"] = self.minimum
@@ -81,6 +87,15 @@ class Parameter:
             if not isinstance(value, str):
                 raise ValueError(f"{bad}a string, got {value!r}")
             return value
+        if self.kind == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError(f"{bad}true or false, got {value!r}")
+            return value
+        if self.kind == "integers":
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ValueError(f"{bad}a non-empty list of integers, got {value!r}")
+            item = Parameter(self.name, "integer", None, "", minimum=self.minimum, maximum=self.maximum)
+            return [item.check(v) for v in value]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValueError(f"{bad}a finite {self.kind}, got {value!r}")
         given = value
@@ -133,6 +148,8 @@ def format_value(value) -> str:
     """A parameter value as it appears in names and figures: ``1e-03`` → ``0.001``."""
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "-".join(format_value(v) for v in value)
     return str(value)
 
 
