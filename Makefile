@@ -18,13 +18,13 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: report test install latex slurm browser html bench lint dry-run check clean
+.PHONY: report test install latex data slurm browser html bench lint dry-run check clean
 
 # The config is checked first: Snakemake 9 reports a YAML error in a --configfile without file or line.
-report: install latex check
+report: install latex data check
 	$(BIN)/snakemake report --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
-test: install latex slurm browser
+test: install latex data slurm browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -50,6 +50,25 @@ latex:
 	  echo "Install latexmk and pdflatex with the LaTeX packages lmodern, booktabs, tabularx, longtable," >&2; \
 	  echo "e.g. on Debian/Ubuntu: sudo apt-get install $(LATEX_PACKAGES)" >&2; \
 	  exit 1; \
+	fi
+
+# Fashion-MNIST, the offline real image dataset (Debian's dataset-fashion-mnist, 31 MB, into
+# /usr/share/datasets/fashion-mnist): nothing to do when it is there; otherwise apt-get as root
+# (or through passwordless sudo); otherwise a note (the Fashion-MNIST tests skip, a study that
+# uses it stops before any job, naming the package).
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+data:
+	@if [ -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then \
+	  exit 0; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Fashion-MNIST: dataset-fashion-mnist"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null) \
+	    || echo "warning: dataset-fashion-mnist could not be installed; the Fashion-MNIST tests will skip" >&2; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+	  echo "Installing Fashion-MNIST with sudo: dataset-fashion-mnist"; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist >/dev/null; \
+	else \
+	  echo "note: Fashion-MNIST (Debian's dataset-fashion-mnist) is not installed and cannot be here" >&2; \
 	fi
 
 # SLURM for the cluster test (tests/test_cluster.py starts a one-node cluster): installed through

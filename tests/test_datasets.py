@@ -62,8 +62,10 @@ def test_load_dataset_from_path_keeps_row_order():
 
 
 def test_load_dataset_errors(tmp_path):
-    with pytest.raises(ValueError, match="unknown dataset 'cifar10'"):
-        datasets.load_dataset("cifar10")
+    with pytest.raises(ValueError, match="unknown dataset 'imagenet'"):
+        datasets.load_dataset("imagenet")
+    with pytest.raises(FileNotFoundError, match="no cifar-10-python.tar.gz .* in data_dir .*download: true"):
+        datasets.load_dataset("cifar10", data_dir=tmp_path)
     with pytest.raises(FileNotFoundError, match="nowhere.mat"):
         datasets.load_dataset(tmp_path / "nowhere.mat")
     bad = tmp_path / "bad.mat"

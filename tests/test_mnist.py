@@ -14,6 +14,7 @@ import yaml
 
 from conftest import ROOT, SHARED, copy_workflow, shared_file, snakemake
 from infoplane import datasets, estimators, recording
+from infoplane.datasets.download import download_mnist_file
 from infoplane.config import ConfigError, activation_dump_bytes, experiment, load_config, validate_config
 from infoplane.estimation import information_table
 from infoplane.schedules import recording_epochs
@@ -156,17 +157,17 @@ def test_download_checks_sha256_and_writes_atomically(tmp_path):
     (mirror / name).write_bytes(b"not the MNIST labels")
     destination = tmp_path / "data" / name
     with pytest.raises(ValueError, match="SHA-256 mismatch") as error:
-        datasets.download_mnist_file(name, destination, mirrors=(mirror.as_uri() + "/",))
+        download_mnist_file(name, destination, mirrors=(mirror.as_uri() + "/",))
     assert name in str(error.value) and datasets.MNIST_SHA256[name] in str(error.value)
     assert not destination.exists() and not list(destination.parent.iterdir())  # no partial file left
     # an unreachable mirror is skipped, the next one is used
     shutil.copy(shared_file(f"data/mnist/{name}"), mirror / name)
-    written = datasets.download_mnist_file(name, destination, mirrors=((tmp_path / "nowhere").as_uri() + "/", mirror.as_uri() + "/"))
+    written = download_mnist_file(name, destination, mirrors=((tmp_path / "nowhere").as_uri() + "/", mirror.as_uri() + "/"))
     assert written == destination and destination.read_bytes() == (mirror / name).read_bytes()
     with pytest.raises(OSError, match="could not download"):
-        datasets.download_mnist_file(name, tmp_path / "x.gz", mirrors=((tmp_path / "nowhere").as_uri() + "/",))
+        download_mnist_file(name, tmp_path / "x.gz", mirrors=((tmp_path / "nowhere").as_uri() + "/",))
     with pytest.raises(ValueError, match="unknown MNIST file"):
-        datasets.download_mnist_file("mnist.npz", tmp_path / "y")
+        download_mnist_file("mnist.npz", tmp_path / "y")
 
 
 # --- schedule, probe, recording -------------------------------------------------------------
@@ -307,11 +308,11 @@ def test_disk_budget_is_checked_at_start_up():
 def test_dataset_entries_are_checked():
     config = _offline_config()
     config["datasets"]["other"] = {"builtin": "tishby", "split": "standard"}
-    with pytest.raises(ConfigError, match=r"datasets.other: \['split'\] apply to 'builtin: mnist' only"):
+    with pytest.raises(ConfigError, match=r"datasets.other \(builtin: tishby\): unknown parameter\(s\) \['split'\]; declared parameters: \[\]"):
         validate_config(config)
     config = _offline_config()
     config["datasets"]["mnist"]["builtin"] = "cifar"
-    with pytest.raises(ConfigError, match=r"datasets.mnist.builtin: 'cifar' is not one of \['tishby', 'mnist'\]"):
+    with pytest.raises(ConfigError, match=r"datasets.mnist.builtin: 'cifar' is not one of \['tishby', 'mnist', 'fashion_mnist', 'cifar10'\]"):
         validate_config(config)
     config = {**_offline_config(), "datasets": {"mnist": {"builtin": "mnist"}}}
     config["training"]["record"]["disk_budget_gb"] = 3.0  # the standard split's probe: 10000 test images
@@ -343,7 +344,7 @@ def test_workflow_stops_without_the_training_images(tmp_path):
     config["datasets"]["mnist"]["data_dir"] = "data/mnist"
     config["datasets"]["mnist"]["download"] = True
     out = snakemake(workdir, "figures", "-n", "--cores", "1", "--configfile", _write_config(workdir, config)).stdout
-    assert out.count("rule download_mnist_file:") == 4 and "mnist_file=train-images-idx3-ubyte.gz" in out
+    assert out.count("rule download_file:") == 4 and "file=train-images-idx3-ubyte.gz" in out
 
 
 @pytest.mark.slow

@@ -107,7 +107,7 @@ def _describe(error) -> str:
     elif "propertyNames" in error.schema_path:
         message = f"invalid name {error.instance!r} (use letters, digits, '_' and '-')"
     elif error.validator == "oneOf" and "builtin" in str(error.schema):
-        message = f"give exactly one of 'builtin' ({', '.join(datasets.BUILTIN_DATASETS)}) or 'path' (a .mat file)"
+        message = f"give exactly one of 'builtin' ({', '.join(datasets.builtin_names())}) or 'path' (a .mat file)"
     if error.validator == "exclusiveMaximum" and error.absolute_path and error.absolute_path[-1] == "train_fraction":
         message += " (all inputs for training leave no test set: test accuracy and the generalisation claims need one)"
     if isinstance(error.instance, str) and _NUMBER_LIKE.match(error.instance):
@@ -194,7 +194,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     for name, regulariser in REGULARISERS.items():
         p = regulariser.parameter
         settings[name] = {**p.schema(), "description": f"{p.description} (default {p.default!r}; {p.source})"}
-    schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.BUILTIN_DATASETS)
+    schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.builtin_names())
     schema["properties"]["claims"] = claims.settings_schema()
     return schema
 
@@ -319,22 +319,16 @@ def experiment(config: dict, name: str) -> Experiment:
     return Experiment(name=name, settings=settings, seeds=seeds, chunks=chunks, estimators=names)
 
 
-#: Defaults of an MNIST dataset entry (``builtin: mnist``).
-MNIST_DEFAULTS = {"data_dir": datasets.DEFAULT_MNIST_DIR, "split": "standard", "download": False}
-
-
 def _check_datasets(config: dict) -> list[str]:
-    """MNIST-only keys on MNIST entries only; fill in the MNIST entries' defaults."""
+    """Each entry's keys against its source's declared parameters (naming the key); fills in
+    the defaults (``data_dir`` normalised)."""
     problems = []
     for name, spec in config["datasets"].items():
-        if spec.get("builtin") == "mnist":
-            for key, value in MNIST_DEFAULTS.items():
-                spec.setdefault(key, value)
-            spec["data_dir"] = os.path.normpath(spec["data_dir"])
-        else:
-            extra = sorted(set(spec) & set(MNIST_DEFAULTS))
-            if extra:
-                problems.append(f"datasets.{name}: {extra} apply to 'builtin: mnist' only")
+        try:
+            config["datasets"][name] = datasets.check_spec(spec)
+        except ValueError as error:
+            source = "path" if "path" in spec else f"builtin: {spec['builtin']}"
+            problems.append(f"datasets.{name} ({source}): {error}")
     return problems
 
 

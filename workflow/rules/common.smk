@@ -285,8 +285,24 @@ def claim_settings(wildcards):
     return canonical({k: v for k, v in S(wildcards).config["claims"].items() if k != "estimators"})
 
 
-# MNIST (infoplane.datasets): its entries, the folders of their IDX files, and the files the
-# dataset rule reads.
+# Datasets (infoplane.datasets): the files each entry's source reads, and what a checked download
+# may fetch: (data_dir, file) -> {"sha256" or "md5": sum, "mirrors": [...]}, for entries with
+# `download: true`.
+def _downloads():
+    out = {}
+    for study in STUDIES.values():
+        for spec in study.config["datasets"].values():
+            source = infoplane.datasets.source_of(spec)
+            if not spec.get("download") or not getattr(source, "DOWNLOADS", None):
+                continue
+            for name, sha256 in source.DOWNLOADS.items():
+                md5 = getattr(source, "DOWNLOAD_MD5", {}).get(name)
+                out[(spec["data_dir"], name)] = {"name": name, "sha256": sha256, "md5": md5,
+                                                 "mirrors": list(source.DOWNLOAD_MIRRORS)}  # fmt: skip
+    return out
+
+
+DOWNLOADS = _downloads()
 MNIST_DIRS = sorted(
     {
         spec["data_dir"]
@@ -301,26 +317,22 @@ def dataset_spec(wildcards):
     return S(wildcards).config["datasets"][wildcards.dataset]
 
 
-def dataset_inputs(wildcards):
-    """The files a dataset is built from. MNIST with `download: true`: its IDX files, missing
-    ones made by download_mnist_file. MNIST without: none (files that are no rule's output are
-    never "rerun"), but a missing file stops the DAG, before any job, with a message naming it
-    and how to get it."""
+def dataset_code(wildcards):
+    """The dataset rule's code: the source module is imported by name (infoplane.datasets.get)."""
     spec = dataset_spec(wildcards)
-    if "path" in spec:
-        return [spec["path"]]
-    if spec["builtin"] != "mnist":
-        return []
-    if spec["download"]:
-        return [
-            str(infoplane.datasets.find_mnist_file(spec["data_dir"], name) or os.path.join(spec["data_dir"], name))
-            for name in infoplane.datasets.mnist_files(spec["split"])
-        ]  # fmt: skip
-    try:
-        infoplane.datasets.mnist_paths(spec["data_dir"], spec["split"], key=wildcards.dataset)
-    except FileNotFoundError as error:
-        raise WorkflowError(str(error)) from None
-    return []
+    return code_hash("infoplane.datasets", infoplane.datasets.source_of(spec).__name__)
+
+
+def dataset_inputs(wildcards):
+    """The files a dataset is built from (its source's `files`). Missing ones that a checked
+    download makes (`download: true`) are planned as download_file jobs; other missing files
+    stop the DAG, before any job, with a message naming them and how to get them."""
+    spec = dataset_spec(wildcards)
+    source = infoplane.datasets.source_of(spec)
+    problem = source.missing(spec, key=wildcards.dataset)
+    if problem:
+        raise WorkflowError(problem)
+    return source.files(spec)
 
 
 def every_study(pattern, suffixes=("",)):

@@ -1,5 +1,6 @@
-# The dataset file every experiment of a study reads (results/<study>/data/<dataset>.mat): generated (tishby), read
-# from the MNIST IDX files (mnist), or copied from a .mat file (path).
+# The dataset file every experiment of a study reads (results/<study>/data/<dataset>.mat), made by
+# its source (infoplane.datasets: generated, read from IDX files or batches, or copied from a
+# .mat file), and the checked download of the files a source may fetch.
 
 rule dataset:
     input:
@@ -8,7 +9,7 @@ rule dataset:
         P.DATASET,
     params:
         spec=lambda wildcards: canonical(dataset_spec(wildcards)),
-        code=code_hash("infoplane.datasets"),
+        code=dataset_code,
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",
     benchmark:
@@ -19,25 +20,31 @@ rule dataset:
         "../scripts/dataset.py"
 
 
-if MNIST_DIRS:
+if DOWNLOADS:
 
-    rule download_mnist_file:
+    rule download_file:
         output:
-            "{mnist_dir}/{mnist_file}",
+            "{data_dir}/{file}",
         wildcard_constraints:
-            mnist_dir=_alternatives(MNIST_DIRS),
-            mnist_file=_alternatives(infoplane.datasets.MNIST_SHA256),
+            data_dir=_alternatives(sorted({d for d, _ in DOWNLOADS})),
+            file=_alternatives(sorted({f for _, f in DOWNLOADS})),
         params:
-            sha256=lambda wildcards: infoplane.datasets.MNIST_SHA256[wildcards.mnist_file],
-            mirrors=list(infoplane.datasets.MNIST_MIRRORS),
+            check=lambda wildcards: DOWNLOADS[(wildcards.data_dir, wildcards.file)],
         log:
-            f"{P.SHARED_LOGS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.log",
+            f"{P.SHARED_LOGS}/download/{{data_dir}}/{{file}}.log",
         benchmark:
-            f"{P.SHARED_BENCHMARKS}/download_mnist/{{mnist_dir}}/{{mnist_file}}.tsv",
+            f"{P.SHARED_BENCHMARKS}/download/{{data_dir}}/{{file}}.tsv",
         conda:
             "../../envs/train.yaml"
         script:
             "../scripts/download.py"
+
+    rule download_data:
+        input:
+            [os.path.join(d, f) for d, f in DOWNLOADS],
+
+
+if MNIST_DIRS:
 
     rule download_mnist:
         input:

@@ -38,10 +38,10 @@ localrules:
     index,
 
 
-if MNIST_DIRS:
+if DOWNLOADS:
 
     localrules:
-        download_mnist_file,
+        download_file,
 
 
 def _job_resources(name, wildcards):

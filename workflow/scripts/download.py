@@ -1,10 +1,12 @@
-"""Snakemake adapter: fetch one standard MNIST file and check its SHA-256 (rule download_mnist_file)."""
+"""Snakemake adapter: fetch one dataset file and check its sum (rule download_file)."""
 
-from infoplane.datasets import download_mnist_file
+from infoplane.datasets.download import download_file
 from infoplane.runtime import job
 
 with job(snakemake) as log:
-    name = snakemake.wildcards.mnist_file
-    log.info("downloading %s (expected SHA-256 %s) from %s", name, snakemake.params.sha256, snakemake.params.mirrors)
-    path = download_mnist_file(name, snakemake.output[0], mirrors=tuple(snakemake.params.mirrors), sha256=snakemake.params.sha256)
-    log.info("wrote %s, SHA-256 verified", path)
+    check = snakemake.params.check
+    log.info("downloading %s (expected %s) from %s", check["name"],
+             f"SHA-256 {check['sha256']}" if check["sha256"] else f"MD5 {check['md5']}", check["mirrors"])
+    path = download_file(check["name"], snakemake.output[0], mirrors=tuple(check["mirrors"]),
+                         sha256=check["sha256"], md5=check["md5"])
+    log.info("wrote %s, sum verified", path)

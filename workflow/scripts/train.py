@@ -1,11 +1,12 @@
 """Snakemake adapter: train one chunk of seeds as a batched ensemble (rule train_chunk)."""
 
-from infoplane.datasets import load_dataset, load_split
+from infoplane.datasets import load_dataset, load_input_shape, load_split
 from infoplane.runtime import job
 from infoplane.training import train_ensemble
 
 with job(snakemake) as log:
     inputs, labels = load_dataset(snakemake.input.dataset)
+    inputs = inputs.reshape(len(inputs), *load_input_shape(snakemake.input.dataset))  # images keep [C, H, W]
     split = load_split(snakemake.input.dataset)  # MNIST standard: the fixed 60000/10000 split
     seeds = snakemake.params.seeds
     log.info("training seeds %s on %s (%s)", seeds, snakemake.input.dataset,

@@ -8,13 +8,22 @@ activations in :mod:`infoplane.recording` come from it), whether it saturates on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import importlib
 from dataclasses import dataclass
 
-__all__ = ["Activation", "ACTIVATIONS", "SATURATIONS"]
+__all__ = ["Activation", "ACTIVATIONS", "SATURATIONS", "resolve"]
 
 #: How an activation saturates: on both sides (tanh), on one (ReLU), not at all (linear).
 SATURATIONS = ("double", "single", "none")
+
+
+@functools.lru_cache(maxsize=None)
+def resolve(path: str):
+    """The function at dotted ``path`` (``torch.tanh``), imported when first used: the
+    declarations import no torch, the report's job reads them without it."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,8 @@ class Activation:
     name : the config's name (``activation: <name>``).
     low, high : the values it can produce, None for unbounded (``relu``: 0, None).
     saturation : one of :data:`SATURATIONS`.
-    apply : tensor -> tensor, elementwise (any shape).
+    function : dotted path of the elementwise torch function (``torch.tanh``), or ``""`` for
+        the identity; :meth:`apply` calls it.
     description : one line, for the report and the README.
     """
 
@@ -34,7 +44,7 @@ class Activation:
     low: float | None
     high: float | None
     saturation: str
-    apply: Callable
+    function: str
     description: str
 
     def __post_init__(self):
@@ -45,27 +55,19 @@ class Activation:
     def range(self) -> tuple[float | None, float | None]:
         return self.low, self.high
 
-
-def _softsign(x):
-    from torch.nn import functional as F
-
-    return F.softsign(x)
-
-
-def _softplus(x):
-    from torch.nn import functional as F
-
-    return F.softplus(x)
+    def apply(self, x):
+        """The activation of tensor ``x`` (any shape), elementwise."""
+        return resolve(self.function)(x) if self.function else x
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", -1.0, 1.0, "double", lambda x: x.tanh(), "tanh, in (-1, 1), saturates on both sides"),
-        Activation("relu", 0.0, None, "single", lambda x: x.relu(), "ReLU max(0, x), saturates below"),
-        Activation("sigmoid", 0.0, 1.0, "double", lambda x: x.sigmoid(), "logistic 1/(1 + e^-x), in (0, 1)"),
-        Activation("softsign", -1.0, 1.0, "double", _softsign, "x/(1 + |x|), in (-1, 1)"),
-        Activation("softplus", 0.0, None, "single", _softplus, "log(1 + e^x), smooth ReLU"),
-        Activation("linear", None, None, "none", lambda x: x, "identity (a linear network)"),
+        Activation("tanh", -1.0, 1.0, "double", "torch.tanh", "tanh, in (-1, 1), saturates on both sides"),
+        Activation("relu", 0.0, None, "single", "torch.relu", "ReLU max(0, x), saturates below"),
+        Activation("sigmoid", 0.0, 1.0, "double", "torch.sigmoid", "logistic 1/(1 + e^-x), in (0, 1)"),
+        Activation("softsign", -1.0, 1.0, "double", "torch.nn.functional.softsign", "x/(1 + |x|), in (-1, 1)"),
+        Activation("softplus", 0.0, None, "single", "torch.nn.functional.softplus", "log(1 + e^x), smooth ReLU"),
+        Activation("linear", None, None, "none", "", "identity (a linear network)"),
     )
 }

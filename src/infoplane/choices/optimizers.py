@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..params import Parameter, check, describe_values
+from .activations import resolve
 
 __all__ = ["Optimizer", "OPTIMIZERS"]
 
@@ -27,14 +28,17 @@ class Optimizer:
     label : its name in print (``Adam``).
     source : the paper or documentation that defines it.
     parameters : its hyper-parameters (besides learning rate and weight decay).
-    make : ``make(tensors, lr, weight_decay, **params) -> torch.optim.Optimizer``.
+    torch_class : dotted path of the torch optimiser (imported when one is built).
+    arguments : the hyper-parameters (checked, defaults filled in) -> the torch class's keyword
+        arguments besides ``lr`` and ``weight_decay``.
     """
 
     name: str
     label: str
     source: str
     parameters: tuple[Parameter, ...]
-    make: Callable
+    torch_class: str
+    arguments: Callable
 
     def check_params(self, params: Mapping | None) -> dict:
         """The hyper-parameters completed with their defaults; ValueError names a bad one."""
@@ -48,7 +52,8 @@ class Optimizer:
 
     def build(self, tensors, learning_rate: float, weight_decay: float = 0.0, params: Mapping | None = None):
         """The torch optimiser over ``tensors``."""
-        return self.make(tensors, float(learning_rate), float(weight_decay), **self.check_params(params))
+        cls = resolve(self.torch_class)
+        return cls(tensors, lr=float(learning_rate), weight_decay=float(weight_decay), **self.arguments(self.check_params(params)))
 
 
 def _momentum(default: float) -> Parameter:
@@ -66,46 +71,28 @@ _BETAS = (
 )  # fmt: skip
 
 
-def _sgd(tensors, lr, weight_decay):
-    import torch
-
-    return torch.optim.SGD(tensors, lr=lr, weight_decay=weight_decay, fused=True)
+def _no_arguments(params):
+    return {}
 
 
 def _sgd_momentum(nesterov: bool):
-    def make(tensors, lr, weight_decay, momentum):
-        import torch
-
-        return torch.optim.SGD(tensors, lr=lr, momentum=momentum, nesterov=nesterov, weight_decay=weight_decay, fused=True)
-
-    return make
-
-
-def _adam(tensors, lr, weight_decay, beta1, beta2, eps):
-    import torch
-
-    return torch.optim.Adam(tensors, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay, fused=True)
-
-
-def _rmsprop(tensors, lr, weight_decay, alpha, eps, momentum):
-    import torch
-
-    return torch.optim.RMSprop(tensors, lr=lr, alpha=alpha, eps=eps, momentum=momentum, weight_decay=weight_decay)
+    return lambda params: {"momentum": params["momentum"], "nesterov": nesterov, "fused": True}
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
     o.name: o
     for o in (
-        Optimizer("sgd", "SGD", "plain stochastic gradient descent (torch.optim.SGD)", (), _sgd),
-        Optimizer("momentum", "SGD with momentum", "Polyak 1964 (torch.optim.SGD)", (_momentum(0.9),), _sgd_momentum(False)),
-        Optimizer("nesterov", "Nesterov SGD", "Sutskever et al. 2013 (torch.optim.SGD, nesterov)", (_momentum(0.9),),
+        Optimizer("sgd", "SGD", "plain stochastic gradient descent", (), "torch.optim.SGD", lambda p: {"fused": True}),
+        Optimizer("momentum", "SGD with momentum", "Polyak 1964", (_momentum(0.9),), "torch.optim.SGD", _sgd_momentum(False)),
+        Optimizer("nesterov", "Nesterov SGD", "Sutskever et al. 2013", (_momentum(0.9),), "torch.optim.SGD",
                   _sgd_momentum(True)),
-        Optimizer("adam", "Adam", "Kingma & Ba 2015 (torch.optim.Adam)", _BETAS, _adam),
-        Optimizer("rmsprop", "RMSprop", "Tieleman & Hinton 2012, lecture 6.5 (torch.optim.RMSprop; PyTorch's defaults)", (
+        Optimizer("adam", "Adam", "Kingma & Ba 2015", _BETAS, "torch.optim.Adam",
+                  lambda p: {"betas": (p["beta1"], p["beta2"]), "eps": p["eps"], "fused": True}),
+        Optimizer("rmsprop", "RMSprop", "Tieleman & Hinton 2012, lecture 6.5 (PyTorch's defaults)", (
             Parameter("alpha", "number", 0.99, "decay of the squared-gradient average", "torch.optim.RMSprop",
                       minimum=0.0, maximum=0.999999),
             Parameter("eps", "number", 1e-8, "added to the root of the average", "torch.optim.RMSprop", exclusive_minimum=0.0),
             _momentum(0.0),
-        ), _rmsprop),
+        ), "torch.optim.RMSprop", lambda p: dict(p)),
     )
 }  # fmt: skip

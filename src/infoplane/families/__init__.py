@@ -6,8 +6,9 @@ A family module declares, once:
     tuple of :class:`~infoplane.params.Parameter`: the family's own settings (the keys beside
     ``family`` under the config's ``model``). The config schema, the config check, the report's
     set-up table and the README's option list come from it.
-``SOURCE``, ``DESCRIPTION``
-    where the architecture comes from; what it is, in a few words.
+``SOURCE``, ``DESCRIPTION``, ``RECORDED``
+    where the architecture comes from; what it is, in a few words; what a recorded layer's T
+    is (a sentence of the report's set-up).
 ``REGULARISERS``
     the regularisers acting inside the network that it implements (``dropout``,
     ``batch_norm``; :data:`infoplane.choices.regularisers.INSIDE_NETWORK`).
@@ -57,7 +58,7 @@ REGISTRY: dict[str, str] = {
     "cnn": "infoplane.families.cnn",
 }
 
-_REQUIRED = ("PARAMETERS", "SOURCE", "DESCRIPTION", "REGULARISERS", "INPUT_RANK", "layer_shapes", "cost", "build", "single")
+_REQUIRED = ("PARAMETERS", "SOURCE", "DESCRIPTION", "RECORDED", "REGULARISERS", "INPUT_RANK", "layer_shapes", "cost", "build", "single")
 
 
 def get(name: str) -> ModuleType:

@@ -60,7 +60,7 @@ class EnsembleCNN(nn.Module):
                 + [SeedBatchNorm((n, 1, w), dims=(1,)) for w in widths[1:-1]]
             )  # fmt: skip
         self.dropout = SeedDropout(self.seeds, dropout)
-        fill = INITIALISATIONS[init].fill
+        fill = INITIALISATIONS[init].apply
         if batch_norm:  # batch norm's shift replaces the bias of the layer it follows (Ioffe & Szegedy 2015, 3.2)
             for bias in list(self.biases)[:-1]:
                 bias.requires_grad_(False)

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..choices import ACTIVATIONS, INITIALISATIONS
+from . import _init  # noqa: F401 - the declared initialisations' fills, named by path: in every family's rerun hash
 
 __all__ = ["seed_generator", "check_common", "SeedBatchNorm", "SeedDropout", "ActivationModule"]
 

@@ -50,7 +50,7 @@ class EnsembleMLP(nn.Module):
         self.biases = nn.ParameterList(nn.Parameter(torch.empty(n, o, 1)) for _, o in pairs)
         self.norms = nn.ModuleList(SeedBatchNorm((n, o, 1), dims=(2,)) for _, o in pairs[:-1]) if batch_norm else None
         self.dropout = SeedDropout(seeds, dropout)
-        fill = INITIALISATIONS[init].fill
+        fill = INITIALISATIONS[init].apply
         if batch_norm:  # batch norm's shift replaces the bias of the layer it follows (Ioffe & Szegedy 2015, 3.2)
             for bias in list(self.biases)[:-1]:
                 bias.requires_grad_(False)

@@ -38,6 +38,13 @@ PARAMETERS = (
     Parameter("hidden_widths", "integers", [64], "widths of the fully connected hidden layers after the "
               "convolutions", "seed 001 (two fully connected layers: one hidden, one output)", minimum=1),
 )  # fmt: skip
+#: What a recorded layer's T is, for the report (plain text).
+RECORDED = (
+    "Each convolutional block is a convolution, batch normalisation (when on), the activation, "
+    "pooling and dropout (when on, in training only); its T is the block's whole feature map "
+    "after pooling, flattened: channels x height x width values per input. Fully connected hidden "
+    "layers and the softmax output follow, as in the fully connected networks."
+)
 REGULARISERS = ("dropout", "batch_norm")
 #: Inputs are images [C, H, W].
 INPUT_RANK = 3

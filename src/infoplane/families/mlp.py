@@ -33,6 +33,12 @@ PARAMETERS = (
     Parameter("hidden_widths", "integers", [10, 7, 5, 4, 3], "widths of the hidden layers, input side first",
               "[ST17] section 3 (10-7-5-4-3)", minimum=1),
 )  # fmt: skip
+#: What a recorded layer's T is, for the report (plain text).
+RECORDED = (
+    "Each hidden layer is an affine map, batch normalisation (when on), the activation and "
+    "dropout (when on, in training only); its T is the activation's output, one value per unit. "
+    "The last layer is affine; its softmax is the output layer."
+)
 REGULARISERS = ("dropout", "batch_norm")
 #: Any input shape: the network flattens each input.
 INPUT_RANK = None

@@ -20,6 +20,7 @@ import pandas as pd
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
 from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows, model_text, optimizer_text, regulariser_text
 from . import captions
+from .. import datasets as datasets_module
 from .claims import claim_answers, claim_counts, excluded_seeds, label, verdict_sections
 from .validation import COLUMNS, bias_rows, estimator_sentence
 
@@ -149,17 +150,15 @@ def build_context(
     dataset_context = []
     for name in dict.fromkeys(e.dataset for e in exp_list):
         spec = config["datasets"][name]
-        if spec.get("builtin") == "tishby":
-            source = "generated from the labelling rule of [ST17] (12 inputs on the vertices of an icosahedron)"
-        elif spec.get("builtin") == "mnist":
-            split = spec.get("split", "standard")
-            source = (f"MNIST from the standard IDX files in {spec.get('data_dir', 'data/mnist')} ("
-                      + ("the 60000 training and 10000 test images" if split == "standard"
-                         else "the 10000 test images alone, split by train_fraction") + ")")  # fmt: skip
-        else:
-            source = f"read from {spec['path']}"
+        source = datasets_module.source_of(spec).describe(spec)
         dataset_context.append({"name": name, "source": source, "facts": dataset_facts(*datasets[name])})
 
+    from .. import families
+
+    network_notes = [
+        {"title": f"Networks: {families.get(name).DESCRIPTION} ({name})", "text": getattr(families.get(name), "RECORDED", "")}
+        for name in dict.fromkeys(e.settings["model"]["family"] for e in exp_list)
+    ]  # fmt: skip
     n_max, bias = bias_rows(validation_summary)
     validated = list(dict.fromkeys(validation_summary["estimator"]))
     first = chunk_infos[exp_list[0].name]
@@ -170,6 +169,7 @@ def build_context(
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "config_name": ", ".join(config_files),
         "datasets": dataset_context,
+        "network_notes": network_notes,
         "setup_rows": _setup_rows(exp_list, chunk_infos),
         "estimators": estimator_rows,
         "experiments": exp_context,
