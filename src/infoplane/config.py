@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families
+from . import claims, datasets, estimators, families, plugins
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -130,6 +130,10 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     """
     import jsonschema
 
+    try:  # a study's own families, datasets and choices: registered before the schema is built from the registries
+        plugins.load(config.get("plugins") if isinstance(config.get("plugins"), list) else [])
+    except ValueError as error:
+        raise ConfigError(f"invalid config:\n  {error}") from None
     schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])

@@ -6,7 +6,9 @@ N inputs in the dataset, P of them in the probe set (the rows whose activations 
 output layer), d_l the width of layer l::
 
     /                          attrs: format, format_version, experiment, settings (JSON of
-                               the experiment's settings), activation, device,
+                               the experiment's settings), activation,
+                               activation_range (JSON [low, high], null where
+                               unbounded: the declared range readers check), device,
                                infoplane_version, torch_version, n_inputs (N),
                                precision, compression (text as fixed-length
                                UTF-8: h5py returns bytes; the readers decode them)
@@ -560,15 +562,20 @@ def read_activations(
         values = _read(f, path, name, epochs).astype(np.float32, copy=False)
         diverged = _read(f, path, "status/diverged_epoch")
         activation = str(attrs.get("activation", "")) if layer < n_layers else "softmax"
-        _check_values(path, "/" + name, values, activation, recorded[index], seeds, diverged)
+        declared = attrs.get("activation_range")  # written from the declaration (a plugin's activation too)
+        stored_range = tuple(json.loads(declared)) if isinstance(declared, str) else None
+        _check_values(path, "/" + name, values, activation, recorded[index], seeds, diverged, stored_range)
         return values
 
 
-def _check_values(path, name, values, activation, epochs, seeds, diverged) -> None:
+def _check_values(path, name, values, activation, epochs, seeds, diverged, stored_range=None) -> None:
     """Raise :class:`DamagedRecordingError` for values [E', S, P, d] that ``activation`` cannot
-    produce, or that are not finite outside a diverged seed's epochs (``diverged`` [S])."""
+    produce (its range as the file records it, else as declared), or that are not finite
+    outside a diverged seed's epochs (``diverged`` [S])."""
     if activation == "softmax":
         low, high = OUTPUT_RANGE
+    elif stored_range is not None:
+        low, high = stored_range
     elif activation in ACTIVATIONS:
         low, high = ACTIVATIONS[activation].range
     elif activation:

@@ -28,6 +28,7 @@ goes on while any seed is finite; a chunk whose seeds all diverge is still writt
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -41,7 +42,7 @@ from . import __version__
 from .datasets import probe_rows, train_test_split
 from .devices import resolve_device
 from . import families
-from .choices import OPTIMIZERS
+from .choices import ACTIVATIONS, OPTIMIZERS
 from .recording import RunWriter
 from .schedules import recording_epochs
 from .settings import TRAINING_KEYS, resolve
@@ -410,6 +411,8 @@ def train_ensemble(
         "experiment": experiment,
         "settings": {key: trainer.settings[key] for key in TRAINING_KEYS},
         "activation": settings["activation"],
+        # the values its hidden layers can take, from the declaration: readers check against it
+        "activation_range": json.dumps(list(ACTIVATIONS[trainer.settings["activation"]].range)),
         "device": str(trainer.device),
         "infoplane_version": __version__,
         "torch_version": torch.__version__,

@@ -35,6 +35,7 @@ rule study_claims:
         per_seed=each_experiment(P.PER_SEED_TABLE),
         seeds=each_experiment(P.SEEDS_TABLE),
         information=lambda wildcards: S(wildcards).claim_information_tables(),
+        plugins=plugin_files,  # an activation a plugin declares: its saturation
     output:
         in_report(P.STUDY_CLAIMS_TABLE, "claims_table", "claims", result="every claim with its interval (table)"),
     params:

@@ -149,7 +149,8 @@ def threads_of(step):
 def training_code(wildcards):
     # the family's module is imported by name (infoplane.families.get), so it is named here
     family = S(wildcards).experiments[wildcards.experiment].settings["model"]["family"]
-    modules = ["infoplane.training", infoplane.families.REGISTRY[family]]
+    family_module = infoplane.families.REGISTRY[family]  # a plugin's file is the rule's input instead
+    modules = ["infoplane.training"] + ([family_module] if family_module.startswith("infoplane.") else [])
     return f"{code_hash(*modules)}, {job_threads(S(wildcards), 'train')} threads"
 
 
@@ -313,14 +314,41 @@ MNIST_DIRS = sorted(
 )
 
 
+def plugin_files(wildcards):
+    """The study's plugin files (infoplane.plugins): inputs of the rules that describe what
+    they declare (the report, the study's claims), which import them (infoplane.runtime.job)."""
+    return list(S(wildcards).config.get("plugins", []))
+
+
+def _plugin_file(module_name):
+    """The plugin file of a module a plugin registered (a family or dataset source), as the
+    config names it; [] for the package's own modules."""
+    if module_name.startswith("infoplane."):
+        return []
+    found = os.path.realpath(sys.modules[module_name].__file__)
+    return [p for study in STUDIES.values() for p in study.config.get("plugins", []) if os.path.realpath(p) == found][:1]
+
+
+def family_plugin(wildcards):
+    """The plugin file of an experiment's model family, if a plugin declares it: the training
+    job's input (an edit retrains that family's experiments, nothing else)."""
+    family = S(wildcards).experiments[wildcards.experiment].settings["model"]["family"]
+    return _plugin_file(infoplane.families.REGISTRY[family])
+
+
+def source_plugin(wildcards):
+    """The plugin file of a dataset's source, if a plugin declares it."""
+    return _plugin_file(infoplane.datasets.source_of(dataset_spec(wildcards)).__name__)
+
+
 def dataset_spec(wildcards):
     return S(wildcards).config["datasets"][wildcards.dataset]
 
 
 def dataset_code(wildcards):
     """The dataset rule's code: the source module is imported by name (infoplane.datasets.get)."""
-    spec = dataset_spec(wildcards)
-    return code_hash("infoplane.datasets", infoplane.datasets.source_of(spec).__name__)
+    source_module = infoplane.datasets.source_of(dataset_spec(wildcards)).__name__
+    return code_hash("infoplane.datasets", *([source_module] if source_module.startswith("infoplane.") else []))
 
 
 def dataset_inputs(wildcards):

@@ -4,7 +4,8 @@
 
 rule dataset:
     input:
-        dataset_inputs,
+        files=dataset_inputs,
+        plugins=source_plugin,
     output:
         P.DATASET,
     params:

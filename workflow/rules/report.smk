@@ -9,6 +9,7 @@ rule report_pdf:
         unpack(report_inputs),
         template=os.path.join(REPORT_SOURCES, "report.tex.j2"),
         static=expand(os.path.join(REPORT_SOURCES, "static", "{name}.tex"), name=REPORT_STATIC),
+        plugins=plugin_files,
     output:
         pdf=in_report(P.REPORT_PDF, "report_pdf", "report", result="the PDF report"),
         tex=P.REPORT_TEX,

@@ -5,6 +5,7 @@
 rule train_chunk:
     input:
         dataset=experiment_dataset,
+        plugins=family_plugin,
     output:
         P.CHUNK,
     params:

@@ -5,7 +5,7 @@ from infoplane.runtime import job
 
 with job(snakemake) as log:
     spec = snakemake.params.spec
-    arrays = source_of(spec).read(spec, list(snakemake.input), log)
+    arrays = source_of(spec).read(spec, list(snakemake.input.files), log)
     log.info("N = %d inputs of shape %s, label counts %s", len(arrays.inputs), list(arrays.input_shape),
              [int((arrays.labels == c).sum()) for c in sorted(set(arrays.labels.ravel().tolist()))])
     extra = {} if arrays.train_index is None else {"train_index": arrays.train_index, "test_index": arrays.test_index}

@@ -32,6 +32,11 @@ __all__ = ["DOUBLE_SATURATING", "comparisons", "study_claims", "spearman_rows"]
 #: compared against them.
 DOUBLE_SATURATING = tuple(name for name, a in ACTIVATIONS.items() if a.saturation == "double")
 
+
+def _double_saturating(activation: str) -> bool:
+    """From the declaration, looked up when asked (a plugin's activation registers later)."""
+    return activation in ACTIVATIONS and ACTIVATIONS[activation].saturation == "double"
+
 #: Settings that do not change what an experiment tests (how many seeds, how they are chunked,
 #: which epochs are recorded, which estimators run).
 _IGNORED = {"seeds", "first_seed", "chunk_size", "record", "estimators"}
@@ -62,7 +67,7 @@ def comparisons(settings: Mapping[str, Mapping], batches_per_epoch: Mapping[str,
     for a, b in itertools.combinations(names, 2):
         diff = _differences(settings[a], settings[b])
         if "activation" in diff and diff <= {"activation", "init"}:
-            sa, sb = settings[a]["activation"] in DOUBLE_SATURATING, settings[b]["activation"] in DOUBLE_SATURATING
+            sa, sb = _double_saturating(settings[a]["activation"]), _double_saturating(settings[b]["activation"])
             if sa != sb:
                 out.append(("sb18_activation", a, b) if sa else ("sb18_activation", b, a))
         if diff == {"batch_size"}:

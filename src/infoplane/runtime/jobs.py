@@ -11,6 +11,17 @@ import traceback
 __all__ = ["job"]
 
 
+def _load_plugins(snakemake, log) -> None:
+    """The study's plugin files (the rule's ``plugins`` input; :mod:`infoplane.plugins`)."""
+    files = getattr(snakemake.input, "plugins", None) or []
+    files = [files] if isinstance(files, str) else list(files)
+    if files:
+        from .. import plugins
+
+        plugins.load(files)
+        log.info("plugins imported: %s", ", ".join(files))
+
+
 @contextlib.contextmanager
 def job(snakemake):
     """Run a Snakemake script body with logging to ``snakemake.log[0]``.
@@ -20,7 +31,8 @@ def job(snakemake):
     job's traceback to the log before re-raising it (Snakemake then removes the job's outputs).
     A damaged chunk file (:class:`~infoplane.recording.DamagedRecordingError`) is moved aside
     (:func:`~infoplane.runtime.damage.move_aside_logged`) and the job fails with a message naming
-    it and saying that rerunning the same command trains it again.
+    it and saying that rerunning the same command trains it again. The study's plugin files
+    (a ``plugins`` input of the rule) are imported first.
     """
     log_path = snakemake.log[0] if len(snakemake.log) else None
     handlers = [logging.FileHandler(log_path, mode="w")] if log_path else [logging.StreamHandler()]
@@ -35,6 +47,7 @@ def job(snakemake):
     if torch is not None:
         torch.set_num_threads(max(1, int(snakemake.threads)))
     try:
+        _load_plugins(snakemake, log)
         yield log
     except BaseException as error:
         log.error("job failed:\n%s", traceback.format_exc())
