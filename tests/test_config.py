@@ -16,7 +16,8 @@ def default_config():
     return load_config(ROOT / "config" / "config.yaml")
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "tiny.yaml", "st17.yaml", "sb18.yaml", "mnist.yaml", "mnist_offline.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "tiny.yaml", "st17.yaml", "sb18.yaml", "mnist.yaml", "mnist_offline.yaml",
+                                  "fashion.yaml", "cifar10.yaml", "mnist_cnn.yaml"])
 def test_shipped_configs_are_valid(name):
     config = validate_config(load_config(ROOT / "config" / name))
     assert config["device"] in ("cpu", "auto")

@@ -165,3 +165,14 @@ def test_a_workflow_without_the_cifar_archive_stops_before_any_job_or_plans_its_
     _cifar(workdir / "data" / "cifar10", n=40, split_batches=[cifar10.TEST_BATCH])
     out = snakemake(workdir, "figures", "-n", "--cores", "1", "--configfile", "config/images.yaml").stdout
     assert "rule download_file:" not in out and "rule dataset:" in out and "rule train_chunk:" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,downloads", [("fashion", 0), ("cifar10", 1), ("mnist_cnn", 4)])
+def test_the_named_image_studies_plan_every_job(tmp_path, name, downloads):
+    if name == "fashion" and not datasets.find_mnist_file(FASHION, "train-images-idx3-ubyte.gz"):
+        pytest.skip(f"Debian's {fashion_mnist.DEBIAN_PACKAGE} is not installed; `make test` installs it")
+    workdir = copy_workflow(tmp_path / "wf")
+    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", f"config/{name}.yaml").stdout
+    assert out.count("rule download_file:") == downloads and "rule dataset:" in out and "rule report_pdf:" in out
+    assert out.count("rule train_chunk:") == len(load_config(ROOT / "config" / f"{name}.yaml")["experiments"])
