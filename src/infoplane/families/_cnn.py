@@ -56,7 +56,7 @@ class EnsembleCNN(nn.Module):
         self.norms = None
         if batch_norm:
             self.norms = nn.ModuleList(
-                [SeedBatchNorm((n, 1, c, 1, 1), dims=(1, 3, 4)) for c in channels[1:]]  # on [S, B, C, H, W]
+                [SeedBatchNorm((n, c, 1, 1), dims=(0, 2, 3)) for c in channels[1:]]  # per seed, on [B, C, H, W]
                 + [SeedBatchNorm((n, 1, w), dims=(1,)) for w in widths[1:-1]]
             )  # fmt: skip
         self.dropout = SeedDropout(self.seeds, dropout)
@@ -104,15 +104,20 @@ class EnsembleCNN(nn.Module):
         outputs = []
         for layer in range(self.n_conv):
             weight, bias = self.weights[layer], self.biases[layer]
-            # one convolution per seed, stacked: on 2 CPU cores 1.6x faster forward and backward
-            # than one grouped convolution (groups=S) or torch.func.vmap, which runs as one
-            # (8 seeds, batch 128, 1x28x28 -> 8x28x28, kernel 5), and exactly a lone seed's numbers
-            h = torch.stack([F.conv2d(h[s], weight[s], bias[s], self.stride, self.padding) for s in range(n)])
-            if self.norms is not None:
-                h = self.norms[layer](h)
-            h = self.activation(h)
-            if self.pool > 1:
-                h = (F.max_pool2d if self.pooling == "max" else F.avg_pool2d)(h.flatten(0, 1), self.pool).unflatten(0, (n, -1))
+            # each seed's convolution, batch norm, activation and pooling on its own slice, then
+            # stacked: on 2 CPU cores faster than one grouped convolution (groups=S) or
+            # torch.func.vmap (which runs as one), and than pooling the stacked maps (measured: 8
+            # seeds, batch 128, 1x28x28 -> 8x28x28, kernel 5); a lone seed's numbers exactly
+            blocks = []
+            for s in range(n):
+                y = F.conv2d(h[s], weight[s], bias[s], self.stride, self.padding)
+                if self.norms is not None:
+                    y = self.norms[layer].forward_seed(y, s, (0, 2, 3))
+                y = self.activation(y)
+                if self.pool > 1:
+                    y = (F.max_pool2d if self.pooling == "max" else F.avg_pool2d)(y, self.pool)
+                blocks.append(y)
+            h = torch.stack(blocks)
             outputs.append(h.flatten(2))  # [S, B, C*H*W]
             h = self.dropout(h)
         h = h.flatten(2)  # [S, B, D]

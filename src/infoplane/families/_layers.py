@@ -69,11 +69,18 @@ class SeedBatchNorm(nn.Module):
         self.register_buffer("running_var", torch.ones(*shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weight, bias = self.weight, self.bias
-        running_mean, running_var = self.running_mean, self.running_var
+        """All seeds at once: ``x`` laid out as the parameters' shape says."""
+        return self._normalise(x, self.weight, self.bias, self.running_mean, self.running_var, self.dims)
+
+    def forward_seed(self, x: torch.Tensor, s: int, dims) -> torch.Tensor:
+        """Seed ``s`` alone: ``x`` is its slice (e.g. [B, C, H, W], ``dims`` (0, 2, 3)); its
+        parameters and running averages are the slices ``[s]``."""
+        return self._normalise(x, self.weight[s], self.bias[s], self.running_mean[s], self.running_var[s], tuple(dims))
+
+    def _normalise(self, x, weight, bias, running_mean, running_var, dims):
         if self.training:
-            mean = x.mean(self.dims, keepdim=True)
-            var = x.var(self.dims, keepdim=True, unbiased=False)
+            mean = x.mean(dims, keepdim=True)
+            var = x.var(dims, keepdim=True, unbiased=False)
             count = x.numel() // mean.numel()
             with torch.no_grad():
                 unbiased = var * (count / max(count - 1, 1))
