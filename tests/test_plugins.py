@@ -162,3 +162,24 @@ def test_bad_plugin_files_are_refused_naming_the_key(tmp_path):
     with pytest.raises(ConfigError, match=r"plugins\[0\]: .*broken.py: importing it failed: ValueError: model family 'mlp' "
                                           r"\(.*\) does not declare \['PARAMETERS'"):
         validate_config(config)
+
+
+def test_a_recording_of_an_activation_this_process_has_not_registered_is_checked_by_its_stored_range(tmp_path):
+    import h5py
+    import numpy as np
+
+    from infoplane import recording
+    from infoplane.datasets import load_dataset
+    from infoplane.training import train_ensemble
+
+    settings = {"hidden_widths": [4, 3], "activation": "tanh", "init": "st17", "optimizer": "adam", "learning_rate": 1e-3,
+                "batch_size": 512, "epochs": 2, "train_fraction": 0.8, "split_seed": 0, "record": {"schedule": "every", "step": 1}}  # fmt: skip
+    path = train_ensemble(*load_dataset("tishby"), [0], settings, tmp_path / "run.h5", progress=False)
+    with h5py.File(path, "r+") as f:
+        assert f.attrs["activation_range"].decode() == "[-1.0, 1.0]"
+        f.attrs["activation"] = np.bytes_(b"plugin_act")  # a plugin's name: not registered here
+    assert recording.read_activations(path, 1).shape == (3, 1, 4096, 4)  # checked against [-1, 1]
+    with h5py.File(path, "r+") as f:
+        f.attrs["activation_range"] = np.bytes_(b"[0.0, 1.0]")  # tanh's negative values fall outside
+    with pytest.raises(recording.DamagedRecordingError, match=r"values outside \[0, 1\], the range of plugin_act"):
+        recording.read_activations(path, 1)

@@ -562,7 +562,7 @@ def read_activations(
         values = _read(f, path, name, epochs).astype(np.float32, copy=False)
         diverged = _read(f, path, "status/diverged_epoch")
         activation = str(attrs.get("activation", "")) if layer < n_layers else "softmax"
-        declared = attrs.get("activation_range")  # written from the declaration (a plugin's activation too)
+        declared = attrs.get("activation_range")  # written from the declaration (used for a plugin's activation)
         stored_range = tuple(json.loads(declared)) if isinstance(declared, str) else None
         _check_values(path, "/" + name, values, activation, recorded[index], seeds, diverged, stored_range)
         return values
@@ -570,14 +570,15 @@ def read_activations(
 
 def _check_values(path, name, values, activation, epochs, seeds, diverged, stored_range=None) -> None:
     """Raise :class:`DamagedRecordingError` for values [E', S, P, d] that ``activation`` cannot
-    produce (its range as the file records it, else as declared), or that are not finite
-    outside a diverged seed's epochs (``diverged`` [S])."""
+    produce (its declared range; the range the file records for an activation this process has
+    not registered, a plugin's), or that are not finite outside a diverged seed's epochs
+    (``diverged`` [S])."""
     if activation == "softmax":
         low, high = OUTPUT_RANGE
-    elif stored_range is not None:
-        low, high = stored_range
-    elif activation in ACTIVATIONS:
+    elif activation in ACTIVATIONS:  # the declaration, as the attribute names it
         low, high = ACTIVATIONS[activation].range
+    elif stored_range is not None:  # a plugin's activation this job has not imported
+        low, high = stored_range
     elif activation:
         raise DamagedRecordingError(path, f"activation attribute {activation!r} is none of {sorted(ACTIVATIONS)}", "/")
     else:  # written without an activation attribute (not by train_ensemble): nothing to compare with

@@ -13,7 +13,7 @@ __all__ = ["job"]
 
 def _load_plugins(snakemake, log) -> None:
     """The study's plugin files (the rule's ``plugins`` input; :mod:`infoplane.plugins`)."""
-    files = getattr(snakemake.input, "plugins", None) or []
+    files = getattr(getattr(snakemake, "input", None), "plugins", None) or []
     files = [files] if isinstance(files, str) else list(files)
     if files:
         from .. import plugins
