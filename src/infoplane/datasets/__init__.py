@@ -36,7 +36,6 @@ rest reads the flattened [N, d]. Train/test splits and probe sets: :mod:`.splits
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from pathlib import Path
@@ -44,6 +43,7 @@ from types import ModuleType
 
 import numpy as np
 
+from .. import registry
 from ..params import check
 from .base import Arrays, content_sha256
 from .matfile import load_input_shape, load_mat, load_split, save_mat
@@ -87,9 +87,7 @@ BUILTIN_DATASETS = builtin_names()
 
 def get(name: str) -> ModuleType:
     """The source module registered as ``name``; ValueError naming the registered ones."""
-    if name not in REGISTRY:
-        raise ValueError(f"unknown dataset source {name!r}; registered: {sorted(REGISTRY)}")
-    return importlib.import_module(REGISTRY[name])
+    return registry.lookup(REGISTRY, "dataset source", name)
 
 
 def register(name: str, module: str | ModuleType) -> None:
@@ -100,14 +98,7 @@ def register(name: str, module: str | ModuleType) -> None:
     ValueError
         If the module lacks a declaration (naming it) or ``name`` is taken by another module.
     """
-    module_name = module if isinstance(module, str) else module.__name__
-    found = importlib.import_module(module_name) if isinstance(module, str) else module
-    missing = [attribute for attribute in _REQUIRED if not hasattr(found, attribute)]
-    if missing:
-        raise ValueError(f"dataset source {name!r} ({module_name}) does not declare {missing}")
-    if REGISTRY.get(name, module_name) != module_name:
-        raise ValueError(f"dataset source {name!r} is already registered as {REGISTRY[name]}")
-    REGISTRY[name] = module_name
+    registry.add(REGISTRY, "dataset source", name, module, _REQUIRED)
 
 
 def source_of(spec: dict) -> ModuleType:

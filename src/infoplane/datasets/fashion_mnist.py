@@ -11,13 +11,12 @@ training and 1000 test images per class). A dataset source (``builtin: fashion_m
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ..params import Parameter
 from .base import Arrays, content_sha256
 from .mnist import MNIST_SPLITS, find_mnist_file, idx_split_arrays, mnist_files
+from .mnist import files, input_shape, layout  # noqa: F401 - MNIST's layout and file names: the same declarations
 
 __all__ = ["CONTENT_SHA256", "DEFAULT_DIR", "DEBIAN_PACKAGE"]
 
@@ -44,21 +43,6 @@ PARAMETERS = (
     Parameter("split", "string", "standard", "standard (60000 training / 10000 test images) or test_only "
               "(the 10000 test images, split by train_fraction)", choices=MNIST_SPLITS),
 )  # fmt: skip
-
-
-def layout(spec):
-    if spec.get("split", "standard") == "test_only":
-        return 10000, 10, None
-    rows = np.arange(70000, dtype=np.int64)
-    return 70000, 10, (rows[:60000], rows[60000:])
-
-
-def input_shape(spec) -> tuple[int, ...]:
-    return (1, 28, 28)
-
-
-def files(spec) -> list[str]:
-    return [str(find_mnist_file(spec["data_dir"], name) or Path(spec["data_dir"]) / name) for name in mnist_files(spec["split"])]
 
 
 def missing(spec, key: str = "") -> str | None:

@@ -43,11 +43,11 @@ the file under the config's ``plugins`` key (README, "Adding a model family").
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Mapping, Sequence
 from types import ModuleType
 
+from .. import registry
 from ..params import check, describe_values, params_schema
 
 __all__ = ["REGISTRY", "get", "register", "check_model", "layer_widths", "describe", "config_schema"]
@@ -69,9 +69,7 @@ def get(name: str) -> ModuleType:
     ValueError
         For an unregistered name (naming the registered ones).
     """
-    if name not in REGISTRY:
-        raise ValueError(f"unknown model family {name!r}; registered: {sorted(REGISTRY)}")
-    return importlib.import_module(REGISTRY[name])
+    return registry.lookup(REGISTRY, "model family", name)
 
 
 def register(name: str, module: str | ModuleType) -> None:
@@ -83,14 +81,7 @@ def register(name: str, module: str | ModuleType) -> None:
         If ``name`` is taken by another module, or the module lacks a declaration of the
         protocol above (naming it).
     """
-    module_name = module if isinstance(module, str) else module.__name__
-    found = importlib.import_module(module_name) if isinstance(module, str) else module
-    missing = [attribute for attribute in _REQUIRED if not hasattr(found, attribute)]
-    if missing:
-        raise ValueError(f"model family {name!r} ({module_name}) does not declare {missing}")
-    if REGISTRY.get(name, module_name) != module_name:
-        raise ValueError(f"model family {name!r} is already registered as {REGISTRY[name]}")
-    REGISTRY[name] = module_name
+    registry.add(REGISTRY, "model family", name, module, _REQUIRED)
 
 
 def check_model(model: Mapping) -> dict:

@@ -9,13 +9,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..choices import ACTIVATIONS, INITIALISATIONS
-from ._layers import ActivationModule, SeedBatchNorm, SeedDropout, check_common
+from ._layers import ActivationModule, SeedBatchNorm, SeedDropout, SeedEnsemble, check_common
 from .cnn import layer_shapes
 
 __all__ = ["EnsembleCNN", "single_network"]
 
 
-class EnsembleCNN(nn.Module):
+class EnsembleCNN(SeedEnsemble):
     """S convolutional networks of the same shape, evaluated together.
 
     Parameters
@@ -80,19 +80,6 @@ class EnsembleCNN(nn.Module):
                     if not bias.requires_grad:
                         bias[s].zero_()
 
-    @property
-    def n_seeds(self) -> int:
-        return len(self.seeds)
-
-    @property
-    def n_layers(self) -> int:
-        """Number of layers with weights (conv blocks, hidden layers, output layer)."""
-        return len(self.weights)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Outputs [S, B, n_outputs] of x [S, B, C, H, W] or [B, C, H, W]."""
-        return self.layer_outputs(x)[-1]
-
     def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every layer's output, flattened per input: ``n_layers`` tensors [S, B, d_l] (conv
         blocks' feature maps after pooling, hidden layers, then the output layer's logits).
@@ -121,17 +108,8 @@ class EnsembleCNN(nn.Module):
             outputs.append(h.flatten(2))  # [S, B, C*H*W]
             h = self.dropout(h)
         h = h.flatten(2)  # [S, B, D]
-        last = self.n_layers - 1
         for layer in range(self.n_conv, self.n_layers):
-            h = torch.baddbmm(self.biases[layer], h, self.weights[layer].transpose(1, 2))
-            if layer < last:
-                if self.norms is not None:
-                    h = self.norms[layer](h)
-                h = self.activation(h)
-                outputs.append(h)
-                h = self.dropout(h)
-            else:
-                outputs.append(h)
+            h = self._finish_layer(torch.baddbmm(self.biases[layer], h, self.weights[layer].transpose(1, 2)), layer, outputs)
         return outputs
 
     def training_inputs(self, x: torch.Tensor) -> torch.Tensor:

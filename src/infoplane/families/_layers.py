@@ -16,7 +16,7 @@ from torch import nn
 from ..choices import ACTIVATIONS, INITIALISATIONS
 from . import _init  # noqa: F401 - the declared initialisations' fills, named by path: in every family's rerun hash
 
-__all__ = ["seed_generator", "check_common", "SeedBatchNorm", "SeedDropout", "ActivationModule"]
+__all__ = ["seed_generator", "check_common", "SeedEnsemble", "SeedBatchNorm", "SeedDropout", "ActivationModule"]
 
 #: Stream numbers of a seed's generators: 0 initial weights (torch.Generator().manual_seed(seed)
 #: itself, as before streams existed), 1 mini-batch order (NumPy, infoplane.training), 2 dropout.
@@ -44,6 +44,39 @@ def check_common(seeds: Sequence[int], activation: str, init: str) -> list[int]:
     if init not in INITIALISATIONS:
         raise ValueError(f"unknown initialisation {init!r}; expected one of {list(INITIALISATIONS)}")
     return seeds
+
+
+class SeedEnsemble(nn.Module):
+    """Base of the built-in ensembles: ``seeds``, the stacked per-layer ``weights`` (a
+    ``ParameterList``) and the forward pass as the last entry of ``layer_outputs``."""
+
+    seeds: list[int]
+
+    @property
+    def n_seeds(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with weights, the recorded layers (the output layer last)."""
+        return len(self.weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Outputs [S, B, n_outputs] of every network (the last of :meth:`layer_outputs`)."""
+        return self.layer_outputs(x)[-1]
+
+    def _finish_layer(self, h: torch.Tensor, layer: int, outputs: list) -> torch.Tensor:
+        """After layer ``layer``'s affine map: for a hidden layer batch norm (``self.norms``,
+        when on), the activation (recorded in ``outputs``) and dropout; the output layer's
+        values are recorded as they are. Returns the next layer's input."""
+        if layer == self.n_layers - 1:
+            outputs.append(h)
+            return h
+        if self.norms is not None:
+            h = self.norms[layer](h)
+        h = self.activation(h)
+        outputs.append(h)
+        return self.dropout(h)
 
 
 class SeedBatchNorm(nn.Module):

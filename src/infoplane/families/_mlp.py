@@ -10,12 +10,12 @@ import torch
 from torch import nn
 
 from ..choices import ACTIVATIONS, INITIALISATIONS
-from ._layers import ActivationModule, SeedBatchNorm, SeedDropout, check_common
+from ._layers import ActivationModule, SeedBatchNorm, SeedDropout, SeedEnsemble, check_common
 
 __all__ = ["EnsembleMLP", "single_network"]
 
 
-class EnsembleMLP(nn.Module):
+class EnsembleMLP(SeedEnsemble):
     """S fully connected networks with the same widths, evaluated together.
 
     Parameters
@@ -64,19 +64,6 @@ class EnsembleMLP(nn.Module):
                     if not bias.requires_grad:
                         bias[s].zero_()
 
-    @property
-    def n_seeds(self) -> int:
-        return len(self.seeds)
-
-    @property
-    def n_layers(self) -> int:
-        """Number of layers with weights (hidden layers plus the output layer)."""
-        return len(self.weights)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Outputs of every network: x [S, B, *in] or [B, *in] -> [S, B, widths[-1]]."""
-        return self.layer_outputs(x)[-1]
-
     def layer_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Every layer's output: hidden activations, then the output layer's (logits).
 
@@ -103,17 +90,8 @@ class EnsembleMLP(nn.Module):
         tensors [S, width_l, B]."""
         outputs = []
         h = x
-        last = self.n_layers - 1
         for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(bias, weight, h)
-            if index < last:
-                if self.norms is not None:
-                    h = self.norms[index](h)
-                h = self.activation(h)
-                outputs.append(h)
-                h = self.dropout(h)
-            else:
-                outputs.append(h)
+            h = self._finish_layer(torch.baddbmm(bias, weight, h), index, outputs)
         return outputs
 
 
