@@ -20,7 +20,7 @@ from .regularisers import REGULARISERS, Regulariser
 
 __all__ = [
     "ACTIVATIONS", "Activation", "INITIALISATIONS", "Initialisation", "OPTIMIZERS", "Optimizer",
-    "REGULARISERS", "Regulariser", "register", "registry",
+    "REGULARISERS", "Regulariser", "register",
 ]  # fmt: skip
 
 _REGISTRIES = {
@@ -29,15 +29,6 @@ _REGISTRIES = {
     Optimizer: OPTIMIZERS,
     Regulariser: REGULARISERS,
 }
-
-
-def registry(kind: str) -> dict:
-    """The registry of ``kind``: ``"activation"``, ``"initialisation"``, ``"optimizer"`` or
-    ``"regulariser"`` (name -> declaration)."""
-    by_kind = {cls.__name__.lower(): reg for cls, reg in _REGISTRIES.items()}
-    if kind not in by_kind:
-        raise ValueError(f"unknown kind of choice {kind!r}; expected one of {sorted(by_kind)}")
-    return by_kind[kind]
 
 
 def register(choice) -> None:

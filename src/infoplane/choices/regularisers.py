@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..params import Parameter
 
-__all__ = ["Regulariser", "REGULARISERS", "INSIDE_NETWORK"]
+__all__ = ["Regulariser", "REGULARISERS"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,3 @@ REGULARISERS: dict[str, Regulariser] = {
                               "Ioffe & Szegedy 2015"), "network"),
     )
 }  # fmt: skip
-
-#: The regularisers a model family implements itself.
-INSIDE_NETWORK = tuple(name for name, r in REGULARISERS.items() if r.acts_in == "network")

@@ -56,7 +56,7 @@ from .splits import PROBES, probe_index, probe_rows, train_test_split
 from .tishby import ANTIPODAL_PAIRS, ICOSAHEDRON_EDGES, tishby_dataset, tishby_inputs, tishby_labels
 
 __all__ = [
-    "REGISTRY", "BUILTIN_DATASETS", "get", "register", "source_of", "check_spec", "spec_layout", "spec_input_shape",
+    "REGISTRY", "builtin_names", "get", "register", "source_of", "check_spec", "spec_layout", "spec_input_shape",
     "load_dataset", "Arrays", "content_sha256",
     "ANTIPODAL_PAIRS", "ICOSAHEDRON_EDGES", "tishby_inputs", "tishby_labels", "tishby_dataset",
     "load_mat", "save_mat", "load_split", "load_input_shape", "train_test_split", "PROBES", "probe_index", "probe_rows",
@@ -79,10 +79,6 @@ def builtin_names() -> tuple[str, ...]:
     """The names a ``builtin:`` key may take (every source but ``mat``)."""
     return tuple(name for name in REGISTRY if name != "mat")
 
-
-#: Names of ``datasets.<name>.builtin`` when this module was imported (the schema's enum is
-#: :func:`builtin_names`, which also holds registered sources).
-BUILTIN_DATASETS = builtin_names()
 
 
 def get(name: str) -> ModuleType:

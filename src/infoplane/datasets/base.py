@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Arrays", "content_sha256"]
+__all__ = ["Arrays", "content_sha256", "split_phrase"]
 
 
 @dataclass
@@ -38,3 +38,12 @@ def content_sha256(path: str | os.PathLike) -> str:
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     return hashlib.sha256(raw).hexdigest()
+
+
+def split_phrase(spec, n_train: int) -> str:
+    """How an image source's ``split`` is used, for its ``describe``: ``the 60000 training and
+    10000 test images`` (``standard``) or ``the 10000 test images alone, split by
+    train_fraction`` (``test_only``)."""
+    if spec.get("split", "standard") == "standard":
+        return f"the {n_train} training and 10000 test images"
+    return "the 10000 test images alone, split by train_fraction"

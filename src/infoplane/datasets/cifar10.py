@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..params import Parameter
-from .base import Arrays
+from .base import Arrays, split_phrase
 
 __all__ = ["ARCHIVE", "DOWNLOADS", "read_batch", "cifar10_arrays", "write_archive"]
 
@@ -158,7 +158,4 @@ def read(spec, paths, log) -> Arrays:
 
 
 def describe(spec) -> str:
-    split = spec.get("split", "standard")
-    return (f"CIFAR-10 (python version) from {spec.get('data_dir', 'data/cifar10')} ("
-            + ("the 50000 training and 10000 test images" if split == "standard"
-               else "the 10000 test images alone, split by train_fraction") + ")")  # fmt: skip
+    return f"CIFAR-10 (python version) from {spec.get('data_dir', 'data/cifar10')} ({split_phrase(spec, 50000)})"

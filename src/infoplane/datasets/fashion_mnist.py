@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import Parameter
-from .base import Arrays, content_sha256
+from .base import Arrays, content_sha256, split_phrase
 from .mnist import MNIST_SPLITS, find_mnist_file, idx_split_arrays, mnist_files
 from .mnist import files, input_shape, layout  # noqa: F401 - MNIST's layout and file names: the same declarations
 
@@ -77,7 +77,4 @@ def read(spec, paths, log) -> Arrays:
 
 
 def describe(spec) -> str:
-    split = spec.get("split", "standard")
-    return (f"Fashion-MNIST from {spec.get('data_dir', DEFAULT_DIR)} ("
-            + ("the 60000 training and 10000 test images" if split == "standard"
-               else "the 10000 test images alone, split by train_fraction") + ")")  # fmt: skip
+    return f"Fashion-MNIST from {spec.get('data_dir', DEFAULT_DIR)} ({split_phrase(spec, 60000)})"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .base import Arrays, split_phrase
 from .idx import read_idx
 
 #: ``split`` of an MNIST dataset entry: ``standard`` (train on the 60000 training images, test
@@ -203,8 +204,6 @@ def missing(spec, key: str = "") -> str | None:
 def read(spec, paths, log):
     import hashlib
 
-    from .base import Arrays
-
     for path in map(Path, paths):
         if path.name in MNIST_SHA256:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -217,7 +216,4 @@ def read(spec, paths, log):
 
 
 def describe(spec) -> str:
-    split = spec.get("split", "standard")
-    return (f"MNIST from the standard IDX files in {spec.get('data_dir', DEFAULT_MNIST_DIR)} ("
-            + ("the 60000 training and 10000 test images" if split == "standard"
-               else "the 10000 test images alone, split by train_fraction") + ")")  # fmt: skip
+    return f"MNIST from the standard IDX files in {spec.get('data_dir', DEFAULT_MNIST_DIR)} ({split_phrase(spec, 60000)})"

@@ -11,7 +11,7 @@ A family module declares, once:
     is (a sentence of the report's set-up).
 ``REGULARISERS``
     the regularisers acting inside the network that it implements (``dropout``,
-    ``batch_norm``; :data:`infoplane.choices.regularisers.INSIDE_NETWORK`).
+    ``batch_norm``: the regularisers declared to act in the network).
 ``INPUT_RANK``
     the rank of one input it needs (3 for images [C, H, W]) or None for any (it flattens).
 ``layer_shapes(input_shape, n_outputs, params) -> list[tuple]``
@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 from .. import registry
-from ..params import check, describe_values, params_schema
+from ..params import check, describe_values
 
 __all__ = ["REGISTRY", "get", "register", "check_model", "layer_widths", "describe", "config_schema"]
 
@@ -147,8 +147,3 @@ def config_schema() -> dict:
         "properties": {"family": {"enum": sorted(REGISTRY)}},
         "additionalProperties": True,
     }
-
-
-def family_params_schema(name: str) -> dict:
-    """JSON schema of family ``name``'s parameters (documentation; the README's option list)."""
-    return params_schema(get(name).PARAMETERS)
