@@ -88,6 +88,10 @@ def test_experiment_overrides_and_chunks(default_config):
          r"experiments\.relu\.record: the schedule 'every' .* records 5 epochs of 8000"),
         (lambda c: c["estimators"]["knn"]["params"].update(k=4096),
          r"estimators\.knn\.params \(instance knn, experiment tanh\): k = 4096 needs more than k probe rows, the experiment records 4096"),
+        # an estimator at widths where it no longer means anything: k-NN beyond 64 joint dimensions
+        (lambda c: c["experiments"]["tanh"].update(hidden_widths=[60, 7]),
+         r"estimators\.knn \(instance knn, experiment tanh\): k-NN \(KSG\) estimates I\(X;T\) in the joint space of the "
+         r"inputs \(12 values\) and the layer: with layer 1 \(60 units\) it exceeds 64 dimensions"),
         (lambda c: c["estimators"]["air"]["params"].update(window=48),
          r"estimators\.air\.params \(instance air, experiment tanh\): window = 48 pools 48 consecutive recorded epochs, the "
          r"experiment records 47"),

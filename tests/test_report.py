@@ -43,6 +43,29 @@ def test_summary_describes_peak_final_and_fall():
     assert "compression" not in summary.columns  # a verdict is the claims' job (infoplane.claims)
 
 
+def test_layers_at_log2_p_are_counted_and_said():
+    from infoplane.report.results import ceiling_sentence
+
+    # P = 16 probe inputs: layer 1 at 4 bits at every epoch, layer 2 at it once (epoch 0), layer 3 the output
+    rows = []
+    for seed in (0, 1):
+        for epoch, second in zip((0, 10, 100), (4.0, 3.5, 3.0)):
+            for layer, value in ((1, 4.0), (2, second), (3, 1.0)):
+                rows.append({"experiment": "e", "estimator": "m", "seed": seed, "epoch": epoch, "layer": layer,
+                             "probe_size": 16, "I_XT_bits": value, "I_TY_bits": 0.5})  # fmt: skip
+    summary = summarise_information(pd.DataFrame(rows))
+    xt = summary[summary["quantity"] == "I_XT"].set_index("layer")
+    assert xt["ceiling_bits"].tolist() == [4.0, 4.0, 4.0] and xt["n_epochs"].tolist() == [3, 3, 3]
+    assert xt["epochs_at_ceiling"].tolist() == [3, 1, 0]
+    assert summary.loc[summary["quantity"] == "I_TY", "ceiling_bits"].isna().all()
+    assert ceiling_sentence(summary) == ("I(X;T) at log2 P = 4.00 bits (P = 16 probe inputs) at every one of the 3 "
+                                         "recorded epochs in hidden layer 1 of 2; at some epochs in layer 2: 1 of 3.")
+    below = summarise_information(pd.DataFrame(rows).assign(I_XT_bits=lambda t: t["I_XT_bits"] - 0.5))
+    assert ceiling_sentence(below) == ""
+    # an older table without probe_size: no ceiling to compare with
+    assert ceiling_sentence(summarise_information(pd.DataFrame(rows).drop(columns="probe_size"))) == ""
+
+
 def test_verdict_sections_render_the_hidden_rows_with_the_deciding_layer():
     from infoplane.report.claims import excluded_seeds, measurement, verdict_sections
 

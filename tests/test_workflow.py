@@ -95,6 +95,7 @@ def test_chunks_and_tidy_tables(tiny_run):
         for estimator, instance in INSTANCES.items():
             table = pd.read_csv(tree / "tables" / name / estimator / "information.csv", dtype={"seed": "Int64"})
             assert {"experiment", "estimator", "method", "seed", "epoch", "layer", "I_XT_bits", "I_TY_bits"} <= set(table)
+            assert (table["probe_size"] == 4096).all()  # X uniform over the 4096 Tishby inputs: I(X;T) <= 12 bits
             kept = np.unique(np.append(np.arange(0, len(epochs), instance.stride), len(epochs) - 1))
             if instance.method == "ensemble":  # seeds pooled
                 assert table["seed"].isna().all() and len(table) == len(kept) * 6
@@ -114,6 +115,7 @@ def test_chunks_and_tidy_tables(tiny_run):
             summary = pd.read_csv(tree / "tables" / name / estimator / "summary.csv")
             hidden = summary[(summary["quantity"] == "I_XT") & summary["hidden"]]
             assert len(hidden) == 5 and (hidden["drop_bits"] >= 0).all()
+            assert (hidden["ceiling_bits"] == 12.0).all() and hidden["epochs_at_ceiling"].between(0, hidden["n_epochs"]).all()
         training = pd.read_csv(tree / "tables" / name / "training.csv")
         assert {"train_loss", "test_accuracy", "gradient_snr", "weight_norm"} <= set(training["quantity"])
         for stem in ("gradients", "learning_curves", "information_planes", "sweeps/binning_sb18"):

@@ -383,14 +383,16 @@ def _check_sizes(config: dict) -> list[str]:
     """What fails only inside a job, refused before any: a recording schedule with fewer epochs
     than the claims' gradient-SNR change-point needs, and estimator parameters that the recorded
     data cannot meet (each estimator's ``data_problems``, e.g. k-NN's ``k`` against the probe
-    rows, AIR's ``window`` against the recorded epochs)."""
+    rows, AIR's ``window`` against the recorded epochs), and estimators at widths of layers or
+    inputs where they no longer mean anything (``width_problems``, e.g. k-NN beyond 64 joint
+    dimensions)."""
     from .claims.bootstrap import MIN_CHANGE_POINT_POINTS
 
     problems = []
     instances = expand_instances(config["estimators"])
     for name in config["experiments"]:
         try:
-            epochs, n_probe, _ = _experiment_sizes(config, name)
+            epochs, n_probe, classes = _experiment_sizes(config, name)
         except ValueError as error:
             problems.append(f"experiments.{name}.record: {error}")
             continue
@@ -412,6 +414,15 @@ def _check_sizes(config: dict) -> list[str]:
                 instance.method, instance.params, n_samples=n_probe, n_epochs=len(epochs), stride=instance.stride
             ):
                 problems.append(f"estimators.{instance.entry}.params (instance {instance_name}, experiment {name}): {problem}")
+        shape = datasets.spec_input_shape(config["datasets"][settings.settings["dataset"]]) if classes else None
+        if shape is None:
+            continue
+        widths = families.layer_widths(settings.settings["model"], shape, classes)
+        for instance_name in settings.estimators:
+            instance = instances[instance_name]
+            for problem in estimators.width_problems(instance.method, instance.params, widths=widths,
+                                                     input_width=math.prod(shape)):
+                problems.append(f"estimators.{instance.entry} (instance {instance_name}, experiment {name}): {problem}")
     return problems
 
 

@@ -10,6 +10,8 @@ The information table (one row per instance x seed x epoch x layer; :func:`infor
 ``seed``           network seed; empty for the ensemble estimator, which pools all seeds
 ``epoch``          recorded epoch (0 = initialisation); for AIR the last epoch of the window
 ``layer``          1 … L, layer L being the softmax output
+``probe_size``     P, the probe inputs the layer was recorded on (X uniform over them):
+                   I(X;T) <= log2 P
 ``I_XT_bits``      I(X;T) in bits
 ``I_TY_bits``      I(T;Y) in bits
 ``I_XT_se_bits``   Monte Carlo standard errors, for estimators that report them (``noisy``)
@@ -274,7 +276,8 @@ def information_table(
                               **{c: np.array([], dtype=np.float64) for c in columns}})  # fmt: skip
     table.insert(0, "experiment", experiment)
     table.insert(2, "method", method)
-    order = ["experiment", "estimator", "method", "seed", "epoch", "layer", "I_XT_bits", "I_TY_bits"]
+    table["probe_size"] = n
+    order = ["experiment", "estimator", "method", "seed", "epoch", "layer", "probe_size", "I_XT_bits", "I_TY_bits"]
     table = table[order + [c for c in table.columns if c not in order]]
     for parameter in module.PARAMETERS + (registry.get(params_list[0]["base"]).PARAMETERS if "base" in params_list[0] else ()):
         if parameter.name in order:

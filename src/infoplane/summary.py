@@ -16,7 +16,12 @@ __all__ = ["summarise_information", "SUMMARY_COLUMNS"]
 SUMMARY_COLUMNS = (
     "experiment", "estimator", "layer", "hidden", "quantity", "n_seeds", "n_seeds_excluded", "peak_epoch",
     "peak_mean_bits", "peak_std_bits", "final_epoch", "final_mean_bits", "final_std_bits", "drop_bits",
+    "ceiling_bits", "n_epochs", "epochs_at_ceiling",
 )  # fmt: skip
+
+#: A mean I(X;T) within this of log2 P (bits) is "at the ceiling": the most a layer can carry about
+#: P equally likely probe inputs, which binning reaches once every probe row has a bin of its own.
+CEILING_TOLERANCE_BITS = 0.01
 
 
 def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
@@ -33,6 +38,11 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
     mean jump between epochs; ``n_seeds_excluded`` counts the seeds left out. A layer without a
     complete seed gets rows with ``n_seeds`` 0 and NaN values.
     Rows of pooled estimators (``seed`` empty) are used as they are (``n_seeds`` 0).
+
+    ``ceiling_bits`` is log2 P for I(X;T) (P = the table's ``probe_size``; NaN for I(T;Y) or a
+    table without it), ``n_epochs`` the recorded epochs of the layer and ``epochs_at_ceiling``
+    how many of them have m(e) within :data:`CEILING_TOLERANCE_BITS` of it: a layer at the
+    ceiling at every epoch is one whose I(X;T) the estimator cannot tell from the probe size.
 
     Parameters
     ----------
@@ -63,9 +73,10 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
                     "quantity": quantity, "n_seeds": 0, "n_seeds_excluded": n_excluded,
                     "peak_epoch": pd.NA, "peak_mean_bits": np.nan, "peak_std_bits": np.nan,
                     "final_epoch": pd.NA, "final_mean_bits": np.nan, "final_std_bits": np.nan,
-                    "drop_bits": np.nan,
+                    "drop_bits": np.nan, "ceiling_bits": np.nan, "n_epochs": 0, "epochs_at_ceiling": 0,
                 })  # fmt: skip
             continue
+        ceiling = float(np.log2(group["probe_size"].iloc[0])) if "probe_size" in group else np.nan
         for quantity in ("I_XT", "I_TY"):
             by_epoch = group.groupby("epoch")[f"{quantity}_bits"]
             mean, std = by_epoch.mean(), by_epoch.std(ddof=1)
@@ -79,6 +90,8 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
                 "final_epoch": final_epoch, "final_mean_bits": mean[final_epoch],
                 "final_std_bits": std[final_epoch],
                 "drop_bits": mean[peak_epoch] - mean[final_epoch] if quantity == "I_XT" and int(layer) != output_layer else np.nan,
+                "ceiling_bits": ceiling if quantity == "I_XT" else np.nan, "n_epochs": len(mean),
+                "epochs_at_ceiling": int((np.abs(mean - ceiling) <= CEILING_TOLERANCE_BITS).sum()) if quantity == "I_XT" else 0,
             }  # fmt: skip
             rows.append(row)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))

@@ -6,6 +6,10 @@ Task families (:data:`TASKS`), each drawn for several sample sizes N, variants a
                    correlation rho, I(X;T) = -(dim/2) log2(1 - rho^2) (:data:`RHO`).
 ``channel``        the Gaussian channel T = X + Z, X ~ N(0, v I_dim), Z ~ N(0, s2 I_dim):
                    I(X;T) = (dim/2) log2(1 + v/s2) (:data:`CHANNEL_SNR` = v/s2).
+                   With ``total_bits`` in the settings, both tasks instead spread each listed
+                   total I(X;T) evenly over the dim coordinates (wide layers: a fixed per-
+                   coordinate value would give a truth of hundreds of bits at d = 1024, beyond
+                   the log2 N that any estimator on N samples can return).
 ``deterministic``  random tanh and ReLU layers T = f(X) over N of the 4096 Tishby inputs (X
                    uniform over them): I(X;T) = log2 of the number of distinct rows, I(T;Y)
                    from the exact discrete joint distribution of (T, Y).
@@ -126,6 +130,24 @@ def _noisy_truth(clean: np.ndarray, labels: np.ndarray, s2: float, target_se: fl
     return {"I_XT": float(xt.mean()) / math.log(2), "I_TY": float(ty.mean()) / math.log(2)}, {"I_XT": se[0], "I_TY": se[1]}
 
 
+def _gaussian_layer(task: str, x: np.ndarray, total: float | None):
+    """``(clean, s2, truth_bits, variant)`` of a Gaussian task on inputs ``x`` [N, d]: per
+    coordinate correlation :data:`RHO` (``gaussian``) or SNR :data:`CHANNEL_SNR` (``channel``)
+    when ``total`` is None; otherwise the per-coordinate correlation or SNR that makes the total
+    I(X;T) ``total`` bits, spread evenly over the d coordinates (rho^2 = 1 - 2^(-2 total / d),
+    v/s2 = 2^(2 total / d) - 1), so that wide layers get a truth an estimator can reach."""
+    dim = x.shape[1]
+    if task == "gaussian":
+        rho = RHO if total is None else math.sqrt(1.0 - 2.0 ** (-2.0 * total / dim))
+        truth = -0.5 * dim * math.log2(1.0 - rho**2)
+        variant = f"rho={RHO:g}, dim={dim}" if total is None else f"I={total:g} bits, dim={dim}"
+        return rho * x, 1.0 - rho**2, truth, variant
+    snr = CHANNEL_SNR if total is None else 2.0 ** (2.0 * total / dim) - 1.0
+    truth = 0.5 * dim * math.log2(1.0 + snr)
+    variant = f"v/s2={CHANNEL_SNR:g}, dim={dim}" if total is None else f"I={total:g} bits, dim={dim}"
+    return x * math.sqrt(snr), 1.0, truth, variant
+
+
 def task_samples(task: str, settings: Mapping, rng_seed: int) -> list[Sample]:
     """Every sample of one task family for the ``validation`` settings of the config.
 
@@ -143,17 +165,11 @@ def task_samples(task: str, settings: Mapping, rng_seed: int) -> list[Sample]:
             rng = np.random.default_rng([rng_seed, _TASK_IDS[task], n, repeat])
             if task in ("gaussian", "channel"):
                 for dim in settings["dims"]:
-                    x = rng.standard_normal((n, dim))
-                    if task == "gaussian":
-                        clean, s2 = RHO * x, 1.0 - RHO**2
-                        truth = -0.5 * dim * math.log2(1.0 - RHO**2)
-                        variant = f"rho={RHO:g}, dim={dim}"
-                    else:
-                        clean, s2 = x * math.sqrt(CHANNEL_SNR), 1.0
-                        truth = 0.5 * dim * math.log2(1.0 + CHANNEL_SNR)
-                        variant = f"v/s2={CHANNEL_SNR:g}, dim={dim}"
-                    samples.append(Sample(task, variant, dim, n, repeat, x.astype(np.float32), np.zeros(n, np.int64),
-                                          clean.astype(np.float32), s2, {"I_XT": truth, "I_TY": None}, {}))
+                    for total in settings.get("total_bits") or (None,):
+                        x = rng.standard_normal((n, dim))
+                        clean, s2, truth, variant = _gaussian_layer(task, x, total)
+                        samples.append(Sample(task, variant, dim, n, repeat, x.astype(np.float32), np.zeros(n, np.int64),
+                                              clean.astype(np.float32), s2, {"I_XT": truth, "I_TY": None}, {}))
                 continue
             rows = rng.choice(len(y_all), size=n, replace=False) if n < len(y_all) else np.arange(len(y_all))
             x, labels = x_all[rows], y_all[rows]
@@ -234,6 +250,10 @@ def zlib_crc(text: str) -> int:
 
 #: An estimator is "within" the truth on a task when its mean error is at most this, in bits.
 TOLERANCE_BITS = 0.1
+#: An I(X;T) estimate (mean over repeats) "at the ceiling" is within this of log2 N, in bits:
+#: the most a layer can carry about N equally likely inputs, which binning returns as soon as
+#: every row falls in its own bin (wide layers).
+CEILING_TOLERANCE_BITS = 0.01
 
 
 def summarise_validation(table):
@@ -244,12 +264,17 @@ def summarise_validation(table):
     pandas DataFrame with ``estimator, method, task, variant, quantity, n_samples, dim, truth_bits``
     (mean over repeats), ``bias_bits`` (mean of estimate - truth over repeats), ``bias_sd_bits``
     (its standard deviation over repeats), ``abs_bias_bits``, ``repeats``, ``within_tolerance``
-    (|bias| <= :data:`TOLERANCE_BITS`).
+    (|bias| <= :data:`TOLERANCE_BITS`), ``estimate_bits`` (mean over repeats), ``ceiling_bits``
+    (log2 N for I(X;T), NaN for I(T;Y)) and ``at_ceiling`` (the mean I(X;T) estimate within
+    :data:`CEILING_TOLERANCE_BITS` of log2 N).
     """
     keys = ["estimator", "method", "task", "variant", "quantity", "n_samples", "dim"]
     grouped = table.groupby(keys, sort=False)
     summary = grouped.agg(truth_bits=("truth_bits", "mean"), bias_bits=("error_bits", "mean"),
-                          bias_sd_bits=("error_bits", "std"), repeats=("repeat", "nunique")).reset_index()  # fmt: skip
+                          bias_sd_bits=("error_bits", "std"), repeats=("repeat", "nunique"),
+                          estimate_bits=("estimate_bits", "mean")).reset_index()  # fmt: skip
     summary["abs_bias_bits"] = summary["bias_bits"].abs()
     summary["within_tolerance"] = summary["abs_bias_bits"] <= TOLERANCE_BITS
+    summary["ceiling_bits"] = np.where(summary["quantity"] == "I_XT", np.log2(summary["n_samples"].astype(float)), np.nan)
+    summary["at_ceiling"] = (summary["ceiling_bits"] - summary["estimate_bits"]).abs() <= CEILING_TOLERANCE_BITS
     return summary

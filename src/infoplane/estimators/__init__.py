@@ -39,6 +39,11 @@ Optional
     what the recorded data of an experiment (``n_samples`` probe rows, None when unknown before
     the data are built; ``n_epochs`` recorded epochs) cannot give these parameters, each said
     with the value; checked with the config at start-up (:func:`data_problems`).
+``width_problems(params, *, widths, input_width) -> list[str]``
+    the layers (``widths``: units of every recorded layer, the flattened T, output last) and
+    inputs (``input_width`` values per input X) at which the estimator no longer means
+    anything or cannot run, each said with the value and the reason; checked with the config
+    at start-up (:func:`width_problems`), for a pooled estimator's base too.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ __all__ = [
     "information_plane",
     "module_names",
     "data_problems",
+    "width_problems",
 ]
 
 #: Config name -> module (under infoplane.estimators).
@@ -111,6 +117,18 @@ def data_problems(name: str, params: Mapping, *, n_samples: int | None, n_epochs
     ``data_problems``, if it declares one; empty otherwise."""
     check = getattr(get(name), "data_problems", None)
     return list(check(dict(params), n_samples=n_samples, n_epochs=n_epochs)) if check else []
+
+
+def width_problems(name: str, params: Mapping, *, widths, input_width: int) -> list[str]:
+    """What estimator ``name`` with ``params`` (and its base, for a pooled estimator) cannot
+    measure on an experiment whose recorded layers have ``widths`` units (output last) and whose
+    inputs have ``input_width`` values: the modules' ``width_problems``, where declared."""
+    problems = []
+    for module_name in module_names(name, params):
+        check = getattr(importlib.import_module(module_name), "width_problems", None)
+        if check:
+            problems.extend(check(dict(params), widths=list(widths), input_width=int(input_width)))
+    return problems
 
 
 def information_plane(name: str, activations, labels, **params):

@@ -53,8 +53,8 @@ def estimates_against_truth(table: pd.DataFrame, stem: str | os.PathLike) -> lis
 
 def bias(summary: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     """Mean bias (estimate - truth, bits) of each estimator's I(X;T): left against N (mean
-    over the variants of each task), right against the dimension of the Gaussian tasks at the
-    largest N."""
+    over the variants of each task), right against the width d (the Gaussian tasks' dimension, the
+    random layers' units) at the largest N, mean over each task's variants of that width."""
     xt = summary[summary["quantity"] == "I_XT"]
     fig = Figure(figsize=(TEXT_WIDTH_IN, 3.4), layout="constrained")
     ax_n, ax_d = fig.subplots(1, 2)
@@ -64,17 +64,18 @@ def bias(summary: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
         by_n = group.groupby("n_samples")["bias_bits"].mean()
         ax_n.plot(by_n.index, by_n.values, styles.get(task, "-"), marker="o", markersize=3, color=colours[name],
                   label=name if task == "gaussian" else None)
-    gaussian = xt[xt["task"].isin(["gaussian", "channel"]) & (xt["n_samples"] == xt["n_samples"].max())]
-    for (name, task), group in gaussian.groupby(["estimator", "task"], sort=False):
-        group = group.sort_values("dim")
-        ax_d.plot(group["dim"], group["bias_bits"], styles[task], marker="o", markersize=3, color=colours[name])
+    at_n = xt[xt["n_samples"] == xt["n_samples"].max()]
+    for (name, task), group in at_n.groupby(["estimator", "task"], sort=False):
+        by_d = group.groupby("dim")["bias_bits"].mean()
+        ax_d.plot(by_d.index, by_d.values, styles.get(task, "-"), marker="o", markersize=3, color=colours[name])
     ax_n.set_xscale("log", base=2)
     ax_n.set_xlabel("N (samples)")
     ax_n.set_ylabel("bias of I(X;T) [bits]")
     ax_n.set_title("against N (line: solid gaussian, dashed channel,\ndotted deterministic, dash-dot noisy)")
-    ax_d.set_xlabel("dimension")
+    ax_d.set_xscale("log", base=2)
+    ax_d.set_xlabel("dimension / layer width d")
     ax_d.set_ylabel("bias of I(X;T) [bits]")
-    ax_d.set_title(f"Gaussian tasks against dimension, N = {xt['n_samples'].max()}")
+    ax_d.set_title(f"against width (mean over each task's variants), N = {xt['n_samples'].max()}")
     for ax in (ax_n, ax_d):
         ax.axhline(0.0, color="k", linewidth=0.8)
         ax.grid(alpha=0.3)

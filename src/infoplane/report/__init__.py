@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from .latex import LatexError, bits, compile_pdf, render, software_versions, tex_escape
-from .results import _init_text, accuracy_sentence, dataset_facts, layer_rows, model_text, optimizer_text, regulariser_text
+from .results import (
+    _init_text, accuracy_sentence, ceiling_sentence, dataset_facts, layer_rows, model_text, optimizer_text, regulariser_text,
+)
 from . import captions
 from .. import datasets as datasets_module
 from .claims import claim_answers, claim_counts, excluded_seeds, label, verdict_sections
-from .validation import COLUMNS, bias_rows, estimator_sentence
+from .validation import COLUMNS, bias_rows, ceiling_sentences, estimator_sentence, width_rows
 
 __all__ = [
     "LatexError", "tex_escape", "bits", "software_versions", "render", "compile_pdf", "dataset_facts", "build_context",
@@ -131,6 +133,7 @@ def build_context(
                 "epoch_caption": caption("information_vs_epoch", experiment=e.name, estimator=name),
                 "table_caption": caption("summary_table", experiment=e.name, estimator=name),
                 "table": layer_rows(summaries[(e.name, name)]),
+                "ceiling": ceiling_sentence(summaries[(e.name, name)]),
             })  # fmt: skip
         exp_context.append({
             "name": e.name, "n_seeds": len(e.seeds), "label": label(e.name),
@@ -160,6 +163,7 @@ def build_context(
         for name in dict.fromkeys(e.settings["model"]["family"] for e in exp_list)
     ]  # fmt: skip
     n_max, bias = bias_rows(validation_summary)
+    widths, by_width = width_rows(validation_summary)
     validated = list(dict.fromkeys(validation_summary["estimator"]))
     first = chunk_infos[exp_list[0].name]
     report = config.get("report", {})
@@ -174,6 +178,8 @@ def build_context(
         "estimators": estimator_rows,
         "experiments": exp_context,
         "claim_sections": verdict_sections(claims),
+        "ceilings": [{"experiment": e["name"], "estimator": est["name"], "sentence": est["ceiling"]}
+                     for e in exp_context for est in e["estimators"] if est["ceiling"]],
         "answers": claim_answers(claims, [e.name for e in exp_list]),
         "question": report.get("question"),
         "captions": {kind: caption(kind) for kind in (
@@ -191,6 +197,9 @@ def build_context(
                         else f"{task} {'I(X;T)' if q == 'I_XT' else 'I(T;Y)'}" for task, q in COLUMNS],
             "rows": bias,
             "sentences": [estimator_sentence(validation_summary, name) for name in validated],
+            "width_headers": [f"$d = {width}$" for width in widths],
+            "width_rows": by_width,
+            "ceiling": ceiling_sentences(validation_summary),
             "estimates_figure": rel(figures["validation_estimates"]),
             "bias_figure": rel(figures["validation_bias"]),
             "settings": {k: v for k, v in config["validation"].items() if k != "estimators"},

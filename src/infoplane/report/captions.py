@@ -68,8 +68,8 @@ CAPTIONS: dict[str, str] = {
         "Estimate against truth at the largest N for every validation task; the dashed diagonal is a perfect estimator."
     ),
     "validation_bias": (
-        "Bias of I(X;T) against the number of samples N (mean over each task's variants) and against the dimension of "
-        "the Gaussian tasks."
+        "Bias of I(X;T) against the number of samples N (mean over each task's variants) and against the width d (the "
+        "Gaussian tasks' dimension, the random layers' units) at the largest N."
     ),
     "summary_table": (
         "`{experiment}`, `{estimator}`: peak and final I(X;T) and I(T;Y) (bits) of each layer, mean and standard "

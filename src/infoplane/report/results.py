@@ -95,3 +95,31 @@ def accuracy_sentence(training: pd.DataFrame, n_seeds: int, activation: str, epo
     if acc["test_accuracy"].notna().any():
         sentence += f" and a test accuracy of {acc['test_accuracy'].mean():.3f} ± {spread(acc['test_accuracy']):.3f}"
     return sentence + " (mean ± sd over seeds, last epoch)."
+
+
+def _layer_list(layers) -> str:
+    layers = [str(int(layer)) for layer in layers]
+    return layers[0] if len(layers) == 1 else ", ".join(layers[:-1]) + " and " + layers[-1]
+
+
+def ceiling_sentence(summary: pd.DataFrame) -> str:
+    """The hidden layers of one experiment and estimator whose mean I(X;T) sits at log2 P
+    (summary columns ``ceiling_bits``, ``epochs_at_ceiling``) at every recorded epoch, and those
+    at it at some epochs; empty when there are none (or the table has no probe size)."""
+    xt = summary[(summary["quantity"] == "I_XT") & summary["hidden"].astype(bool) & (summary["n_epochs"] > 0)]
+    if xt.empty or xt["ceiling_bits"].isna().all():
+        return ""
+    always = xt[xt["epochs_at_ceiling"] == xt["n_epochs"]]
+    sometimes = xt[(xt["epochs_at_ceiling"] > 0) & (xt["epochs_at_ceiling"] < xt["n_epochs"])]
+    if always.empty and sometimes.empty:
+        return ""
+    ceiling = float(xt["ceiling_bits"].iloc[0])
+    probe = int(round(2**ceiling))
+    parts = []
+    if not always.empty:
+        parts.append(f"at every one of the {int(always['n_epochs'].max())} recorded epochs in hidden layer"
+                     f"{'s' if len(always) > 1 else ''} {_layer_list(always['layer'])} of {len(xt)}")  # fmt: skip
+    if not sometimes.empty:
+        counts = ", ".join(f"layer {int(r.layer)}: {int(r.epochs_at_ceiling)} of {int(r.n_epochs)}" for r in sometimes.itertuples())
+        parts.append(f"at some epochs in {counts}")
+    return f"I(X;T) at log2 P = {bits(ceiling)} bits (P = {probe} probe inputs) " + "; ".join(parts) + "."

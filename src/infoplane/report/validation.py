@@ -1,7 +1,8 @@
 """The report's validation section, rendered from the validation summary table
 (:func:`infoplane.validation.summarise_validation`): the bias of every estimator per task at
-the largest N with its spread over repeats, and one sentence per estimator on where it is within
-0.1 bit of the truth and where it fails."""
+the largest N with its spread over repeats, one sentence per estimator on where it is within
+0.1 bit of the truth and where it fails, the same by width (dimension of the Gaussian tasks,
+units of the random layers), and where an estimator returns log2 N whatever the truth."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 
 from .latex import bits
 
-__all__ = ["COLUMNS", "bias_rows", "estimator_sentence"]
+__all__ = ["COLUMNS", "bias_rows", "estimator_sentence", "width_rows", "ceiling_sentences"]
 
 #: (task, quantity) columns of the bias table, in order.
 COLUMNS = (
@@ -73,3 +74,61 @@ def estimator_sentence(summary: pd.DataFrame, estimator: str, tolerance: float =
     text += (f"Fails on {_where(bad, rows)}; largest error {_signed(worst['bias_bits'])} bits "
              f"({worst['task']} {label}, {worst['variant']}).")  # fmt: skip
     return text
+
+
+def width_rows(summary: pd.DataFrame, tolerance: float = 0.1) -> tuple[list[int], list[dict]]:
+    """Per estimator and width d (the Gaussian tasks' dimension, the random layers' units) at the
+    largest N: how many of the task variants (both quantities) of that width it estimates within
+    ``tolerance`` bits, and its largest error there. Returns ``(widths, rows)``, each row
+    ``{"estimator", "cells"}`` with cells ``"k/m (worst)"`` in the order of ``widths``."""
+    n_max = int(summary["n_samples"].max())
+    at_n = summary[summary["n_samples"] == n_max]
+    widths = sorted(int(d) for d in at_n["dim"].unique())
+    rows = []
+    for name, group in at_n.groupby("estimator", sort=False):
+        cells = []
+        for width in widths:
+            part = group[group["dim"] == width]
+            if part.empty:
+                cells.append("--")
+                continue
+            worst = part.loc[part["abs_bias_bits"].idxmax(), "bias_bits"]
+            cells.append(f"{int((part['abs_bias_bits'] <= tolerance).sum())}/{len(part)} ({_signed(worst)})")
+        rows.append({"estimator": name, "cells": cells})
+    return widths, rows
+
+
+def ceiling_sentences(summary: pd.DataFrame) -> list[str]:
+    """At the largest N: the deterministic layers whose true I(X;T) is log2 N itself (every row
+    distinct), and each estimator that returns log2 N (column ``at_ceiling``) on variants whose
+    truth lies more than 0.1 bit below it: there it counts the samples, not the information."""
+    n_max = int(summary["n_samples"].max())
+    xt = summary[(summary["n_samples"] == n_max) & (summary["quantity"] == "I_XT")]
+    if xt.empty:
+        return []
+    ceiling = float(xt["ceiling_bits"].iloc[0])
+    sentences = []
+    injective = xt[(xt["task"] == "deterministic") & ((xt["truth_bits"] - ceiling).abs() <= 1e-9)]
+    deterministic = xt[xt["task"] == "deterministic"]
+    if not injective.empty:
+        widths = sorted({int(d) for d in injective["dim"]})
+        n_variants = injective["variant"].nunique()
+        sentences.append(
+            f"On {n_variants} of {deterministic['variant'].nunique()} deterministic layers (width{'s' if len(widths) > 1 else ''} "
+            f"{', '.join(map(str, widths))}) every one of the N = {n_max} rows is distinct: their true I(X;T) is "
+            f"log2 N = {bits(ceiling)} bits itself, the most any layer can carry about N equally likely inputs, and an "
+            "estimator that returns it there is right but says nothing about the layer."
+        )
+    below = xt[xt["truth_bits"] < ceiling - 0.1]
+    for name, group in below.groupby("estimator", sort=False):
+        stuck = group[group["at_ceiling"]]
+        if stuck.empty:
+            continue
+        gap = ceiling - stuck["truth_bits"]
+        widths = sorted({int(d) for d in stuck["dim"]})
+        sentences.append(
+            f"{name} returns log2 N = {bits(ceiling)} bits on {len(stuck)} of the {len(group)} task variants whose truth "
+            f"lies below it (by {bits(gap.min())} to {bits(gap.max())} bits; width{'s' if len(widths) > 1 else ''} "
+            f"{', '.join(map(str, widths))}): there it tells every sample apart and counts the samples, not the information."
+        )
+    return sentences
