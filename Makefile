@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: report test install latex data slurm browser html bench lint dry-run check clean
+.PHONY: report test install latex data slurm browser html bench lint dry-run check readme clean
 
 # The config is checked first: Snakemake 9 reports a YAML error in a --configfile without file or line.
 report: install latex data check
@@ -112,6 +112,10 @@ lint: install
 # make check CONFIG=my.yaml: YAML syntax (file, line, column), schema and references, before any run
 check: install
 	$(BIN)/python -m infoplane.config check $(or $(CONFIG),config/config.yaml)
+
+# the README's option list, regenerated from the declarations (families, choices, sources, estimators)
+readme: install
+	$(BIN)/python -m infoplane.options --write README.md
 
 dry-run: install
 	$(BIN)/snakemake report -n $(if $(CONFIG),--configfile $(CONFIG))

@@ -3,6 +3,7 @@
 import copy
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import yaml
@@ -259,3 +260,18 @@ def test_a_binary_config_file_is_named(tmp_path):
         load_config(path)
     result = subprocess.run([sys.executable, "-m", "infoplane.config", "check", str(path)], capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr and f"{path}: not a text (UTF-8) file" in result.stderr
+
+
+def test_readme_option_list_is_what_the_declarations_say(tmp_path):
+    """The README's list of families, choices, sources and estimators is generated from their
+    declarations; a declaration added or changed without `make readme` fails here."""
+    from infoplane import options
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert options.replace_block(readme, options.markdown()) == readme, "README.md is stale: run `make readme`"
+    for name in ("`mlp`", "`cnn`", "`rmsprop`", "`glorot_uniform`", "`fashion_mnist`", "`knn`", "`batch_norm`"):
+        assert name in readme.split(options.BEGIN)[1].split(options.END)[0]
+    path = tmp_path / "README.md"
+    path.write_text("no markers here\n")
+    with pytest.raises(ValueError, match="options:begin"):
+        options.main(["--write", str(path)])
