@@ -150,11 +150,14 @@ def test_layout_agrees_with_the_disk_check():
 
 
 def test_validation_samples_match_the_study():
-    settings = _config()["validation"]
-    for task in TASKS:
-        modelled = Counter((n, d) for n, d, _ in resources._validation_samples(task, settings))
-        actual = Counter((s.n_samples, s.dim) for s in task_samples(task, settings, settings["seed"]))
-        assert modelled == actual, task
+    default = _config()["validation"]
+    wide = {**default, "n_samples": [64], "repeats": 1, "dims": [64, 256], "total_bits": [2.0, 8.0],
+            "layer_widths": [64], "noise_variances": [1.0]}  # fmt: skip
+    for settings in (default, wide):
+        for task in TASKS:
+            modelled = Counter((n, d) for n, d, _ in resources._validation_samples(task, settings))
+            actual = Counter((s.n_samples, s.dim) for s in task_samples(task, settings, settings["seed"]))
+            assert modelled == actual, task
 
 
 #: Job times the README measured (wall seconds; the default run's with 8 jobs on 2 cores), with

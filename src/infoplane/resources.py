@@ -345,7 +345,8 @@ def _validation_samples(task: str, settings: Mapping) -> list[tuple[int, int, bo
     for n in settings["n_samples"]:
         for _ in range(int(settings["repeats"])):
             if task in ("gaussian", "channel"):
-                out += [(n, int(dim), False) for dim in settings["dims"]]
+                totals = len(settings.get("total_bits") or (None,))
+                out += [(n, int(dim), False) for dim in settings["dims"] for _total in range(totals)]
             elif task == "deterministic":
                 out += [(n, int(w), False) for _activation in range(2) for w in settings["layer_widths"]]
             else:
