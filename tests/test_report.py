@@ -4,6 +4,7 @@ captions; the tiny study's PDF as a reader sees it, and its HTML report in a bro
 from pathlib import Path
 
 import pandas as pd
+import numpy as np
 import pytest
 
 from infoplane import report
@@ -57,9 +58,17 @@ def test_layers_at_log2_p_are_counted_and_said():
     xt = summary[summary["quantity"] == "I_XT"].set_index("layer")
     assert xt["ceiling_bits"].tolist() == [4.0, 4.0, 4.0] and xt["n_epochs"].tolist() == [3, 3, 3]
     assert xt["epochs_at_ceiling"].tolist() == [3, 1, 0]
+    assert xt["ceiling_from_epoch"].tolist()[0] == 0 and xt["ceiling_from_epoch"].isna().tolist() == [False, True, True]
     assert summary.loc[summary["quantity"] == "I_TY", "ceiling_bits"].isna().all()
     assert ceiling_sentence(summary) == ("I(X;T) at log2 P = 4.00 bits (P = 16 probe inputs) at every one of the 3 "
-                                         "recorded epochs in hidden layer 1 of 2; at some epochs in layer 2: 1 of 3.")
+                                         "recorded epochs in layer 1; at some epochs but not the last in layer 2 (1 of 3) "
+                                         "(of 2 hidden layers).")
+    # reaching the ceiling after initialisation and staying there: "from epoch 10 to the end"
+    rising = pd.DataFrame(rows).assign(I_XT_bits=lambda t: np.where((t["layer"] == 2) & (t["epoch"] > 0), 4.0, t["I_XT_bits"]))
+    rising.loc[rising["layer"].isin([1, 2]) & (rising["epoch"] == 0), "I_XT_bits"] = 3.0
+    late = summarise_information(rising)
+    assert late.loc[(late["quantity"] == "I_XT") & (late["layer"] == 2), "ceiling_from_epoch"].item() == 10
+    assert ceiling_sentence(late).endswith("from epoch 10 to the end in layers 1 and 2 (of 2 hidden layers).")
     below = summarise_information(pd.DataFrame(rows).assign(I_XT_bits=lambda t: t["I_XT_bits"] - 0.5))
     assert ceiling_sentence(below) == ""
     # an older table without probe_size: no ceiling to compare with

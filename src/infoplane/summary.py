@@ -16,12 +16,21 @@ __all__ = ["summarise_information", "SUMMARY_COLUMNS"]
 SUMMARY_COLUMNS = (
     "experiment", "estimator", "layer", "hidden", "quantity", "n_seeds", "n_seeds_excluded", "peak_epoch",
     "peak_mean_bits", "peak_std_bits", "final_epoch", "final_mean_bits", "final_std_bits", "drop_bits",
-    "ceiling_bits", "n_epochs", "epochs_at_ceiling",
+    "ceiling_bits", "n_epochs", "epochs_at_ceiling", "ceiling_from_epoch",
 )  # fmt: skip
 
 #: A mean I(X;T) within this of log2 P (bits) is "at the ceiling": the most a layer can carry about
 #: P equally likely probe inputs, which binning reaches once every probe row has a bin of its own.
 CEILING_TOLERANCE_BITS = 0.01
+
+
+def _from_epoch(at: pd.Series):
+    """The first epoch from which every entry of ``at`` (bool by ascending epoch) is true; NA
+    when the last is false."""
+    if not len(at) or not at.iloc[-1]:
+        return pd.NA
+    misses = np.flatnonzero(~at.to_numpy())
+    return int(at.index[misses[-1] + 1] if len(misses) else at.index[0])
 
 
 def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
@@ -41,8 +50,10 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
 
     ``ceiling_bits`` is log2 P for I(X;T) (P = the table's ``probe_size``; NaN for I(T;Y) or a
     table without it), ``n_epochs`` the recorded epochs of the layer and ``epochs_at_ceiling``
-    how many of them have m(e) within :data:`CEILING_TOLERANCE_BITS` of it: a layer at the
-    ceiling at every epoch is one whose I(X;T) the estimator cannot tell from the probe size.
+    how many of them have m(e) within :data:`CEILING_TOLERANCE_BITS` of it, and
+    ``ceiling_from_epoch`` the first epoch from which every recorded epoch is (NA when the last
+    is not): a layer at the ceiling from some epoch on is one whose I(X;T) the estimator cannot
+    tell from the probe size, and whose fall it cannot see.
 
     Parameters
     ----------
@@ -74,12 +85,14 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
                     "peak_epoch": pd.NA, "peak_mean_bits": np.nan, "peak_std_bits": np.nan,
                     "final_epoch": pd.NA, "final_mean_bits": np.nan, "final_std_bits": np.nan,
                     "drop_bits": np.nan, "ceiling_bits": np.nan, "n_epochs": 0, "epochs_at_ceiling": 0,
+                    "ceiling_from_epoch": pd.NA,
                 })  # fmt: skip
             continue
         ceiling = float(np.log2(group["probe_size"].iloc[0])) if "probe_size" in group else np.nan
         for quantity in ("I_XT", "I_TY"):
             by_epoch = group.groupby("epoch")[f"{quantity}_bits"]
             mean, std = by_epoch.mean(), by_epoch.std(ddof=1)
+            at = (mean - ceiling).abs() <= CEILING_TOLERANCE_BITS  # by epoch, ascending
             peak_epoch = int(mean.idxmax())
             final_epoch = int(mean.index.max())
             row = {
@@ -91,10 +104,11 @@ def summarise_information(table: pd.DataFrame) -> pd.DataFrame:
                 "final_std_bits": std[final_epoch],
                 "drop_bits": mean[peak_epoch] - mean[final_epoch] if quantity == "I_XT" and int(layer) != output_layer else np.nan,
                 "ceiling_bits": ceiling if quantity == "I_XT" else np.nan, "n_epochs": len(mean),
-                "epochs_at_ceiling": int((np.abs(mean - ceiling) <= CEILING_TOLERANCE_BITS).sum()) if quantity == "I_XT" else 0,
+                "epochs_at_ceiling": int(at.sum()) if quantity == "I_XT" else 0,
+                "ceiling_from_epoch": _from_epoch(at) if quantity == "I_XT" else pd.NA,
             }  # fmt: skip
             rows.append(row)
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    for column in ("peak_epoch", "final_epoch"):
+    for column in ("peak_epoch", "final_epoch", "ceiling_from_epoch"):
         summary[column] = summary[column].astype("Int64")
     return summary

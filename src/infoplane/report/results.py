@@ -104,22 +104,25 @@ def _layer_list(layers) -> str:
 
 def ceiling_sentence(summary: pd.DataFrame) -> str:
     """The hidden layers of one experiment and estimator whose mean I(X;T) sits at log2 P
-    (summary columns ``ceiling_bits``, ``epochs_at_ceiling``) at every recorded epoch, and those
-    at it at some epochs; empty when there are none (or the table has no probe size)."""
+    (summary columns ``ceiling_bits``, ``ceiling_from_epoch``, ``epochs_at_ceiling``) from some
+    epoch to the end, grouped by that epoch, and those at it at some epochs but not the last;
+    empty when there are none (or the table has no probe size)."""
     xt = summary[(summary["quantity"] == "I_XT") & summary["hidden"].astype(bool) & (summary["n_epochs"] > 0)]
     if xt.empty or xt["ceiling_bits"].isna().all():
         return ""
-    always = xt[xt["epochs_at_ceiling"] == xt["n_epochs"]]
-    sometimes = xt[(xt["epochs_at_ceiling"] > 0) & (xt["epochs_at_ceiling"] < xt["n_epochs"])]
-    if always.empty and sometimes.empty:
+    held = xt[xt["ceiling_from_epoch"].notna()]
+    passing = xt[xt["ceiling_from_epoch"].isna() & (xt["epochs_at_ceiling"] > 0)]
+    if held.empty and passing.empty:
         return ""
     ceiling = float(xt["ceiling_bits"].iloc[0])
-    probe = int(round(2**ceiling))
     parts = []
-    if not always.empty:
-        parts.append(f"at every one of the {int(always['n_epochs'].max())} recorded epochs in hidden layer"
-                     f"{'s' if len(always) > 1 else ''} {_layer_list(always['layer'])} of {len(xt)}")  # fmt: skip
-    if not sometimes.empty:
-        counts = ", ".join(f"layer {int(r.layer)}: {int(r.epochs_at_ceiling)} of {int(r.n_epochs)}" for r in sometimes.itertuples())
-        parts.append(f"at some epochs in {counts}")
-    return f"I(X;T) at log2 P = {bits(ceiling)} bits (P = {probe} probe inputs) " + "; ".join(parts) + "."
+    for epoch, group in held.groupby("ceiling_from_epoch", sort=True):
+        every = (group["epochs_at_ceiling"] == group["n_epochs"]).all()
+        when = (f"at every one of the {int(group['n_epochs'].max())} recorded epochs" if every
+                else f"from epoch {int(epoch)} to the end")  # fmt: skip
+        parts.append(f"{when} in layer{'s' if len(group) > 1 else ''} {_layer_list(group['layer'])}")
+    if not passing.empty:
+        counts = ", ".join(f"{int(r.layer)} ({int(r.epochs_at_ceiling)} of {int(r.n_epochs)})" for r in passing.itertuples())
+        parts.append(f"at some epochs but not the last in layer{'s' if len(passing) > 1 else ''} {counts}")
+    return (f"I(X;T) at log2 P = {bits(ceiling)} bits (P = {int(round(2**ceiling))} probe inputs) "
+            + "; ".join(parts) + f" (of {len(xt)} hidden layers).")
