@@ -71,6 +71,16 @@ SEED_BATCH_S = 0.14e-3
 #: MNIST network (784-1024-20-20-20-10, 824296 weights): 0.9 s per network-epoch on 8000 rows
 #: (6 flops per weight and row: forward 2, backward 4) = 4.4e10; rounded down.
 FLOPS = 4.0e10
+#: Convolutions (families that declare ``conv_flops`` and ``elements``, infoplane.families): their
+#: FLOPs at CONV_FLOPS per second, and each output value before pooling (batch norm, activation,
+#: pooling, forward and backward) at ELEMENT_S. Fitted to one epoch of 4 seeds on 2458 rows of
+#: 1 x 28 x 28 images, batch 128, one thread, machine quiet (2026-12-03): the Fashion study's CNNs
+#: with 8 channels (cnn1: 0.641 s) and 8 + 16 channels (cnn2: 0.954 s), their fully connected part
+#: priced at FLOPS. A first convolution over one input channel is bound by its elementwise
+#: work, a second by its arithmetic, which runs faster than the small matrix products: FLOPS
+#: alone priced cnn1 at 0.41 s and cnn2 at 1.26 s.
+CONV_FLOPS = 2.1e11
+ELEMENT_S = 6.8e-9
 #: A recorded epoch costs this many training epochs on top of its own (the gradient statistics
 #: of every mini-batch and the forward pass over all rows; MNIST: 0.8 s per evaluation of 2 seeds
 #: on 10000 rows against 0.9 s per network-epoch of training on 8000).
@@ -184,7 +194,8 @@ class Layout:
     n_rows : dataset rows; n_train : training rows; n_inputs : input units; probe_rows : rows
     whose activations are recorded; recorded_epochs : epochs recorded (epoch 0 included);
     widths : units of layers 1 … L (hidden, then the output = number of classes);
-    multiply_adds : of one network's forward pass per input (the model family's declared cost);
+    multiply_adds : of one network's forward pass per input (the model family's declared cost),
+    ``conv_multiply_adds`` of them in convolutions; elements : convolution outputs per input;
     value_bytes : bytes per stored activation (4, or 2 in float16); compressed : HDF5 filter on.
     """
 
@@ -197,6 +208,8 @@ class Layout:
     multiply_adds: int
     value_bytes: int
     compressed: bool
+    conv_multiply_adds: int = 0
+    elements: int = 0
 
     @property
     def weights(self) -> int:
@@ -225,23 +238,29 @@ def layout(settings: Mapping, spec: Mapping) -> Layout:
     record = settings["record"]
     epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
                               step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
+    cost = families.cost(settings["model"], input_shape, classes)
     return Layout(
         n_rows=n, n_train=len(split[0]), n_inputs=math.prod(input_shape), probe_rows=len(probe), recorded_epochs=len(epochs),
         widths=tuple(families.layer_widths(settings["model"], input_shape, classes)),
-        multiply_adds=families.cost(settings["model"], input_shape, classes)["flops"] // 2,
+        multiply_adds=cost["flops"] // 2,
         value_bytes=2 if record.get("precision") == "float16" else 4,
         compressed=record.get("compression", "none") != "none",
+        conv_multiply_adds=cost.get("conv_flops", 0) // 2,
+        elements=cost.get("elements", 0),
     )  # fmt: skip
 
 
 # --- training ----------------------------------------------------------------------------------
 def training_seconds(data: Layout, n_seeds: int, epochs: int, batch_size: int) -> float:
     """One thread's seconds to train ``n_seeds`` networks together for ``epochs`` epochs and
-    record them: every epoch's mini-batches (a share per chunk, a share per seed, and the
-    weights' flops), once more per recorded epoch, and the dumps' bytes written."""
+    record them: every epoch's mini-batches (a share per chunk, a share per seed, the weights'
+    flops, and for convolutions their flops and output values), once more per recorded epoch,
+    and the dumps' bytes written."""
     batches = math.ceil(data.n_train / batch_size)
-    flops = 6.0 * data.n_train * data.weights * n_seeds
-    epoch = batches * (BATCH_S + n_seeds * SEED_BATCH_S) + flops / FLOPS
+    rows = data.n_train * n_seeds
+    dense = 6.0 * rows * (data.multiply_adds - data.conv_multiply_adds)  # forward 2, backward 4 per multiply-add
+    conv = 6.0 * rows * data.conv_multiply_adds
+    epoch = batches * (BATCH_S + n_seeds * SEED_BATCH_S) + dense / FLOPS + conv / CONV_FLOPS + rows * data.elements * ELEMENT_S
     written = data.recorded_epochs * n_seeds * data.probe_rows * sum(data.widths) * data.value_bytes
     return epochs * epoch + data.recorded_epochs * RECORDED_EPOCH_COST * epoch + written / IO_BYTES_PER_S
 

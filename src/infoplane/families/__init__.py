@@ -17,8 +17,12 @@ A family module declares, once:
 ``layer_shapes(input_shape, n_outputs, params) -> list[tuple]``
     the shape of every recorded layer's T per input, the output layer last (raises ValueError
     for an input it cannot take). Recording, the disk budget and the cost model use it.
-``cost(input_shape, n_outputs, params) -> {"parameters": int, "flops": int}``
-    per seed: parameters, and FLOPs of one input's forward pass.
+``cost(input_shape, n_outputs, params) -> {"parameters": int, "flops": int, ...}``
+    per seed: parameters, and FLOPs of one input's forward pass; optionally ``conv_flops`` (the
+    part of ``flops`` in convolutions, which run at another rate than matrix products) and
+    ``elements`` (values per input that elementwise work touches besides the matrix products:
+    a convolution's output map before pooling, through batch norm, activation and pooling).
+    The cost model (:mod:`infoplane.resources`) prices each at its own measured rate.
 ``build(seeds, input_shape, n_outputs, params, *, activation, init, dropout, batch_norm)``
     S seeded copies as one ``nn.Module`` (the ensemble protocol below).
 ``single(seed, input_shape, n_outputs, params, *, ...)``

@@ -80,18 +80,22 @@ def layer_shapes(input_shape: Sequence[int], n_outputs: int, params) -> list[tup
 
 
 def cost(input_shape: Sequence[int], n_outputs: int, params) -> dict:
-    """Per seed: ``parameters`` and ``flops`` of one input's forward pass (2 per multiply-add)."""
-    k, parameters, flops = int(params["kernel_size"]), 0, 0
+    """Per seed: ``parameters`` and ``flops`` of one input's forward pass (2 per multiply-add),
+    of which ``conv_flops`` in the convolutions, and ``elements``: the convolutions' output
+    values before pooling (what batch norm, the activation and the pooling run over)."""
+    k, parameters, flops, elements = int(params["kernel_size"]), 0, 0, 0
     channels = int(input_shape[0])
     pool = int(params["pool"])
     for out, height, width in _conv_shapes(input_shape, params):
         parameters += out * channels * k * k + out
         flops += 2 * out * channels * k * k * (height * pool) * (width * pool)
+        elements += out * (height * pool) * (width * pool)
         channels = out
     widths = [math.prod(layer_shapes(input_shape, n_outputs, params)[len(params["channels"]) - 1]),
               *params["hidden_widths"], n_outputs]  # fmt: skip
     weights = sum(i * o for i, o in zip(widths[:-1], widths[1:]))
-    return {"parameters": parameters + weights + sum(widths[1:]), "flops": flops + 2 * weights}
+    return {"parameters": parameters + weights + sum(widths[1:]), "flops": flops + 2 * weights, "conv_flops": flops,
+            "elements": elements}  # fmt: skip
 
 
 def build(seeds, input_shape, n_outputs, params, *, activation, init, dropout=0.0, batch_norm=False) -> "torch.nn.Module":
