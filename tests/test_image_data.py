@@ -127,6 +127,7 @@ def _image_config(data_dir, **dataset):
     del config["training"]["hidden_widths"]
     config["training"]["model"] = {"family": "cnn", "channels": [4], "kernel_size": 3, "padding": 1, "pool": 4, "hidden_widths": [8]}
     config["training"]["record"]["probe_size"] = 64
+    config["estimators"].pop("knn")  # refused on image inputs (3072 values: beyond its 64 joint dimensions)
     return config
 
 
@@ -137,6 +138,10 @@ def test_the_config_check_sizes_image_networks_and_names_bad_source_keys(tmp_pat
 
     total, product = activation_dump_bytes(config, "tanh")
     assert "x 64 probe rows x 274 units x" in product  # 4 x 8 x 8 after pooling 32 / 4, + 8 + 10
+    with_knn = _image_config(tmp_path)
+    with_knn["estimators"]["knn"] = {"estimator": "knn"}
+    with pytest.raises(ConfigError, match=r"estimators.knn \(instance knn, experiment tanh\): k-NN \(KSG\) .* inputs \(3072 values\)"):
+        validate_config(with_knn)
     bad = _image_config(tmp_path, resolution=32)
     with pytest.raises(ConfigError, match=r"datasets.images \(builtin: cifar10\): unknown parameter\(s\) \['resolution'\]"):
         validate_config(bad)
