@@ -41,6 +41,7 @@ import numpy as np
 from . import estimators as registry
 from .datasets import load_dataset
 from .instances import Instance
+from .summary import CEILING_TOLERANCE_BITS  # "at log2 N": the same tolerance as the study's layers
 
 __all__ = ["TASKS", "RHO", "CHANNEL_SNR", "POOLED_DRAWS", "Sample", "task_samples", "run_task", "summarise_validation"]
 
@@ -250,10 +251,6 @@ def zlib_crc(text: str) -> int:
 
 #: An estimator is "within" the truth on a task when its mean error is at most this, in bits.
 TOLERANCE_BITS = 0.1
-#: An I(X;T) estimate (mean over repeats) "at the ceiling" is within this of log2 N, in bits:
-#: the most a layer can carry about N equally likely inputs, which binning returns as soon as
-#: every row falls in its own bin (wide layers).
-CEILING_TOLERANCE_BITS = 0.01
 
 
 def summarise_validation(table):
