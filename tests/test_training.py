@@ -167,6 +167,26 @@ def test_a_diverging_seed_is_recorded_not_raised(tishby, tmp_path):
     assert np.isnan(recording.read_activations(path, 1, slice(1, None))).all()
 
 
+def test_float16_overflow_is_recorded_as_divergence(tishby, tmp_path):
+    # Linear network, SGD at learning rate 1: seed 4's activations pass float16's 65504 at epoch 4
+    # while still finite. With float16 storage that seed is recorded as diverged there (the run
+    # does not stop); float32 stores the same values.
+    settings = {**SETTINGS, "activation": "linear", "optimizer": "sgd", "learning_rate": 1.0, "epochs": 6,
+                "record": {"schedule": "every", "step": 1, "precision": "float16"}}
+    path = train_ensemble(*tishby, [0, 1, 2, 3, 4, 5], settings, tmp_path / "half.h5", progress=False)
+    status = recording.read_status(path)
+    assert status["diverged_epoch"][4] == 4
+    assert "beyond ±65504" in status["divergence_cause"][4] and "float32" in status["divergence_cause"][4]
+    half = recording.read_activations(path, 1)  # [epochs, seeds, N, d]
+    assert np.isnan(half[4:, 4]).all() and np.isfinite(half[:4, 4]).all()
+    assert np.isfinite(half[:, [1, 5]]).all()  # the seeds that stay in range are stored
+    settings["record"]["precision"] = "float32"
+    full = train_ensemble(*tishby, [4], settings, tmp_path / "full.h5", progress=False)
+    assert recording.read_status(full)["diverged_epoch"][0] != 4
+    layers = range(1, recording.read_info(full).n_layers + 1)
+    assert max(np.abs(recording.read_activations(full, layer)[4, 0]).max() for layer in layers) > 65504
+
+
 def _inject_inf(monkeypatch, seed_index, at_epoch):
     """Make seed ``seed_index`` non-finite at the start of training epoch ``at_epoch``."""
     original = EnsembleTrainer.train_epoch

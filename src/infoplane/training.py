@@ -231,13 +231,25 @@ class EnsembleTrainer:
                     if isinstance(value, torch.Tensor) and value.shape == p.shape:  # exp_avg, exp_avg_sq, momentum
                         value.masked_fill_(view, 0.0)
 
-    def check_outputs(self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray]) -> None:
+    def check_outputs(
+        self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray], *, largest: float | None = None
+    ) -> None:
         """Mark as diverged (at the current epoch) every finite seed whose evaluated activations
-        (L arrays [S, N, d_l]) or training loss ([S]) are non-finite."""
+        (L arrays [S, N, d_l]) or training loss ([S]) are non-finite, or, with ``largest``, whose
+        activations are finite but beyond ±largest (the range the recording's precision stores:
+        float16's 65504), so that such a seed is recorded as diverged, not stored as infinity."""
         finite = np.isfinite(np.asarray(metrics["train_loss"], dtype=np.float64))
         for values in activations:
             finite &= np.isfinite(values).reshape(len(finite), -1).all(1)
         self._mark_diverged(~finite, max(self.epoch, 1), "non-finite activations or loss at evaluation")
+        if largest is not None:
+            beyond = np.zeros_like(finite)
+            for values in activations:
+                beyond |= (np.abs(values) > largest).reshape(len(finite), -1).any(1)
+            self._mark_diverged(
+                beyond & finite, max(self.epoch, 1),
+                f"activations beyond ±{largest:g}, the range record.precision stores (float32 stores them)",
+            )  # fmt: skip
 
     def mask_diverged(self, activations, metrics, gradients, weight_norms):
         """The evaluation and gradient statistics with NaN in every diverged seed's slice.
@@ -389,7 +401,8 @@ def train_ensemble(
     FileExistsError
         If ``output`` exists.
 
-    A seed whose loss or parameters become non-finite does not stop training: it is recorded
+    A seed whose loss or parameters become non-finite, or whose activations pass the largest
+    value the recording's precision stores (float16: ±65504), does not stop training: it is recorded
     as diverged (``/status`` in the file, see :mod:`infoplane.recording`), its values from that
     epoch on are NaN, and the other seeds train on; a file is written even when every seed
     diverges.
@@ -427,16 +440,18 @@ def train_ensemble(
         total=epochs, desc=f"train {experiment} seeds {trainer.seeds[0]}-{trainer.seeds[-1]}",
         unit="epoch", disable=None if progress is None else not progress, mininterval=2.0,
     )  # fmt: skip
+    # a finite value the precision cannot store (float16: beyond ±65504) makes its seed diverged
+    largest = float(np.finfo(writer.precision).max) if writer.precision != np.float32 else None
     try:
         with writer:
             activations, metrics, weight_norms = trainer.evaluate()
-            trainer.check_outputs(activations, metrics)
+            trainer.check_outputs(activations, metrics, largest=largest)
             writer.write_epoch(0, *trainer.mask_diverged(activations, metrics, None, weight_norms))
             for epoch in range(1, epochs + 1):
                 gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
                 if gradients is not None:
                     activations, metrics, weight_norms = trainer.evaluate()
-                    trainer.check_outputs(activations, metrics)
+                    trainer.check_outputs(activations, metrics, largest=largest)
                     activations, metrics, gradients, weight_norms = trainer.mask_diverged(
                         activations, metrics, gradients, weight_norms
                     )
