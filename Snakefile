@@ -10,6 +10,9 @@
 # dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator job)
 #         -> tables -> claims -> figures -> report; validate -> report
 
+import os
+import sys
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -18,6 +21,11 @@ min_version("9.0")
 # The embedded default, unless a config file is given on the command line (then that file
 # alone is the config, not merged into this one; --config key=value still applies on top).
 if not workflow.overwrite_configfiles:
+    # read strictly first: Snakemake's own parser reports a YAML error without file or line
+    sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+    import infoplane.config
+
+    infoplane.config.load_config(os.path.join(workflow.basedir, "config", "config.yaml"))
 
     configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 

@@ -18,6 +18,8 @@ SHARED = Path(os.environ.get("INFOPLANE_SHARED", ROOT.parent / "shared"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 #: What a copy of the workflow needs (the copy lets tests edit code without touching the checkout).
+#: What a copied workflow needs; profiles/ because Snakemake reads profiles/default by itself on
+#: every run (rerun-incomplete, keep-going), so a test run behaves as a user's.
 WORKFLOW_PARTS = ("Snakefile", "workflow", "src", "config", "report", "envs", "profiles")
 #: The study of config/tiny.yaml: its results lie under results/tiny/.
 TINY = "tiny"

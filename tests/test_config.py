@@ -132,6 +132,20 @@ def test_snakemake_stops_before_any_job_on_a_bad_config(tmp_path):
     assert not (workdir / "results").exists()
 
 
+def test_a_syntax_error_in_the_embedded_config_names_its_line(tmp_path):
+    workdir = copy_workflow(tmp_path / "wf")
+    embedded = workdir / "config" / "config.yaml"
+    lines = embedded.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines) if text.startswith("training:")) + 2
+    lines[line] = "  activation: [tanh"  # an unclosed bracket
+    embedded.write_text("\n".join(lines) + "\n")
+    result = snakemake(workdir, "report", "--cores", "1", "-n", check=False)
+    assert result.returncode != 0
+    assert f"config.yaml, line {line + 2}" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "line" in result.stdout + result.stderr and "not valid YAML" in result.stdout + result.stderr
+    assert not (workdir / "results").exists()
+
+
 @pytest.mark.parametrize("value, shown", [(float("nan"), "nan"), (float("inf"), "inf"), (-float("inf"), "-inf")])
 def test_non_finite_numbers_are_refused_naming_the_key(default_config, value, shown):
     # YAML's .nan and .inf pass every JSON-schema bound (comparisons with NaN are false)
