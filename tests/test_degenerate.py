@@ -125,6 +125,20 @@ def test_estimation_skips_the_non_finite_seed_epochs(tishby, tmp_path, monkeypat
     # AIR, windows of 3 epochs: seed 0 keeps the windows ending at epochs 2 and 3 only
     air = information_table([a], "air", {"air": {"window": 3, "base": "binning", "n_bins": 30}}, experiment="x", progress=False)
     assert set(zip(air["seed"], air["epoch"])) == {(0, 2), (0, 3)} | {(1, e) for e in range(2, 7)}
+    # AIR reads a block of window ends at a time: one end per read gives the same table, and
+    # each window's value is AIR on exactly its epochs
+    import infoplane.estimation
+
+    monkeypatch.setattr(infoplane.estimation, "_READ_BUDGET", 1)
+    streamed = information_table([a], "air", {"air": {"window": 3, "base": "binning", "n_bins": 30}}, experiment="x", progress=False)
+    pd.testing.assert_frame_equal(streamed, air)
+    strided = information_table([a], "air", {"air": {"window": 3, "base": "binning", "n_bins": 30}}, experiment="x",
+                                stride=2, progress=False)  # fmt: skip
+    assert set(zip(strided["seed"], strided["epoch"])) == {(0, 2)} | {(1, e) for e in (2, 4, 6)}
+    window = recording.read_activations(a, layer, [3, 4, 5])[:, 1]  # seed 1, the window ending at epoch 5
+    expected = estimators.get("air").information_plane(window, recording.read_info(a).labels, window=3, n_bins=30)
+    row = air[(air["seed"] == 1) & (air["epoch"] == 5) & (air["layer"] == layer)]
+    assert row["I_XT_bits"].item() == pytest.approx(float(expected[0][0]))
 
 
 def test_every_seed_diverged_gives_empty_tables_and_placeholder_figures(tishby, tmp_path, monkeypatch):

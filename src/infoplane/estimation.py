@@ -117,33 +117,6 @@ def _estimate_pooled_seeds(module, acts, finite, labels, params_list, extra):
     return results if keep.any() else None
 
 
-def _estimate_windows(module, acts, finite, labels, params_list, extra, window):
-    """Epoch-pooling estimators on ``acts`` [S, E, N, d]: results [S, E - W + 1], NaN for every
-    window with a non-finite epoch (``finite`` [S, E]); only runs of >= W finite epochs are computed."""
-    if finite.all():
-        return _estimate(module, acts, labels, params_list, extra)
-    n_seeds, n_epochs = finite.shape
-    shape = (n_seeds, n_epochs - window + 1)
-    results = [{} for _ in params_list]
-
-    def put(part, seeds, starts):
-        for merged, new in zip(results, part):
-            for key, value in new.items():
-                merged.setdefault(key, np.full(shape, np.nan))[np.ix_(seeds, starts)] = np.asarray(value).reshape(len(seeds), len(starts))
-
-    whole = np.flatnonzero(finite.all(1))
-    if len(whole):
-        put(_estimate(module, acts[whole], labels, params_list, extra), whole, np.arange(shape[1]))
-    for s in np.flatnonzero(~finite.all(1)):
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], finite[s].astype(np.int8), [0]])))
-        for a, b in zip(edges[::2], edges[1::2]):  # runs [a, b) of finite epochs
-            if b - a >= window:
-                put(_estimate(module, acts[s, a:b][None], labels, params_list, extra), [s], np.arange(a, b - window + 1))
-    if not results[0]:
-        return None
-    return results
-
-
 def _frames(results, names, seeds, epochs, layer, keep=None):
     """Tidy rows from results shaped [E', S] (or [E'] with seeds None); only the entries where
     ``keep`` (bool, the results' shape) is true, when given."""
@@ -235,18 +208,25 @@ def information_table(
             bar.update(1)
             continue
         for info in infos:
-            if pools == "epochs":  # windows of consecutive epochs of each seed
+            if pools == "epochs":  # windows of consecutive epochs of each seed, read a block of window ends at a time
                 window = params_list[0]["window"]
-                acts = np.swapaxes(read_activations(info.path, layer), 0, 1)  # [S, E, N, d]
-                finite = _finite(acts, 2)  # [S, E]
-                skipped, total = skipped + int((~finite).sum()), total + finite.size
-                results = _estimate_windows(module, acts, finite, info.labels, params_list, extra, window)  # [S, E - W + 1]
-                if results is not None:
-                    ends = kept[kept >= window - 1]
-                    results = [{k: np.swapaxes(v, 0, 1)[ends - (window - 1)] for k, v in r.items()} for r in results]
-                    whole = np.lib.stride_tricks.sliding_window_view(finite, window, axis=1).all(-1)  # [S, E - W + 1]
-                    keep = np.swapaxes(whole, 0, 1)[ends - (window - 1)]
-                    frames += _frames(results, names, info.seeds, info.epochs[ends], layer, keep=keep)
+                ends = kept[kept >= window - 1]
+                per_end = 4 * len(info.seeds) * n * width * window  # bytes of one end's windows, all seeds
+                counted = 0  # epochs whose finiteness is counted already (blocks overlap by W - 1)
+                for start in range(0, len(ends), max(1, _READ_BUDGET // per_end)):
+                    block = ends[start : start + max(1, _READ_BUDGET // per_end)]
+                    first_epoch = int(block[0]) - window + 1
+                    acts = read_activations(info.path, layer, slice(first_epoch, int(block[-1]) + 1))  # [E', S, N, d]
+                    finite = _finite(acts, 2)  # [E', S]
+                    fresh = finite[max(0, counted - first_epoch) :]
+                    skipped, total, counted = skipped + int((~fresh).sum()), total + fresh.size, int(block[-1]) + 1
+                    epochs = (block - first_epoch)[:, None] + np.arange(1 - window, 1)  # [ends, W], into acts
+                    samples = np.swapaxes(acts[epochs], 1, 2)  # [ends, S, W, N, d]
+                    whole = finite[epochs].all(1)  # [ends, S]: every epoch of the window finite
+                    results = _estimate_finite(module, samples, whole, info.labels, params_list, extra)
+                    if results is not None:
+                        results = [{k: np.asarray(v).reshape(whole.shape) for k, v in r.items()} for r in results]
+                        frames += _frames(results, names, info.seeds, info.epochs[block], layer, keep=whole)
             else:
                 step = max(1, _READ_BUDGET // (4 * len(info.seeds) * n * width))
                 for start in range(0, len(kept), step):

@@ -338,14 +338,14 @@ def estimation_seconds(data: Layout, method: str, params: Sequence[Mapping], n_s
 
 def estimation_megabytes(data: Layout, method: str, params: Mapping, n_seeds: int, chunk_seeds: int) -> float:
     """MB of an estimation job beyond :data:`BASE_MEM_MB`: the activations read at once
-    (:data:`READ_BLOCK_BYTES`, at least one epoch of a chunk's seeds; AIR a chunk's whole layer;
+    (:data:`READ_BLOCK_BYTES`, at least one epoch of a chunk's seeds; AIR one window of them;
     the ensemble every seed) as float32 with a copy, and the estimator's working memory
     (:data:`WORK_COPIES` float64 copies of the samples it is given)."""
     widest = max(data.widths)
     one_epoch = 4 * data.probe_rows * widest
-    if method == "air":
-        block = one_epoch * chunk_seeds * data.recorded_epochs
+    if method == "air":  # a block of window ends, each end's W epochs copied (infoplane.estimation)
         pooled = int(params.get("window", 10))
+        block = max(READ_BLOCK_BYTES, one_epoch * chunk_seeds * pooled)
     elif method == "ensemble":
         block = max(READ_BLOCK_BYTES, one_epoch * n_seeds)
         pooled = n_seeds
