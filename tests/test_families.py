@@ -166,3 +166,19 @@ def test_hidden_widths_is_the_mlp_family_and_experiments_merge_their_model(tiny_
     wide = experiment(config, "wide").settings
     assert wide["model"]["hidden_widths"] == [20, 10] and wide["dropout"] == 0.2 and wide["batch_norm"] is False
     assert experiment(config, "other").settings["optimizer_params"] == {"alpha": 0.99, "eps": 1e-8, "momentum": 0.0}
+
+
+def test_the_tanh_activation_is_tanh_to_float32_precision_and_stays_in_its_range():
+    # the tanh activation is 2 sigmoid(2x) - 1 (infoplane.choices._tanh: torch.tanh is 10x slower on
+    # the reference CPU); its values and gradient against float64 tanh
+    x = torch.cat([torch.linspace(-30, 30, 600001), torch.logspace(-30, 1, 20001), -torch.logspace(-30, 1, 20001),
+                   torch.tensor([0.0, float("inf"), -float("inf")])])  # fmt: skip
+    y = ACTIVATIONS["tanh"].apply(x)
+    assert y.dtype == torch.float32 and float(y.min()) == -1.0 and float(y.max()) == 1.0
+    assert float((y.double() - torch.tanh(x.double())).abs().max()) < 2e-7
+    assert torch.isnan(ACTIVATIONS["tanh"].apply(torch.tensor([float("nan")]))).all()
+    a = torch.randn(64, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(ACTIVATIONS["tanh"].apply, (a,))
+    b = torch.randn(1000, requires_grad=True)
+    ACTIVATIONS["tanh"].apply(b).sum().backward()
+    torch.testing.assert_close(b.grad, 1 - torch.tanh(b.detach()) ** 2, atol=4e-7, rtol=0)

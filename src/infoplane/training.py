@@ -296,7 +296,8 @@ class EnsembleTrainer:
         for start in range(0, order.shape[1], batch_size):
             index = order[:, start : start + batch_size]  # [S, B]
             logits = model.training_outputs(self._x_stored, index)  # [S, C, B]
-            per_seed = F.cross_entropy(logits, self._y[index], reduction="none").mean(1)  # [S]
+            labels = self._y.index_select(0, index.flatten()).view(index.shape)  # = self._y[index], faster
+            per_seed = F.cross_entropy(logits, labels, reduction="none").mean(1)  # [S]
             # diverged seeds (zero parameters) are masked out: their gradients are exactly 0
             loss = (per_seed if self.alive.all() else torch.where(self._alive, per_seed, 0.0)).sum()
             self.optimizer.zero_grad(set_to_none=False)

@@ -63,7 +63,7 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", -1.0, 1.0, "double", "torch.tanh", "tanh, in (-1, 1), saturates on both sides"),
+        Activation("tanh", -1.0, 1.0, "double", "infoplane.choices._tanh.tanh", "tanh, in (-1, 1), saturates on both sides"),
         Activation("relu", 0.0, None, "single", "torch.relu", "ReLU max(0, x), saturates below"),
         Activation("sigmoid", 0.0, 1.0, "double", "torch.sigmoid", "logistic 1/(1 + e^-x), in (0, 1)"),
         Activation("softsign", -1.0, 1.0, "double", "torch.nn.functional.softsign", "x/(1 + |x|), in (-1, 1)"),
