@@ -1,6 +1,6 @@
 # The two commands of the README, and helpers.
 #
-#   make report   install everything, then run `snakemake --cores 8 report` on config/config.yaml
+#   make report   install everything, then run `snakemake --cores $(nproc) report` on config/config.yaml
 #   make test     install everything, then run the test suite
 #
 # Both create a virtual environment in .venv with the pinned versions of envs/constraints.txt
@@ -10,7 +10,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-CORES ?= 8
+# Snakemake's cores: this machine's CPUs (more starts more jobs than cores, each slowed by the others)
+CORES ?= $(shell nproc 2>/dev/null || echo 2)
 # A config other than the embedded default: make report CONFIG=config/paper.yaml
 CONFIG ?=
 PYTEST_ARGS ?=

@@ -1,13 +1,15 @@
 """Cluster resources of the workflow's jobs (infoplane.resources): requests from the config and
 the data size, and the README's measured job times against them."""
 
+import os
+import re
 import subprocess
 import sys
 from collections import Counter
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_workflow, snakemake
 from infoplane import estimators, resources
 from infoplane.config import activation_dump_bytes, experiment, load_config, validate_config
 from infoplane.instances import estimation_jobs, expand_instances
@@ -62,7 +64,8 @@ def test_cpus_per_task_are_the_rules_threads():
     config = _config()
     config["threads"] = {"train": 3, "estimate": 5, "validate": 2}
     assert _train(config, "tanh").cpus_per_task == 3
-    assert _estimate(config, "tanh", "knn").cpus_per_task == 5
+    assert _estimate(config, "tanh", "kde_lower+kde_upper").cpus_per_task == 5
+    assert _estimate(config, "tanh", "knn").cpus_per_task == 1  # k-NN declares no PARALLEL: one thread
     validated = list(expand_instances(config["estimators"]).values())
     assert resources.JobSizes(config).validate_task("gaussian", validated).cpus_per_task == 2
 
@@ -219,3 +222,23 @@ def test_requests_cover_the_measured_job_times(name, training, exp_name, job, se
     # and does not overshoot by much: the model is sized for the slowest data (tanh's KDE); ReLU
     # layers make the KDE up to 5 times faster
     assert request.seconds <= 5 * seconds
+
+
+def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_machine_are_named(tmp_path):
+    # threads.estimate: 2 goes only to the jobs whose estimators declare PARALLEL (KDE, noisy layer)
+    workdir = copy_workflow(tmp_path / "wf")
+    config = workdir / "config" / "tiny.yaml"
+    config.write_text(config.read_text().replace("  estimate: 1", "  estimate: 2"))
+    cpus = os.cpu_count() or 1
+    out = snakemake(workdir, "report", "-n", "--cores", str(cpus + 6), "--configfile", "config/tiny.yaml").stdout
+    threads = {}
+    for block in out.split("\nrule ")[1:]:
+        if block.startswith("estimate:"):
+            job = re.search(r"job=([^,\s]+)", block).group(1)
+            found = re.search(r"threads: (\d+)", block)
+            threads[job] = int(found.group(1)) if found else 1
+    parallel = {job for job in threads if job.startswith(("kde", "noisy"))}
+    assert parallel and all(threads[job] == 2 for job in parallel), threads
+    assert all(threads[job] == 1 for job in set(threads) - parallel), threads  # binning, knn, air, ...
+    assert f"--cores {cpus + 6} on a machine with {cpus} CPUs" in out and f"--cores {cpus} (or no --cores" in out
+    assert "on a machine with" not in snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "config/tiny.yaml").stdout

@@ -438,7 +438,10 @@ class JobSizes:
         seeds = len(experiment.seeds)
         seconds = estimation_seconds(data, job.method, chosen, seeds, job.stride)
         megabytes = estimation_megabytes(data, job.method, chosen[0], seeds, max(len(c) for c in experiment.chunks))
-        return _request(seconds, megabytes, self.config["threads"]["estimate"], self._gpu())
+        from . import estimators
+
+        parallel = any(estimators.uses_threads(job.method, c) for c in chosen)
+        return _request(seconds, megabytes, self.config["threads"]["estimate"] if parallel else 1, self._gpu())
 
     def validate_task(self, task: str, instances: Sequence) -> Resources:
         """Resources of validation ``task`` over the validated ``instances`` (CPU only: the

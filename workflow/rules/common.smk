@@ -101,6 +101,14 @@ if workflow.is_main_process:
     infoplane.runtime.explain_lock_failures(logger, ".snakemake")
     for _message in infoplane.runtime.start_run(".snakemake", dry_run=_dry_run):
         logger.warning(f"infoplane: {_message}")
+    # --cores beyond this machine's CPUs (the old README's --cores 8 on a laptop) starts more jobs
+    # than there are cores, each slowed by the others: say so once, with the number to give
+    _cores, _cpus = workflow.resource_settings.cores, os.cpu_count() or 1
+    if workflow.local_exec and isinstance(_cores, int) and _cores > _cpus:
+        logger.warning(
+            f"infoplane: --cores {_cores} on a machine with {_cpus} CPUs runs up to {_cores} threads at once, each job "
+            f"slowed by the others; --cores {_cpus} (or no --cores: the workflow profile's `cores: all`) fits it"
+        )
     _chunks = [chunk for study in STUDIES.values() for chunk in study.chunks()]
     for _message in infoplane.runtime.set_aside_damaged(_chunks, dry_run=_dry_run):
         logger.warning(f"infoplane: {_message}")
@@ -127,10 +135,16 @@ def canonical(value):
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-def job_threads(study, step):
+def job_threads(study, step, wildcards=None):
     """Threads a job of ``step`` (train, estimate, validate) of ``study`` runs with: the config's,
-    capped by --max-threads and --cores as Snakemake caps them (remote jobs too)."""
+    capped by --max-threads and --cores as Snakemake caps them (remote jobs too). An estimation
+    job gets them only when one of its estimators uses more than one thread
+    (infoplane.estimators.uses_threads: the KDE bounds, the noisy layer), else one."""
     threads = int(study.config["threads"][step])
+    if step == "estimate" and wildcards is not None:
+        job = study.jobs[wildcards.experiment][wildcards.job]
+        if not any(infoplane.estimators.uses_threads(job.method, study.instances[n].params) for n in job.instances):
+            threads = 1
     for cap in (workflow.resource_settings.max_threads, workflow.resource_settings.cores):
         if isinstance(cap, int) and cap > 0:
             threads = min(threads, cap)
@@ -138,7 +152,7 @@ def job_threads(study, step):
 
 
 def threads_of(step):
-    return lambda wildcards: job_threads(S(wildcards), step)
+    return lambda wildcards: job_threads(S(wildcards), step, wildcards)
 
 
 # What the rules run, for their `code` params: a hash of the import closure of their code
@@ -160,7 +174,7 @@ def job_code(wildcards):
     modules = ["infoplane.estimation"]
     for name in job.instances:
         modules += infoplane.estimators.module_names(job.method, study.instances[name].params)
-    return f"{code_hash(*modules)}, {job_threads(study, 'estimate')} threads"
+    return f"{code_hash(*modules)}, {job_threads(study, 'estimate', wildcards)} threads"
 
 
 def validation_code(wildcards):

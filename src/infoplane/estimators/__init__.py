@@ -39,6 +39,10 @@ Optional
     what the recorded data of an experiment (``n_samples`` probe rows, None when unknown before
     the data are built; ``n_epochs`` recorded epochs) cannot give these parameters, each said
     with the value; checked with the config at start-up (:func:`data_problems`).
+``PARALLEL = True``
+    the estimator keeps more than one core busy (torch's intra-op threads): a workflow job
+    running it gets the config's ``threads.estimate``, any other job one thread
+    (:func:`uses_threads`; a pooled estimator follows its base).
 ``width_problems(params, *, widths, input_width) -> list[str]``
     the layers (``widths``: units of every recorded layer, the flattened T, output last) and
     inputs (``input_width`` values per input X) at which the estimator no longer means
@@ -64,6 +68,7 @@ __all__ = [
     "module_names",
     "data_problems",
     "width_problems",
+    "uses_threads",
 ]
 
 #: Config name -> module (under infoplane.estimators).
@@ -129,6 +134,12 @@ def width_problems(name: str, params: Mapping, *, widths, input_width: int) -> l
         if check:
             problems.extend(check(dict(params), widths=list(widths), input_width=int(input_width)))
     return problems
+
+
+def uses_threads(name: str, params: Mapping | None = None) -> bool:
+    """Whether estimator ``name`` (or, pooled, its base) declares ``PARALLEL``: it uses more
+    than one thread, so that a job computing it is given more than one."""
+    return any(getattr(importlib.import_module(m), "PARALLEL", False) for m in module_names(name, params))
 
 
 def information_plane(name: str, activations, labels, **params):

@@ -43,6 +43,8 @@ __all__ = [
 ]  # fmt: skip
 
 SOURCE = "[GBG19] §3 (sample propagation)"
+#: The kernel pass runs on torch's intra-op threads.
+PARALLEL = True
 PARAMETERS = (
     Parameter("noise_variance", "number", 1e-3, "variance s2 of the Gaussian noise added to T, squared activation units",
               "[GBG19]; [SB18]'s 1e-3 for the Tishby network", exclusive_minimum=0),
