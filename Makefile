@@ -1,7 +1,7 @@
 # The two commands of the README, and helpers.
 #
 #   make report   install everything, then run `snakemake --cores $(nproc) report` on config/config.yaml
-#   make test     install everything, then run the test suite
+#   make test     install everything, then run the test suite (make test-all: with the longest runs, as CI)
 #
 # Both create a virtual environment in .venv with the pinned versions of envs/constraints.txt
 # (torch==2.13.0) and install LaTeX through apt-get when it is missing.
@@ -19,14 +19,23 @@ PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 LATEX_PACKAGES := latexmk texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: report test install latex data slurm browser html bench lint dry-run check readme clean
+.PHONY: report test test-all install latex data slurm browser html bench lint dry-run check readme clean
 
 # The config is checked first: Snakemake 9 reports a YAML error in a --configfile without file or line.
 report: install latex data check
 	$(BIN)/snakemake report --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG))
 
+# Two workers (pytest-xdist); tests sharing the tiny study's run, or a module's fixtures, stay on
+# one worker (tests/conftest.py). `make test` leaves out the tests marked `long` (the killed and
+# damaged runs, SLURM, two studies, plugins, the degenerate and MNIST studies: about 8 of the 16
+# minutes on 2 cores); `make test-all` (what CI runs) runs every test.
+TEST_WORKERS ?= 2
+TEST_SELECTION ?= -m "not long"
 test: install latex data slurm browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(TEST_SELECTION) $(PYTEST_ARGS)
+
+test-all: TEST_SELECTION =
+test-all: test
 
 install: $(STAMP)
 

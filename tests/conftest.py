@@ -117,6 +117,16 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200
     return result
 
 
+def pytest_collection_modifyitems(config, items):
+    """Groups for parallel workers (``make test`` runs ``pytest -n 2 --dist loadgroup``): every
+    test that reads the tiny study's run shares one worker, and so one run of it; every other
+    test stays with its module, whose module-scoped fixtures (trained chunks, a killed run) are
+    then built once."""
+    for item in items:
+        group = "tiny_run" if "tiny_run" in getattr(item, "fixturenames", ()) else item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """A copy of the workflow in which `snakemake --cores 2 --configfile config/tiny.yaml report` has run."""

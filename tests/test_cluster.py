@@ -315,6 +315,7 @@ def cluster(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_tiny_study_runs_to_its_report_on_slurm(cluster, tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
     reduced_config(workdir / "config" / "tiny.yaml")

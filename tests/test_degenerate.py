@@ -220,6 +220,7 @@ def _degenerate_config(path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_workflow_reaches_its_report_with_degenerate_experiments(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     _degenerate_config(workdir / "degenerate.yaml")

@@ -495,6 +495,7 @@ def killed_in_training(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_run_killed_in_training_recovers_with_the_same_command(killed_in_training):
     workdir, out, estimates = killed_in_training
     assert len(estimates) == 2 * ESTIMATE_TABLES
@@ -505,6 +506,7 @@ def test_a_run_killed_in_training_recovers_with_the_same_command(killed_in_train
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_killed_in_estimation_a_second_run_is_refused_and_the_rerun_recovers(killed_in_training):
     workdir, _, before = killed_in_training
     for chunk in (results(workdir) / "train" / "tanh").glob("chunk-*.h5"):
@@ -527,6 +529,7 @@ def test_killed_in_estimation_a_second_run_is_refused_and_the_rerun_recovers(kil
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_run_killed_in_latex_recovers_with_the_same_command(killed_in_training):
     workdir, _, _ = killed_in_training
     pdf = results(workdir) / "report" / "report.pdf"
@@ -541,6 +544,7 @@ def test_a_run_killed_in_latex_recovers_with_the_same_command(killed_in_training
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_two_runs_started_at_the_same_moment_one_waits_and_is_told_why(killed_in_training):
     workdir, _, before = killed_in_training
     for chunk in (results(workdir) / "train" / "relu").glob("chunk-*.h5"):
@@ -561,6 +565,7 @@ def test_two_runs_started_at_the_same_moment_one_waits_and_is_told_why(killed_in
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_damaged_chunks_are_named_moved_aside_and_trained_again(killed_in_training):
     workdir, _, before = killed_in_training
     train = results(workdir) / "train"
@@ -602,6 +607,7 @@ def _every_output_there(workdir):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_truncated_chunk_of_a_finished_study_is_trained_again_in_the_same_run(killed_in_training):
     workdir, _, before = killed_in_training
     _run(workdir)  # finished: nothing to do
@@ -622,6 +628,7 @@ def test_a_truncated_chunk_of_a_finished_study_is_trained_again_in_the_same_run(
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_changed_activation_attribute_is_found_and_the_next_run_rebuilds_everything(killed_in_training):
     # h5py rewrites the checksums: only the range check finds tanh values in a "relu" layer
     workdir, _, before = killed_in_training
@@ -659,9 +666,11 @@ def finished(killed_in_training):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 @pytest.mark.parametrize("edit, rerun, kept", [
     (lambda c: c["threads"].update(train=2), {"train_chunk": "4", "estimate": str(2 * ESTIMATE_JOBS)}, ()),
-    (lambda c: c["threads"].update(estimate=2), {"estimate": str(2 * ESTIMATE_JOBS)}, ("train_chunk",)),
+    # only the KDE jobs (PARALLEL) run with threads.estimate; binning and k-NN keep one thread
+    (lambda c: c["threads"].update(estimate=2), {"estimate": "2"}, ("train_chunk",)),
     (lambda c: c["threads"].update(validate=2), {"validate_task": "4"}, ("train_chunk", "estimate")),
     (lambda c: c["training"].update(chunk_size=4), {"train_chunk": "2", "estimate": str(2 * ESTIMATE_JOBS)}, ()),
     (lambda c: c["experiments"]["relu"].update(chunk_size=1), {"train_chunk": "4", "estimate": str(ESTIMATE_JOBS)}, ()),

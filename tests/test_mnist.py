@@ -348,6 +348,7 @@ def test_workflow_stops_without_the_training_images(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_offline_mnist_study_runs(tmp_path):
     """config/mnist_offline.yaml, tiny: its ReLU experiment (tanh runs the same code), 2 seeds
     in 2 chunks, 6 epochs (the fewest the claims' SNR change-point takes), 1000 training images,

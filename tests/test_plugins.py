@@ -135,6 +135,7 @@ def _plugin_config(workdir):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_a_family_and_a_dataset_from_plugin_files_run_to_the_report(tmp_path):
     workdir = copy_workflow(tmp_path / "wf")
     _plugin_config(workdir)

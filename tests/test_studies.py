@@ -84,6 +84,7 @@ def _small_study(path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_two_studies_build_side_by_side_and_a_change_to_one_leaves_the_other_alone(tiny_run):
     _small_study(tiny_run / "config" / "small.yaml")
     studies = ("studies", "--config", "studies=[tiny, small]")
