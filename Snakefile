@@ -1,10 +1,11 @@
 # infoplane: information-plane studies as a cached workflow. A study is a config; each writes
 # under results/<study>/ (the embedded config/config.yaml is the study `default`).
 #
-#   snakemake --cores 8 report                                       results/default/report/report.pdf
-#   snakemake report --cores 8 --configfile config/sb18.yaml         results/sb18/report/report.pdf
-#   snakemake studies --cores 8 --config studies='[default, sb18]'   both, and results/index.pdf
-#   snakemake --cores 8 validation                                   every estimator against known MI
+#   snakemake report                                                 results/default/report/report.pdf
+#   snakemake report --configfile config/sb18.yaml                   results/sb18/report/report.pdf
+#   snakemake studies --config studies='[default, sb18]'             both, and results/index.pdf
+#   snakemake validation                                             every estimator against known MI
+#   (cores: the machine's CPUs, from profiles/default; --cores N to give fewer)
 #   snakemake --report results/default/report.html                   Snakemake's HTML report
 #
 # dataset -> train (chunks of seeds) -> estimate (one job per experiment and estimator job)
