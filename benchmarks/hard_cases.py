@@ -206,6 +206,19 @@ def bench_wide(x, y, args) -> list[dict]:
     for width in args.wide_widths:
         layers, images, labels, source = wide_layers(width, 2)
         rows += estimator_rows(f"tanh(Wx) of {source}", layers, images, labels, args, knn_on=args.knn_wide)
+        # at the image studies' noise variance (config/fashion.yaml: 0.1) every pair is within
+        # reach and the exponents take the matrix-product path: its float64 floor
+        kde.information_planes(layers[:1], labels, [{"bound": "upper", "noise_variance": 0.1}, {"bound": "lower", "noise_variance": 0.1}])
+        wall, cpu = timed(lambda: kde.information_planes(layers, labels, [{"bound": "upper", "noise_variance": 0.1},
+                                                                         {"bound": "lower", "noise_variance": 0.1}]), args.repeats)  # fmt: skip
+        flops = 2.0 * (width + 2) * 4096 * 4097 / 2
+        rows.append({
+            "what": f"KDE both bounds [KT17] s2 = 0.1, tanh(Wx) of {source}, N = 4096, d = {width}",
+            "unit": "ms per layer-epoch", "batched": wall / len(layers) * 1e3, "cpu": cpu / len(layers) * 1e3,
+            "baseline": float("nan"), "note": f"CPU {cpu / len(layers) * 1e3:.3g} ms; the exponent product alone is "
+            f"{flops / 1e9:.1f} GFLOP in float64 ({flops / (wall / len(layers)) / 1e9:.0f} GFLOP/s achieved)",
+            "limit": f"the float64 exponent product, {flops / 1e9:.1f} GFLOP per layer-epoch",
+        })  # fmt: skip
     return rows
 
 
@@ -244,6 +257,9 @@ TARGETS = [
     ("training in the workflow", "batched", 0.4, "training, 50 networks"),
 ]
 WIDE_TARGETS = [("KDE both bounds", "batched", 300.0, "KDE both bounds, d = 1024")]
+#: at d = 1024 the KDE rows at s2 = 1e-3 fall back to exact differences (points far apart in
+#: units of the kernel width): what limits them
+WIDE_LIMIT = "exact float64 differences (torch.cdist without the product shortcut) where the product's rounding bound fails"
 
 
 def targets_table(rows: list[dict]) -> list[str]:
@@ -263,6 +279,8 @@ def targets_table(rows: list[dict]) -> list[str]:
                 continue
             value = row[field]
             met = value <= target
+            if wide and "s2 = 1e-3" in what:
+                row.setdefault("limit", WIDE_LIMIT)
             lines.append(f"| {label} | {what} | {value:.3g} ms | {target:g} ms | {value / target:.2f} | "
                          f"{'yes' if met else 'no'} | {'' if met else row.get('limit', '')} |")  # fmt: skip
     return lines

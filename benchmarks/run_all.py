@@ -259,7 +259,8 @@ def main() -> None:
             rows.append(r)
             print(
                 f"| {r['what']} | {r['batched']:.3g} {r['unit']} | {r['baseline']:.3g} {r['unit']} "
-                f"({r.get('baseline_name', 'reference')}) | {r['baseline'] / r['batched']:.1f}x; {r['note']} |",
+                f"({r.get('baseline_name', 'reference')}) | {r['baseline'] / r['batched']:.1f}x; {r['note']} |"
+                if r["baseline"] == r["baseline"] else f"| {r['what']} | {r['batched']:.3g} {r['unit']} | (none) | {r['note']} |",
                 flush=True,
             )
     print("\nTargets (issue 14; N = 4096, per layer-epoch or network-epoch):\n")

@@ -61,26 +61,29 @@ BASE_MEM_MB = 600.0
 
 # --- training (infoplane.training) -------------------------------------------------------------
 #: Seconds per mini-batch shared by all seeds of a chunk (Python and kernel launches), and per
-#: seed and mini-batch on top. Fitted to ``benchmarks/run_all.py training --threads 1`` of the
-#: Tishby network (3277 training rows, batch 512: 7 mini-batches per epoch): 8.0, 7.8, 17.6 and
-#: 55 ms per epoch of a chunk of 1, 4, 12 and 50 seeds (the README's 1.23 ms per network-epoch at
-#: 50 seeds, 2 threads, agrees): about 6 ms + 1.1 ms per seed and epoch.
-BATCH_S = 0.86e-3
-SEED_BATCH_S = 0.14e-3
-#: Floating-point operations per second of one thread on the weights' matrix products, from the
-#: MNIST network (784-1024-20-20-20-10, 824296 weights): 0.9 s per network-epoch on 8000 rows
-#: (6 flops per weight and row: forward 2, backward 4) = 4.4e10; rounded down.
-FLOPS = 4.0e10
+#: seed and mini-batch on top. Fitted to one thread's training of the Tishby network (3277
+#: training rows, batch 512: 7 mini-batches per epoch; ``EnsembleTrainer.train_epoch``,
+#: 2026-12-03, after the tanh and batch-gather speed-ups): 3.8, 4.5, 6.7 and 18.1 ms per epoch of
+#: a chunk of 1, 4, 12 and 50 seeds (tanh; ReLU 3.1 to 18.5 ms), with the weights' flops below.
+#: The paper-scale run agrees: 235 s of CPU for 50 seeds x 8000 epochs with recording, against
+#: 289 s modelled.
+BATCH_S = 0.50e-3
+SEED_BATCH_S = 0.023e-3
+#: Floating-point operations per second of one thread on the weights' matrix products: fitted to
+#: one epoch of a 784-64-64-10 ReLU network, 4 seeds, 2458 rows, batch 128 (0.058 s, one thread,
+#: 2026-12-03, after the batch gather became index_select; 6 flops per weight and row: forward 2,
+#: backward 4). The MNIST network's earlier 0.9 s per network-epoch on 8000 rows (4.4e10) was
+#: measured with the slower gather.
+FLOPS = 7.0e10
 #: Convolutions (families that declare ``conv_flops`` and ``elements``, infoplane.families): their
 #: FLOPs at CONV_FLOPS per second, and each output value before pooling (batch norm, activation,
 #: pooling, forward and backward) at ELEMENT_S. Fitted to one epoch of 4 seeds on 2458 rows of
-#: 1 x 28 x 28 images, batch 128, one thread, machine quiet (2026-12-03): the Fashion study's CNNs
-#: with 8 channels (cnn1: 0.641 s) and 8 + 16 channels (cnn2: 0.954 s), their fully connected part
-#: priced at FLOPS. A first convolution over one input channel is bound by its elementwise
-#: work, a second by its arithmetic, which runs faster than the small matrix products: FLOPS
-#: alone priced cnn1 at 0.41 s and cnn2 at 1.26 s.
-CONV_FLOPS = 2.1e11
-ELEMENT_S = 6.8e-9
+#: 1 x 28 x 28 images, batch 128, one thread, machine quiet (2026-12-03, after the index_select
+#: gather): the Fashion study's CNNs with 8 channels (cnn1: 0.504 s) and 8 + 16 channels (cnn2:
+#: 0.845 s), their fully connected part priced at FLOPS. A first convolution over one input channel
+#: is bound by its elementwise work, a second by its arithmetic.
+CONV_FLOPS = 1.8e11
+ELEMENT_S = 5.8e-9
 #: A recorded epoch costs this many training epochs on top of its own (the gradient statistics
 #: of every mini-batch and the forward pass over all rows; MNIST: 0.8 s per evaluation of 2 seeds
 #: on 10000 rows against 0.9 s per network-epoch of training on 8000).
@@ -96,12 +99,12 @@ IO_BYTES_PER_S = 50e6
 LAYER_EPOCH_S = {
     "binning": 0.22e-3,
     "adaptive_binning": 3.6e-3,
-    # Both bounds of one noise variance in one pass. The KDE's cost depends on the data (its skip
-    # test prunes coinciding points): 40 ms on the benchmark's layers, but 92-103 ms per
-    # seed-layer-epoch for trained tanh networks and 20-89 ms for ReLU in the paper-scale runs
-    # (README, "Cost model"): sized for the slowest.
-    "kde": 100e-3,
-    "noisy": 66e-3,  # 4096 Monte Carlo samples
+    # Both bounds of one noise variance in one pass, CPU seconds (the pass runs on 2 threads): the
+    # paper-scale run of 2026-12-03 took 848 and 856 s of CPU for 41 700 seed-layer-epochs of
+    # trained tanh and ReLU networks each (20.3 and 20.5 ms); the benchmark's trained layers
+    # 12-23 ms of CPU (README, "Benchmarks"). Before this round's kernel pass: 92-103 ms.
+    "kde": 21e-3,
+    "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
     "knn": 365e-3,
 }
 BENCH_ROWS = 4096
