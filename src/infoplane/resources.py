@@ -88,9 +88,12 @@ ELEMENT_S = 5.8e-9
 #: of every mini-batch and the forward pass over all rows; MNIST: 0.8 s per evaluation of 2 seeds
 #: on 10000 rows against 0.9 s per network-epoch of training on 8000).
 RECORDED_EPOCH_COST = 1.0
-#: Bytes per second written to or read from the activation dumps (an assumption: gzip's speed on
-#: one core is 20-60 MB/s; uncompressed HDF5 on a local disk is several times faster).
-IO_BYTES_PER_S = 50e6
+#: Bytes per second written to or read from the activation dumps: uncompressed HDF5 measured in
+#: the paper-scale run (2026-12-03): a binning job read its 7.0 GB chunk in 25 s of wall time
+#: (about 280 MB/s, from a local disk, partly from the page cache); gzip on one core manages
+#: 20-60 MB/s. Compressed dumps (``compressed``) are priced at IO_COMPRESSED_BYTES_PER_S.
+IO_BYTES_PER_S = 200e6
+IO_COMPRESSED_BYTES_PER_S = 40e6
 
 # --- estimation (infoplane.estimators): seconds per layer-epoch -------------------------------
 #: One layer of one seed at one recorded epoch, N = 4096 rows, d = 10 units, both I(X;T) and
@@ -254,6 +257,11 @@ def layout(settings: Mapping, spec: Mapping) -> Layout:
 
 
 # --- training ----------------------------------------------------------------------------------
+def _io_rate(data: Layout) -> float:
+    """Bytes per second of the activation dumps' reads and writes (compressed or not)."""
+    return IO_COMPRESSED_BYTES_PER_S if data.compressed else IO_BYTES_PER_S
+
+
 def training_seconds(data: Layout, n_seeds: int, epochs: int, batch_size: int) -> float:
     """One thread's seconds to train ``n_seeds`` networks together for ``epochs`` epochs and
     record them: every epoch's mini-batches (a share per chunk, a share per seed, the weights'
@@ -265,7 +273,7 @@ def training_seconds(data: Layout, n_seeds: int, epochs: int, batch_size: int) -
     conv = 6.0 * rows * data.conv_multiply_adds
     epoch = batches * (BATCH_S + n_seeds * SEED_BATCH_S) + dense / FLOPS + conv / CONV_FLOPS + rows * data.elements * ELEMENT_S
     written = data.recorded_epochs * n_seeds * data.probe_rows * sum(data.widths) * data.value_bytes
-    return epochs * epoch + data.recorded_epochs * RECORDED_EPOCH_COST * epoch + written / IO_BYTES_PER_S
+    return epochs * epoch + data.recorded_epochs * RECORDED_EPOCH_COST * epoch + written / _io_rate(data)
 
 
 def training_megabytes(data: Layout, n_seeds: int, batch_size: int) -> float:
@@ -336,7 +344,7 @@ def estimation_seconds(data: Layout, method: str, params: Sequence[Mapping], n_s
         else:
             seconds += n_seeds * len(kept) * layer_epoch_seconds(method, first, data.probe_rows, units)
     read = n_seeds * len(kept) * data.probe_rows * sum(data.widths) * data.value_bytes
-    return passes * seconds + read / IO_BYTES_PER_S
+    return passes * seconds + read / _io_rate(data)
 
 
 def estimation_megabytes(data: Layout, method: str, params: Mapping, n_seeds: int, chunk_seeds: int) -> float:
