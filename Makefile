@@ -32,7 +32,7 @@ report: install latex data check
 TEST_WORKERS ?= 2
 TEST_SELECTION ?= -m "not long"
 test: install latex data slurm browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(TEST_SELECTION) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(TEST_SELECTION) $(PYTEST_ARGS)
 
 test-all: TEST_SELECTION =
 test-all: test

@@ -117,14 +117,31 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200
     return result
 
 
-def pytest_collection_modifyitems(config, items):
-    """Groups for parallel workers (``make test`` runs ``pytest -n 2 --dist loadgroup``): every
-    test that reads the tiny study's run shares one worker, and so one run of it; every other
-    test stays with its module, whose module-scoped fixtures (trained chunks, a killed run) are
-    then built once."""
-    for item in items:
-        group = "tiny_run" if "tiny_run" in getattr(item, "fixturenames", ()) else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+def _files_using_tiny_run() -> set[str]:
+    """Test files with a test that takes the ``tiny_run`` fixture."""
+    pattern = re.compile(r"def test_\w+\([^)]*\btiny_run\b")
+    return {p.name for p in Path(__file__).parent.glob("test_*.py") if pattern.search(p.read_text())}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Parallel workers (``make test`` runs ``pytest -n 2 --dist loadfile``): each test file stays
+    on one worker (its module-scoped fixtures, e.g. the killed run, are built once), and the files
+    whose tests read the tiny study's run share one worker, and so one run of it. (pytest-xdist's
+    ``loadgroup`` marks do not work with pytest 9: xdist 3.8 renames ``item._nodeid``, which pytest
+    9 no longer reads.)"""
+    if config.getvalue("dist") not in ("loadfile", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    together = _files_using_tiny_run()
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tiny_run" if Path(path).name in together else path
+
+    return Scheduling(config, log)
 
 
 @pytest.fixture(scope="session")
