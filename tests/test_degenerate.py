@@ -267,3 +267,18 @@ def test_workflow_reaches_its_report_with_degenerate_experiments(tmp_path):
     full = claims[(claims["experiment"] == "fullbatch") & (claims["claim"] == "st17_snr_transition")]
     assert len(full) and (full["verdict"] == "inconclusive").all()
     assert ("sb18_full_batch" in set(claims["claim"])) and set(claims.loc[claims["claim"] == "sb18_full_batch", "experiment"]) == {"fullbatch vs normal"}
+
+
+def test_air_reads_blocks_of_window_ends_within_its_budget():
+    # with a stride larger than the window the epochs between two ends are read too: a block's
+    # span (first end's window to its last end) and its copied windows both stay in the budget
+    from infoplane.estimation import _window_blocks
+
+    ends = np.array([9, 29, 49, 69])
+    assert [b.tolist() for b in _window_blocks(ends, 10, 25)] == [[9], [29], [49], [69]]
+    assert [b.tolist() for b in _window_blocks(ends, 10, 60)] == [[9, 29, 49], [69]]
+    assert [b.tolist() for b in _window_blocks(ends, 10, 1000)] == [[9, 29, 49, 69]]
+    dense = np.arange(9, 40)
+    for block in _window_blocks(dense, 10, 30):
+        assert block[-1] - block[0] + 10 <= 30 and len(block) * 10 <= 30
+    assert np.array_equal(np.concatenate(list(_window_blocks(dense, 10, 30))), dense)

@@ -117,6 +117,19 @@ def _estimate_pooled_seeds(module, acts, finite, labels, params_list, extra):
     return results if keep.any() else None
 
 
+def _window_blocks(ends: np.ndarray, window: int, epochs_budget: int):
+    """Consecutive runs of the window ends ``ends`` (increasing epoch indices) such that the epochs
+    a run reads (its first end's window to its last end) and the windows it copies (W epochs per
+    end) each stay within ``epochs_budget`` epochs; at least one end per run."""
+    start = 0
+    while start < len(ends):
+        stop = start + 1
+        while stop < len(ends) and ends[stop] - ends[start] + window <= epochs_budget and (stop + 1 - start) * window <= epochs_budget:
+            stop += 1
+        yield ends[start:stop]
+        start = stop
+
+
 def _frames(results, names, seeds, epochs, layer, keep=None):
     """Tidy rows from results shaped [E', S] (or [E'] with seeds None); only the entries where
     ``keep`` (bool, the results' shape) is true, when given."""
@@ -211,10 +224,9 @@ def information_table(
             if pools == "epochs":  # windows of consecutive epochs of each seed, read a block of window ends at a time
                 window = params_list[0]["window"]
                 ends = kept[kept >= window - 1]
-                per_end = 4 * len(info.seeds) * n * width * window  # bytes of one end's windows, all seeds
+                per_epoch = 4 * len(info.seeds) * n * width  # bytes of one epoch, all seeds
                 counted = 0  # epochs whose finiteness is counted already (blocks overlap by W - 1)
-                for start in range(0, len(ends), max(1, _READ_BUDGET // per_end)):
-                    block = ends[start : start + max(1, _READ_BUDGET // per_end)]
+                for block in _window_blocks(ends, window, max(1, _READ_BUDGET // per_epoch)):
                     first_epoch = int(block[0]) - window + 1
                     acts = read_activations(info.path, layer, slice(first_epoch, int(block[-1]) + 1))  # [E', S, N, d]
                     finite = _finite(acts, 2)  # [E', S]

@@ -55,6 +55,7 @@ _LOG2E = 1.0 / math.log(2.0)
 _EPS64 = float(np.finfo(np.float64).eps)
 _TOLERANCE = 1e-9  # largest rounding error allowed in an exponent (log2 units)
 _ROW_TILES = {"cpu": 4, "cuda": 64}  # query tiles per block (rows x kept columns per pass; measured on 2 cores)
+_BLOCK_BYTES = {"cpu": 256 * 2**20, "cuda": 512 * 2**20}  # the most one block's buffers may take
 _FAR = -1e30  # exponent of padding
 _BOX_DIMENSIONS = 1  # principal axes in which tiles are ordered and boxed (1 skips the most: measured)
 
@@ -213,7 +214,11 @@ def kernel_sums(
     # block are one contiguous slice) and, in the symmetric case, the same array for columns
     n_q = index_q.numel()
     acc = torch.zeros(n_w, n_groups, n_q, dtype=torch.float64, device=device)
-    rows_per_block = tile * _ROW_TILES[device.type if device.type in _ROW_TILES else "cpu"]
+    kind = device.type if device.type in _ROW_TILES else "cpu"
+    # rows per block: the device's tile count, fewer where a block's float64 exponents and float32
+    # kernel (12 bytes per pair, all centre columns at most) would pass _BLOCK_BYTES
+    row_tiles = min(_ROW_TILES[kind], max(1, _BLOCK_BYTES[kind] // (12 * tile * max(1, right_t.shape[1]))))
+    rows_per_block = tile * row_tiles
     x_buffer = torch.empty(rows_per_block * right_t.shape[1], dtype=torch.float64, device=device)
     k_buffer = torch.empty(x_buffer.shape, dtype=torch.float32, device=device)
     group_ends = np.searchsorted(q_groups, q_groups, side="right") if symmetric else None
