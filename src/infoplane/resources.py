@@ -118,11 +118,14 @@ BINNING_PACKED_UNITS = 10
 BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
 #: Adaptive binning grows with d: 0.95, 3.6, 6.8 ms at d = 3, 10, 20 (bench): 0.36 ms per unit.
 ADAPTIVE_UNIT_S = 0.36e-3
-#: KDE is flat in d up to tens of units (33, 40, 36 ms at d = 3, 10, 20) and grows as d / 50
-#: beyond: on MNIST's 1024-unit layer that predicts 0.49 s at 2000 rows and 12 s at 10000, against
-#: 0.8 s (two jobs sharing 2 cores) and 6.5 s (alone) measured (README, "MNIST"), within a factor
-#: 2 of both. Assumed the same for the noisy layer (Gaussian sums over pairs; not measured wide).
-PAIR_WIDTH_KNEE = 50.0
+#: KDE is about flat in d up to 10 units (8.0, 7.2, 8.5 ms of wall at d = 3, 10, 20 on the
+#: benchmark's layers) and grows as d / 10 beyond. Measured 2026-12-03 (README, "Benchmarks", CPU
+#: seconds per layer-epoch at N = 4096): d = 256, 0.83 s (model 0.54 s); d = 1024, 1.27 s at
+#: s2 = 0.1 and 4.07 s at s2 = 1e-3, where exact differences replace the product (model 2.15 s):
+#: within the safety factor. MNIST's 1024-unit layer: 0.51 s predicted at 2000 rows against 0.8 s
+#: measured (two jobs sharing 2 cores), 12.8 s at 10000 against 6.5 s. The same for the noisy
+#: layer (d = 256: 0.71 s, d = 1024: 3.84 s of CPU).
+PAIR_WIDTH_KNEE = 10.0
 #: k-NN grows with d: 137, 365, 725 ms at d = 3, 10, 20 (bench): 36.5 ms per unit, at least 4.
 KNN_UNIT_S = 36.5e-3
 KNN_MIN_UNITS = 4
