@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import time
 
 import numpy as np
 import torch
@@ -44,23 +43,13 @@ from infoplane.training import EnsembleTrainer
 
 import hard_cases
 
-SETTINGS = {
-    "hidden_widths": [10, 7, 5, 4, 3], "activation": "tanh", "init": "st17", "optimizer": "adam",
-    "learning_rate": 4e-4, "batch_size": 512, "epochs": 0, "train_fraction": 0.8, "split_seed": 0,
-    "record": {"schedule": "log", "points": 1},
-}  # fmt: skip
+#: The Tishby network's training settings ([ST17]), declared once in hard_cases.
+SETTINGS = hard_cases.TISHBY
 
 
 def best_time(fn, repeats: int) -> float:
-    """Smallest wall time of ``repeats`` calls, seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    """Smallest wall time of ``repeats`` calls, seconds (:func:`hard_cases.timed`)."""
+    return hard_cases.timed(fn, repeats)[0]
 
 
 def layer_activations(x: np.ndarray, count: int, width: int, seed: int = 0) -> np.ndarray:
