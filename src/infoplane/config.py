@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families, plugins
+from . import claims, datasets, estimators, families, generalisation, plugins
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -135,11 +135,12 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     except ValueError as error:
         raise ConfigError(f"invalid config:\n  {error}") from None
     schema = load_schema(schema_path)
+    grid_problems = generalisation.expand_experiments(config)  # the grid's experiments, checked as any other
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = _non_finite(config) + [_describe(e) for e in errors]
+    problems = _non_finite(config) + [_describe(e) for e in errors] + grid_problems
     if not problems:
-        problems = _check_references(config)
+        problems = _check_references(config) + _check_generalisation(config)
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
     if not problems:
@@ -200,6 +201,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
         settings[name] = {**p.schema(), "description": f"{p.description} (default {p.default!r}; {p.source})"}
     schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.builtin_names())
     schema["properties"]["claims"] = claims.settings_schema()
+    schema["properties"]["generalisation"] = generalisation.settings_schema()
     return schema
 
 
@@ -232,6 +234,24 @@ def _check_references(config: dict) -> list[str]:
         if record.get("schedule") == "every" and "step" not in record:
             problems.append(f"{section}.record: schedule 'every' needs 'step'")
     return problems
+
+
+def _check_generalisation(config: dict) -> list[str]:
+    """The pairwise study's settings (defaults filled in) and its estimator entry."""
+    if not generalisation.is_generalisation_study(config):
+        return []
+    section = config["generalisation"]
+    try:
+        section.update(generalisation.check_settings(section))
+    except ValueError as error:
+        return [f"generalisation.{error}"]
+    if section["estimator"] not in config["estimators"]:
+        return [f"generalisation.estimator: {section['estimator']!r} is not defined under estimators "
+                f"(defined: {sorted(config['estimators'])})"]
+    if section["estimator"] not in expand_instances(config["estimators"]):
+        return [f"generalisation.estimator: {section['estimator']!r} sweeps a parameter; the features need one "
+                "estimator instance (give the sweep's value as an entry of its own)"]
+    return []
 
 
 @dataclass(frozen=True)

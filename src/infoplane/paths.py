@@ -43,6 +43,20 @@ FIGURE_LEARNING_CURVES = f"{STUDY}/figures/{{experiment}}/learning_curves"
 #: The verdicts at a glance: claims x estimators per experiment, coloured by verdict.
 FIGURE_VERDICT_GRID = f"{STUDY}/figures/verdict_grid"
 
+#: Seed 002's pairwise generalisation study (infoplane.generalisation): per network and seed, the
+#: pairs, every signal's predictions, the table in seed 002's shape, its verdicts, the collapse map
+#: and the MI rule chosen for each held-out network type.
+GENERALISATION_DIR = f"{STUDY}/tables/generalisation"
+GENERALISATION_NETWORKS = f"{GENERALISATION_DIR}/networks.csv"
+GENERALISATION_PAIRS = f"{GENERALISATION_DIR}/pairs.csv"
+GENERALISATION_PREDICTIONS = f"{GENERALISATION_DIR}/predictions.csv"
+GENERALISATION_TABLE = f"{GENERALISATION_DIR}/table.csv"
+GENERALISATION_VERDICTS = f"{GENERALISATION_DIR}/verdicts.csv"
+GENERALISATION_COLLAPSE = f"{GENERALISATION_DIR}/collapse.csv"
+GENERALISATION_RULES = f"{GENERALISATION_DIR}/rules.csv"
+FIGURE_COLLAPSE_MAP = f"{STUDY}/figures/pairs/collapse_map"
+FIGURE_PAIR_PREDICTIONS = f"{STUDY}/figures/pairs/predictions"
+
 VALIDATION_DIR = f"{STUDY}/validation"
 VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
 VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"

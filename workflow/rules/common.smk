@@ -26,6 +26,7 @@ import infoplane.config
 import infoplane.datasets
 import infoplane.estimators
 import infoplane.families
+import infoplane.generalisation
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -422,3 +423,21 @@ def index_studies():
     (found by its claims table), so that the index shows every built study."""
     built = {Path(p).parts[1] for p in glob.glob(P.STUDY_CLAIMS_TABLE.format(study="*"))}
     return sorted(set(STUDIES) | {name for name in built if infoplane.studies.STUDY_NAME.match(name)})
+
+
+# The pairwise generalisation study (generalisation.smk): its studies have a report of their own.
+def generalisation_studies():
+    return [name for name, study in STUDIES.items() if infoplane.generalisation.is_generalisation_study(study.config)]
+
+
+def only_studies(names):
+    """A study wildcard constraint matching exactly ``names`` (none at all when empty: an empty
+    constraint would be no constraint)."""
+    return _alternatives(names) or "(?!)"
+
+
+def feature_tables(wildcards):
+    """The feature estimator's information table of every grid experiment."""
+    study = S(wildcards)
+    estimator = study.config["generalisation"]["estimator"]
+    return [study.path(P.INFORMATION_TABLE, experiment=e, estimator=estimator) for e in study.experiments]

@@ -1,0 +1,188 @@
+"""Seed 002's pairwise generalisation study: which training-set signal predicts the member of a
+pair of networks that generalises better?
+
+A study with a ``generalisation`` section declares a grid: network types (each a set of
+experiment keys, e.g. a model) and factors (each a set of levels, each level a set of experiment
+keys: optimiser, regulariser, ...). :func:`expand_experiments` turns the grid into one experiment
+per network type x level of every factor, named ``<network>-<level>-<level>...``; every other
+part of the workflow (training, recording, estimation) sees plain experiments. Two networks of
+one type and one seed that differ in exactly one factor form a *pair* (:func:`pairs`); seed 002
+(Stirn, Kwiatkowski and Drori, "Deep Mutual Information") asks which signal measured on the
+training set predicts the pair's member with the higher test accuracy.
+
+* :mod:`~infoplane.generalisation.signals`: the signals, declared once (training accuracy,
+  training loss, and the information-plane features from which the cross-fitted MI rule is chosen);
+* :mod:`~infoplane.generalisation.analysis`: the predictions table, the fraction of pairs each
+  signal gets right with its bootstrap interval over seeds, the verdicts and the collapse map;
+* :mod:`~infoplane.generalisation.seed002`: seed 002's own table, shown beside ours.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..params import Parameter, check
+from . import seed002
+
+__all__ = [
+    "SETTINGS", "SEPARATOR", "GridExperiment", "settings_schema", "check_settings", "expand_experiments", "grid",
+    "pairs", "is_generalisation_study",
+]  # fmt: skip
+
+#: Joins a network type and its levels into an experiment name (``fcn3-adam-dropout``).
+SEPARATOR = "-"
+
+#: The section's scalar settings, declared once: the schema, the check and the report's text come from here.
+SETTINGS = (
+    Parameter("estimator", "string", None, "entry of `estimators` whose I(X;T) and I(T;Y) on the training probe give "
+              "the information-plane features (required)"),
+    Parameter("chance_margin", "number", 0.05, "a combination whose mean final training accuracy is within this of "
+              "chance (fraction) stayed at chance in the collapse map", minimum=0.0, maximum=1.0),
+    Parameter("resamples", "integer", 2000, "bootstrap resamples of the seeds for every interval",
+              "Efron & Tibshirani 1993, ch. 13", minimum=100),
+    Parameter("confidence", "number", 0.95, "level of the percentile intervals", exclusive_minimum=0.0, maximum=0.999),
+    Parameter("bootstrap_seed", "integer", 0, "seed of the bootstrap's random draws", minimum=0),
+)  # fmt: skip
+
+
+def settings_schema() -> dict:
+    """JSON schema of the config's ``generalisation`` section."""
+    levels = {
+        "description": "level name -> experiment keys it sets (optimizer, learning_rate, weight_decay, dropout, ...)",
+        "type": "object", "minProperties": 2,
+        "propertyNames": {"$ref": "#/$defs/name"},
+        "additionalProperties": {"anyOf": [{"$ref": "#/$defs/settings"}, {"type": "null"}]},
+    }  # fmt: skip
+    network = {
+        "description": "a network type: the experiment keys it sets (model, ...) and optionally `reference`, the row "
+                       "of seed 002's table it corresponds to",
+        "type": "object",
+        "properties": {"reference": {"enum": list(seed002.TABLE)}},
+    }  # fmt: skip
+    properties = {p.name: {"description": p.description, **p.schema()} for p in SETTINGS}
+    properties["networks"] = {
+        "description": "network types by name; pairs are formed within a type", "type": "object", "minProperties": 1,
+        "propertyNames": {"$ref": "#/$defs/name"}, "additionalProperties": network,
+    }  # fmt: skip
+    properties["factors"] = {
+        "description": "factors by name (optimizer, regulariser, ...), each with two or more levels; two networks "
+                       "of one type and seed that differ in exactly one factor form a pair",
+        "type": "object", "minProperties": 1, "propertyNames": {"$ref": "#/$defs/name"},
+        "additionalProperties": levels,
+    }  # fmt: skip
+    return {
+        "description": "seed 002's pairwise generalisation study: a grid of network types x factor levels, expanded "
+                       "into experiments (infoplane.generalisation)",
+        "type": "object", "additionalProperties": False, "required": ["networks", "factors", "estimator"],
+        "properties": properties,
+    }  # fmt: skip
+
+
+def is_generalisation_study(config: Mapping) -> bool:
+    """Whether the config declares the pairwise generalisation study."""
+    return bool(config.get("generalisation"))
+
+
+def check_settings(section: Mapping) -> dict:
+    """The section's scalar settings checked and completed with their defaults.
+
+    Raises
+    ------
+    ValueError
+        Naming the bad key and value.
+    """
+    scalars = {k: v for k, v in section.items() if k not in ("networks", "factors")}
+    return check(SETTINGS, scalars)
+
+
+@dataclass(frozen=True)
+class GridExperiment:
+    """One cell of the grid: its experiment name, network type and level of every factor."""
+
+    name: str
+    network: str
+    levels: tuple[tuple[str, str], ...]  # (factor, level), in the config's factor order
+
+    def level(self, factor: str) -> str:
+        return dict(self.levels)[factor]
+
+
+def grid(section: Mapping) -> list[GridExperiment]:
+    """The grid's cells, network types first, then the factors' levels in config order."""
+    factors = list(section["factors"])
+    cells = []
+    for network in section["networks"]:
+        for combo in itertools.product(*(list(section["factors"][f]) for f in factors)):
+            name = SEPARATOR.join((network, *combo))
+            cells.append(GridExperiment(name, network, tuple(zip(factors, combo))))
+    return cells
+
+
+def expand_experiments(config: dict) -> list[str]:
+    """Add one experiment per grid cell to ``config["experiments"]`` (in place).
+
+    Each experiment's keys are its network type's (without ``reference``) and its levels';
+    ``model`` and ``record`` keys are merged as an experiment merges them with ``training``.
+
+    Returns
+    -------
+    list of problems (``generalisation.<key>: message``); empty when the grid expanded.
+    """
+    section = config.get("generalisation")
+    if not isinstance(section, Mapping) or not isinstance(section.get("networks"), Mapping) \
+            or not isinstance(section.get("factors"), Mapping):
+        return []  # the schema reports the section's shape
+    problems = []
+    experiments = config.setdefault("experiments", {}) or {}
+    config["experiments"] = experiments
+    for factor, levels in section["factors"].items():
+        if not isinstance(levels, Mapping):
+            return []
+        keys = {}
+        for level, settings in levels.items():
+            for key in settings or {}:
+                keys.setdefault(key, []).append(level)
+        for key, owners in keys.items():
+            if key in ("model", "record"):
+                problems.append(f"generalisation.factors.{factor}: levels set {key!r}, which the network types own; "
+                                "vary the network as a network type")
+    for cell in grid(section):
+        settings: dict = {}
+        network = dict(section["networks"][cell.network] or {})
+        network.pop("reference", None)
+        sources = [(f"networks.{cell.network}", network)] + [
+            (f"factors.{f}.{level}", section["factors"][f][level] or {}) for f, level in cell.levels
+        ]
+        owner: dict[str, str] = {}
+        for where, keys in sources:
+            for key, value in keys.items():
+                if key in owner:
+                    problems.append(
+                        f"generalisation.{where}.{key}: also set by generalisation.{owner[key]}; a key belongs to one "
+                        "factor (or the network type), or the pairs would differ in more than one thing"
+                    )
+                owner[key] = where
+                settings[key] = copy.deepcopy(value)
+        if cell.name in experiments and experiments[cell.name] != settings:
+            problems.append(f"experiments.{cell.name}: the generalisation grid names an experiment {cell.name!r} "
+                            "too; rename one of them")  # fmt: skip
+            continue
+        experiments[cell.name] = settings
+    return sorted(set(problems))
+
+
+def pairs(section: Mapping) -> list[tuple[str, GridExperiment, GridExperiment]]:
+    """Every pair of grid cells of one network type that differ in exactly one factor, as
+    ``(factor, a, b)`` with ``a``'s level before ``b``'s in the config's order."""
+    cells = grid(section)
+    out = []
+    for a, b in itertools.combinations(cells, 2):
+        if a.network != b.network:
+            continue
+        differ = [f for (f, la), (_, lb) in zip(a.levels, b.levels) if la != lb]
+        if len(differ) == 1:
+            out.append((differ[0], a, b))
+    return out

@@ -1,0 +1,355 @@
+"""Pairs, predictions, intervals and the collapse map of the pairwise generalisation study.
+
+Definitions (the report and the README say the same):
+
+* A *pair* is two networks of one network type and one seed that differ in exactly one factor
+  (:func:`infoplane.generalisation.pairs`). Its *better* member has the higher final test
+  accuracy.
+* A pair is *excluded* when either member diverged, and *close* when the two test accuracies
+  differ by less than the pair's seed-to-seed spread (the larger of the two combinations'
+  standard deviations of the final test accuracy over seeds): which member is better is then
+  within what another seed would change. Close pairs are scored apart; the headline fraction is
+  over the *clear* pairs.
+* A signal *predicts* the member whose value is better in the signal's direction; a *tie*
+  (equal values) predicts nothing and is counted apart. The fraction correct is correct /
+  (correct + wrong) over the clear pairs.
+* The MI signal's rule (feature and direction, :data:`~infoplane.generalisation.signals.RULES`)
+  is cross-fitted: for each network type it is the rule with the highest fraction correct on
+  the clear pairs of the *other* types (with a single type: for each seed, on the other seeds),
+  never on the pairs it is scored on.
+* Intervals: percentile bootstrap over seeds (the seeds drawn with replacement, every pair of a
+  drawn seed kept; the MI rule chosen again on every resample), Efron & Tibshirani 1993 ch. 13.
+* Verdicts compare *scores*, correct + half the ties over the clear pairs, so that two signals
+  are compared on the same pairs: MI above chance (0.5), MI above training accuracy, MI above
+  training loss, MI at seed 002's level. Confirmed when the interval of the difference lies above
+  0, refuted when it lies below, inconclusive otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import grid, pairs, seed002
+from .signals import FEATURES, MI_SIGNAL, RULES, SIGNALS, rule_label
+
+__all__ = [
+    "TIE_TOLERANCE", "network_table", "collapse_map", "pair_table", "predictions", "summary", "ALL",
+]  # fmt: skip
+
+#: Two signal values closer than this are a tie (fractions, nats, bits or epochs).
+TIE_TOLERANCE = 1e-7
+#: The row of every network type together.
+ALL = "all"
+
+
+def network_table(section: Mapping, seeds: Mapping[str, pd.DataFrame], features: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per grid experiment and seed: its network type, levels, divergence, final
+    training and test metrics, chance accuracy and information-plane features.
+
+    Parameters
+    ----------
+    section : the config's validated ``generalisation`` section.
+    seeds : experiment -> its seeds table (:func:`infoplane.tables.seeds_table`).
+    features : experiment -> :func:`~infoplane.generalisation.signals.feature_table`.
+
+    Raises
+    ------
+    KeyError
+        If an experiment of the grid has no seeds table.
+    """
+    rows = []
+    for cell in grid(section):
+        table = seeds[cell.name].merge(features[cell.name], on="seed", how="left")
+        for record in table.to_dict("records"):
+            row = {"network": cell.network, **{f"level_{f}": level for f, level in cell.levels}, "experiment": cell.name,
+                   "seed": int(record["seed"]), "diverged": not pd.isna(record["diverged_epoch"])}
+            for column in ("final_train_accuracy", "final_train_loss", "final_test_accuracy", "chance_accuracy"):
+                row[column] = float(record[column])
+            for feature in FEATURES:
+                row[feature.column] = float(record.get(feature.column, np.nan))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def collapse_map(networks: pd.DataFrame, section: Mapping) -> pd.DataFrame:
+    """One row per combination (network type x levels): seeds, diverged seeds, mean final
+    training and test accuracy (finite seeds), test accuracy's standard deviation over seeds,
+    chance accuracy and a status: ``trained``, ``chance`` (mean training accuracy within
+    ``chance_margin`` of chance), ``diverged`` (every seed) or ``partly diverged``."""
+    margin = float(section["chance_margin"])
+    rows = []
+    for cell in grid(section):
+        table = networks[networks["experiment"] == cell.name]
+        alive = table[~table["diverged"]]
+        n, n_div = len(table), int(table["diverged"].sum())
+        train = float(alive["final_train_accuracy"].mean()) if len(alive) else np.nan
+        chance = float(table["chance_accuracy"].iloc[0]) if n else np.nan
+        if n_div == n:
+            status = "diverged"
+        elif n_div:
+            status = "partly diverged"
+        elif train - chance < margin:
+            status = "chance"
+        else:
+            status = "trained"
+        rows.append({
+            "network": cell.network, **{f"level_{f}": level for f, level in cell.levels}, "experiment": cell.name,
+            "n_seeds": n, "n_diverged": n_div, "train_accuracy": train,
+            "test_accuracy": float(alive["final_test_accuracy"].mean()) if len(alive) else np.nan,
+            "test_accuracy_sd": float(alive["final_test_accuracy"].std(ddof=1)) if len(alive) > 1 else np.nan,
+            "chance_accuracy": chance, "status": status,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _value_columns() -> list[str]:
+    return [s.column for s in SIGNALS if s.column] + [f.column for f in FEATURES]
+
+
+def pair_table(networks: pd.DataFrame, section: Mapping) -> pd.DataFrame:
+    """One row per pair and seed: the two experiments, their test accuracies, the spread, the
+    pair's status (``clear``, ``close`` or ``excluded``) and every signal's and feature's value
+    for each member (``<column>_a``, ``<column>_b``)."""
+    collapse = collapse_map(networks, section).set_index("experiment")
+    by_key = networks.set_index(["experiment", "seed"])
+    values = _value_columns()
+    rows = []
+    for factor, a, b in pairs(section):
+        spread = np.nanmax([collapse.at[a.name, "test_accuracy_sd"], collapse.at[b.name, "test_accuracy_sd"]])
+        for seed in sorted(set(networks.loc[networks["experiment"] == a.name, "seed"])):
+            ra, rb = by_key.loc[(a.name, seed)], by_key.loc[(b.name, seed)]
+            delta = float(ra["final_test_accuracy"] - rb["final_test_accuracy"])
+            if ra["diverged"] or rb["diverged"]:
+                status = "excluded"
+            elif not abs(delta) >= spread:  # NaN spread (one seed): every pair close
+                status = "close"
+            else:
+                status = "clear"
+            row = {"network": a.network, "factor": factor, "level_a": a.level(factor), "level_b": b.level(factor),
+                   "experiment_a": a.name, "experiment_b": b.name, "seed": int(seed),
+                   "test_accuracy_a": float(ra["final_test_accuracy"]), "test_accuracy_b": float(rb["final_test_accuracy"]),
+                   "spread": float(spread), "status": status}  # fmt: skip
+            for column in values:
+                row[f"{column}_a"], row[f"{column}_b"] = float(ra[column]), float(rb[column])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _outcomes(table: pd.DataFrame, column: str, direction: int) -> np.ndarray:
+    """Per pair: +1 the signal predicts the better member, -1 the worse, 0 a tie, NaN when the
+    pair cannot be scored (excluded, equal test accuracies, a missing value)."""
+    a, b = table[f"{column}_a"].to_numpy(float), table[f"{column}_b"].to_numpy(float)
+    truth = np.sign(table["test_accuracy_a"].to_numpy(float) - table["test_accuracy_b"].to_numpy(float))
+    said = direction * (a - b)
+    out = np.where(np.abs(said) <= TIE_TOLERANCE, 0.0, np.sign(said) * truth)
+    bad = ~np.isfinite(said) | (truth == 0) | (table["status"].to_numpy() == "excluded")
+    out[bad] = np.nan
+    return out
+
+
+class _Counts:
+    """Correct, wrong and tied clear pairs per network type, seed and rule: arrays [K, S, J]."""
+
+    def __init__(self, table: pd.DataFrame, networks: list[str], seeds: list[int], columns: list[tuple[str, int]]):
+        clear = table["status"].to_numpy() == "clear"
+        k = table["network"].map({n: i for i, n in enumerate(networks)}).to_numpy()
+        s = table["seed"].map({v: i for i, v in enumerate(seeds)}).to_numpy()
+        shape = (len(networks), len(seeds), len(columns))
+        self.correct, self.wrong, self.tie = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        for j, (column, direction) in enumerate(columns):
+            o = _outcomes(table, column, direction)
+            for target, hit in ((self.correct, o == 1), (self.wrong, o == -1), (self.tie, o == 0)):
+                np.add.at(target, (k[clear & hit], s[clear & hit], j), 1.0)
+
+
+def _choose(correct: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """Index of the rule with the highest fraction correct (first on ties; rules never decided lose)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(decided > 0, correct / decided, -1.0)
+    return np.argmax(fraction, axis=-1)
+
+
+def _crossfit(counts: _Counts, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cross-fitted MI rule on resampled seeds.
+
+    ``weights`` [R, S] (how often each seed is drawn). Returns per resample and network type the
+    correct, wrong and tied counts of the chosen rule on that type ([R, K] each) and the chosen
+    rule's index per held-out unit ([R, U]; units are the types, or the seeds with one type).
+    """
+    c = np.einsum("rs,ksj->rkj", weights, counts.correct)
+    w = np.einsum("rs,ksj->rkj", weights, counts.wrong)
+    t = np.einsum("rs,ksj->rkj", weights, counts.tie)
+    n_types = c.shape[1]
+    r_index = np.arange(weights.shape[0])[:, None]
+    if n_types > 1:  # leave one network type out
+        train_c, train_w = c.sum(axis=1, keepdims=True) - c, w.sum(axis=1, keepdims=True) - w
+        chosen = _choose(train_c, train_c + train_w)  # [R, K]
+        k_index = np.arange(n_types)[None, :]
+        return c[r_index, k_index, chosen], w[r_index, k_index, chosen], t[r_index, k_index, chosen], chosen
+    # one network type: leave one seed out (a seed drawn twice is held out with both copies)
+    cs = weights[:, :, None] * counts.correct[0][None]  # [R, S, J]
+    ws = weights[:, :, None] * counts.wrong[0][None]
+    ts = weights[:, :, None] * counts.tie[0][None]
+    train_c, train_w = cs.sum(axis=1, keepdims=True) - cs, ws.sum(axis=1, keepdims=True) - ws
+    chosen = _choose(train_c, train_c + train_w)  # [R, S]
+    s_index = np.arange(weights.shape[1])[None, :]
+    pick = lambda x: x[r_index, s_index, chosen].sum(axis=1, keepdims=True)  # noqa: E731
+    return pick(cs), pick(ws), pick(ts), chosen
+
+
+def _bootstrap_weights(n_seeds: int, resamples: int, seed: int) -> np.ndarray:
+    """[1 + R, S]: the sample itself, then R multinomial draws of the seeds."""
+    rng = np.random.default_rng([seed, n_seeds])
+    draws = rng.multinomial(n_seeds, np.full(n_seeds, 1.0 / n_seeds), size=resamples).astype(float)
+    return np.vstack([np.ones((1, n_seeds)), draws])
+
+
+def predictions(table: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every pair's prediction by every signal, and the MI rule chosen for each held-out unit.
+
+    Returns
+    -------
+    (predictions, rules): ``predictions`` one row per pair, seed and signal (the pair's columns,
+    ``signal``, ``rule``, ``value_a``, ``value_b``, ``predicted`` (a, b or tie), ``outcome``
+    (correct, wrong, tie, close-correct, close-wrong, close-tie, excluded or equal: test
+    accuracies equal)); ``rules`` one row per held-out unit (``network`` or ``seed``): the
+    rule chosen on the other units and its fraction correct there.
+    """
+    networks = list(section["networks"])
+    seeds = sorted(table["seed"].unique().tolist())
+    rule_columns = [(f.column, d) for f, d in RULES]
+    counts = _Counts(table, networks, seeds, rule_columns)
+    _, _, _, chosen = _crossfit(counts, np.ones((1, len(seeds))))
+    units = networks if len(networks) > 1 else seeds
+    train_c = counts.correct.sum(axis=(0, 1))
+    rules = []
+    for u, unit in enumerate(units):
+        j = int(chosen[0, u])
+        if len(networks) > 1:
+            c = counts.correct.sum(axis=1).sum(axis=0) - counts.correct[u].sum(axis=0)
+            w = counts.wrong.sum(axis=1).sum(axis=0) - counts.wrong[u].sum(axis=0)
+        else:
+            c, w = train_c - counts.correct[0, u], counts.wrong.sum(axis=(0, 1)) - counts.wrong[0, u]
+        feature, direction = RULES[j]
+        rules.append({"held_out": "network" if len(networks) > 1 else "seed", "unit": str(unit), "feature": feature.name,
+                      "direction": direction, "rule": rule_label(feature, direction),
+                      "chosen_on_correct": int(c[j]), "chosen_on_decided": int(c[j] + w[j]),
+                      "chosen_on_fraction": float(c[j] / (c[j] + w[j])) if c[j] + w[j] else np.nan})  # fmt: skip
+    rules = pd.DataFrame(rules)
+    rule_of = {r["unit"]: RULES[int(chosen[0, u])] for u, r in rules.iterrows()}
+
+    base = [c for c in table.columns if not c.endswith(("_a", "_b")) or c.startswith(("level_", "experiment_", "test_accuracy_"))]
+    out = []
+    for signal in SIGNALS:
+        part = table[base].copy()
+        part["signal"] = signal.name
+        if signal.name == MI_SIGNAL:
+            key = part["network"] if len(networks) > 1 else part["seed"].astype(str)
+            picked = [rule_of[str(k)] for k in key]
+            part["rule"] = [rule_label(f, d) for f, d in picked]
+            part["value_a"] = [table.at[i, f"{f.column}_a"] for i, (f, _) in zip(table.index, picked)]
+            part["value_b"] = [table.at[i, f"{f.column}_b"] for i, (f, _) in zip(table.index, picked)]
+            direction = np.array([d for _, d in picked], dtype=float)
+        else:
+            part["rule"] = signal.description
+            part["value_a"], part["value_b"] = table[f"{signal.column}_a"], table[f"{signal.column}_b"]
+            direction = float(signal.direction)
+        said = direction * (part["value_a"].to_numpy(float) - part["value_b"].to_numpy(float))
+        part["predicted"] = np.where(np.abs(said) <= TIE_TOLERANCE, "tie", np.where(said > 0, "a", "b"))
+        truth = np.sign(part["test_accuracy_a"].to_numpy(float) - part["test_accuracy_b"].to_numpy(float))
+        verdict = np.where(part["predicted"] == "tie", "tie", np.where(np.sign(said) == truth, "correct", "wrong"))
+        status = part["status"].to_numpy()
+        verdict = np.where(status == "close", np.char.add("close-", verdict.astype(str)), verdict)
+        verdict = np.where(truth == 0, "equal", verdict)
+        verdict = np.where((status == "excluded") | ~np.isfinite(said), "excluded", verdict)
+        part["outcome"] = verdict
+        out.append(part)
+    return pd.concat(out, ignore_index=True), rules
+
+
+def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return np.nan, np.nan
+    alpha = (1 - confidence) / 2
+    return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
+
+
+def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's table in seed 002's shape, and the verdicts, from the pair table and
+    :func:`predictions` (whose outcomes on the close pairs give ``fraction_close``).
+
+    Returns
+    -------
+    (table, verdicts): ``table`` one row per network type (and ``all``) and signal:
+    ``fraction`` correct over the clear decided pairs with ``ci_low``/``ci_high``, ``n_clear``,
+    ``n_correct``, ``n_wrong``, ``n_ties``, ``n_close`` and ``fraction_close`` (close pairs,
+    ties left out), ``n_excluded``, seed 002's percentage (``seed002_percent``, its row from
+    the network's ``reference``) and ``chance`` (0.5). ``verdicts`` one row per network type
+    (and ``all``) and comparison: ``estimate`` and interval of the score difference, verdict.
+    """
+    networks = list(section["networks"])
+    seeds = sorted(table["seed"].unique().tolist())
+    confidence = float(section["confidence"])
+    weights = _bootstrap_weights(len(seeds), int(section["resamples"]), int(section["bootstrap_seed"]))
+    columns = [(s.column, s.direction) for s in SIGNALS if s.name != MI_SIGNAL]
+    fixed = _Counts(table, networks, seeds, columns)
+    rule_counts = _Counts(table, networks, seeds, [(f.column, d) for f, d in RULES])
+    per_signal = {}  # signal -> (correct, wrong, tie) [R, K]
+    for j, signal in enumerate(s for s in SIGNALS if s.name != MI_SIGNAL):
+        per_signal[signal.name] = tuple(np.einsum("rs,ks->rk", weights, x[:, :, j]) for x in (fixed.correct, fixed.wrong, fixed.tie))
+    c, w, t, _ = _crossfit(rule_counts, weights)
+    if len(networks) == 1:
+        c, w, t = c.reshape(-1, 1), w.reshape(-1, 1), t.reshape(-1, 1)
+    per_signal[MI_SIGNAL] = (c, w, t)
+
+    def fraction(c, w):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return c / (c + w)
+
+    def score(c, w, t):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (c + 0.5 * t) / (c + w + t)
+
+    rows, verdict_rows = [], []
+    groups = [(n, [k]) for k, n in enumerate(networks)] + ([(ALL, list(range(len(networks))))] if len(networks) > 1 else [])
+    for name, ks in groups:
+        part = table if name == ALL else table[table["network"] == name]
+        reference = None if name == ALL else (section["networks"][name] or {}).get("reference")
+        scores = {}
+        for signal in SIGNALS:
+            cc, ww, tt = (x[:, ks].sum(axis=1) for x in per_signal[signal.name])
+            f = fraction(cc, ww)
+            scores[signal.name] = score(cc, ww, tt)
+            mine = predicted[(predicted["signal"] == signal.name) & (name == ALL or predicted["network"] == name)]
+            close = {k: int((mine["outcome"] == f"close-{k}").sum()) for k in ("correct", "wrong", "tie")}
+            low, high = _interval(f[1:], confidence)
+            rows.append({
+                "network": name, "signal": signal.name, "label": signal.label, "fraction": float(f[0]),
+                "ci_low": low, "ci_high": high, "confidence": confidence, "n_clear": int(cc[0] + ww[0] + tt[0]),
+                "n_correct": int(cc[0]), "n_wrong": int(ww[0]), "n_ties": int(tt[0]),
+                "n_close": int(sum(close.values())),
+                "fraction_close": close["correct"] / (close["correct"] + close["wrong"]) if close["correct"] + close["wrong"] else np.nan,
+                "n_excluded": int((part["status"] == "excluded").sum()),
+                "reference": reference or "",
+                "seed002_percent": seed002.TABLE[reference][signal.name] if reference else np.nan,
+                "chance": 0.5,
+            })  # fmt: skip
+        mi = scores[MI_SIGNAL]
+        comparisons = [
+            ("mi_above_chance", "training MI predicts better than chance (score above 0.5)", mi - 0.5),
+            ("mi_above_accuracy", "training MI predicts better than training accuracy", mi - scores["train_accuracy"]),
+            ("mi_above_loss", "training MI predicts better than training loss", mi - scores["train_loss"]),
+        ]
+        if reference:
+            level = seed002.TABLE[reference][MI_SIGNAL] / 100
+            comparisons.append(("mi_at_seed002_level", f"training MI predicts at least seed 002's {100 * level:.1f}%", mi - level))
+        for key, text, diff in comparisons:
+            low, high = _interval(diff[1:], confidence)
+            verdict = "inconclusive" if not np.isfinite(low) else "confirmed" if low > 0 else "refuted" if high < 0 else "inconclusive"
+            verdict_rows.append({"network": name, "comparison": key, "statement": text, "estimate": float(diff[0]),
+                                 "ci_low": low, "ci_high": high, "confidence": confidence, "verdict": verdict})  # fmt: skip
+    return pd.DataFrame(rows), pd.DataFrame(verdict_rows)
