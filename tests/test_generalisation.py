@@ -5,7 +5,6 @@ real Snakemake run of a tiny study to its PDF."""
 from __future__ import annotations
 
 import copy
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -151,6 +150,11 @@ def section_of(config):
     return validate_config(config)["generalisation"]
 
 
+def by_network(table, signal):
+    """One signal's rows of every factor together, by network type (and ``all``)."""
+    return table[(table["factor"] == "all") & (table["signal"] == signal)].set_index("network")
+
+
 def test_a_perfect_feature_is_found_on_the_other_types_and_scores_every_clear_pair():
     section = section_of(tiny_config())
     networks = synthetic(section)
@@ -159,10 +163,10 @@ def test_a_perfect_feature_is_found_on_the_other_types_and_scores_every_clear_pa
     predicted, rules = analysis.predictions(pairs, section)
     assert set(rules["feature"]) == {"ity_last_hidden"} and set(rules["direction"]) == {1}
     table, verdicts = analysis.summary(pairs, predicted, section)
-    mi = table[(table["signal"] == "mi")].set_index("network")
+    mi = by_network(table, "mi")
     assert (mi["fraction"] == 1.0).all() and (mi["n_wrong"] == 0).all()
     assert (mi["ci_low"] <= mi["fraction"]).all() and (mi["fraction"] <= mi["ci_high"]).all()
-    loss = table[table["signal"] == "train_loss"].set_index("network")
+    loss = by_network(table, "train_loss")
     assert (loss.loc["all", "fraction"] > 0.7)  # the loss carries -quality, with noise
     clear = pairs[pairs["status"] == "clear"]
     assert mi.loc["all", "n_clear"] == len(clear)
@@ -170,6 +174,14 @@ def test_a_perfect_feature_is_found_on_the_other_types_and_scores_every_clear_pa
         assert mi.loc[network, "n_clear"] == (clear["network"] == network).sum()
     above = verdicts[(verdicts["comparison"] == "mi_above_chance")].set_index("network")
     assert (above["verdict"] == "confirmed").all()
+    # the breakdown by factor splits the same clear pairs, with the same rule
+    factors = table[(table["factor"] != "all") & (table["signal"] == "mi")]
+    assert set(factors["factor"]) == {"optimizer", "regulariser"} and set(factors["network"]) == {"all"}
+    assert factors["n_clear"].sum() == mi.loc["all", "n_clear"] and (factors["fraction"] == 1.0).all()
+    # in-sample, the hidden quality's feature orders every clear pair; the others are noise
+    features = analysis.feature_fractions(pairs, section).set_index(["network", "feature"])
+    assert features.loc[("all", "ity_last_hidden"), "fraction_higher"] == 1.0
+    assert 0.2 < features.loc[("all", "ixt_output"), "fraction_higher"] < 0.8
     # every prediction is one of the declared outcomes, and every pair is scored once per signal
     assert set(predicted["outcome"]) <= {"correct", "wrong", "tie", "close-correct", "close-wrong", "close-tie", "excluded", "equal"}
     assert len(predicted) == 3 * len(pairs)
@@ -187,7 +199,7 @@ def test_the_mi_rule_never_sees_the_pairs_it_is_scored_on():
     chosen = rules.set_index("unit")
     assert chosen.loc["narrow", "feature"] == "ity_last_hidden" and chosen.loc["narrow", "direction"] == 1
     table, _ = analysis.summary(pairs, predicted, section)
-    mi = table[table["signal"] == "mi"].set_index("network")
+    mi = by_network(table, "mi")
     assert mi.loc["narrow", "fraction"] == 0.0 and mi.loc["wide", "fraction"] == 1.0
 
 
@@ -199,8 +211,8 @@ def test_with_one_network_type_the_rule_is_chosen_on_the_other_seeds():
     predicted, rules = analysis.predictions(pairs, section)
     assert list(rules["held_out"].unique()) == ["seed"] and len(rules) == 6
     table, verdicts = analysis.summary(pairs, predicted, section)
-    assert list(table["network"].unique()) == ["wide"]  # no "all" row for a single type
-    assert table.set_index("signal").at["mi", "fraction"] == 1.0
+    assert list(by_network(table, "mi").index) == ["wide"]  # no "all" row for a single type
+    assert by_network(table, "mi").at["wide", "fraction"] == 1.0
     assert "mi_at_seed002_level" not in set(verdicts["comparison"])  # no reference row given
 
 
@@ -229,7 +241,7 @@ def test_ties_predict_nothing_and_are_counted_apart():
     pairs = analysis.pair_table(networks, section)
     predicted, _ = analysis.predictions(pairs, section)
     table, verdicts = analysis.summary(pairs, predicted, section)
-    accuracy = table[table["signal"] == "train_accuracy"].set_index("network")
+    accuracy = by_network(table, "train_accuracy")
     assert (accuracy["n_correct"] + accuracy["n_wrong"] == 0).all() and np.isnan(accuracy["fraction"]).all()
     assert (accuracy["n_ties"] == accuracy["n_clear"]).all()
     versus = verdicts[verdicts["comparison"] == "mi_above_accuracy"].set_index("network")
@@ -244,6 +256,28 @@ def test_the_collapse_map_marks_combinations_that_stayed_at_chance():
     collapse = analysis.collapse_map(networks, section).set_index("experiment")
     assert collapse.at["narrow-sgd-none", "status"] == "chance"
     assert (collapse.drop(index="narrow-sgd-none")["status"] == "trained").all()
+
+
+def test_a_perfect_score_on_few_pairs_keeps_an_honest_interval():
+    """Every clear pair right: the seed bootstrap alone says [1, 1]; the reported interval is at
+    least Clopper-Pearson's (11 of 11: lower end 0.715), so 11 pairs cannot confirm seed 002's 90%."""
+    config = tiny_config()
+    del config["generalisation"]["networks"]["narrow"]
+    config["generalisation"]["networks"]["wide"]["reference"] = "3 Layer FCN"
+    section = section_of(config)
+    pairs = analysis.pair_table(synthetic(section, seeds=6), section)
+    clear = pairs.index[pairs["status"] == "clear"][:11]
+    pairs.loc[pairs.index.difference(clear), "status"] = "close"
+    predicted, _ = analysis.predictions(pairs, section)
+    table, verdicts = analysis.summary(pairs, predicted, section)
+    mi = by_network(table, "mi").loc["wide"]
+    assert mi["fraction"] == 1.0 and mi["n_correct"] == 11
+    assert mi["ci_low"] == pytest.approx(0.025 ** (1 / 11), abs=1e-9) and mi["ci_high"] == 1.0
+    # every decided pair, close ones included, with its own count
+    assert mi["n_all"] == mi["n_correct"] + mi["n_wrong"] + (predicted.query("signal == 'mi'")["outcome"]
+                                                            .isin(["close-correct", "close-wrong"]).sum())
+    level = verdicts.set_index("comparison").loc["mi_at_seed002_level"]
+    assert level["estimate"] == pytest.approx(1 - 0.900603) and level["verdict"] == "inconclusive"
 
 
 def test_the_bootstrap_interval_covers_the_fraction_of_a_known_coin():
@@ -263,7 +297,7 @@ def test_the_bootstrap_interval_covers_the_fraction_of_a_known_coin():
         pairs["status"] = np.where(pairs["status"] == "excluded", "excluded", "clear")
         predicted, _ = analysis.predictions(pairs, section)
         table, _ = analysis.summary(pairs, predicted, section)
-        row = table[(table["signal"] == "train_accuracy") & (table["network"] == "all")].iloc[0]
+        row = table[(table["signal"] == "train_accuracy") & (table["network"] == "all") & (table["factor"] == "all")].iloc[0]
         covered += row["ci_low"] <= 0.7 <= row["ci_high"]
     assert covered >= 32
 
@@ -301,9 +335,11 @@ def test_a_tiny_generalisation_study_reaches_its_pdf(tmp_path):
     # only the features' estimator and the seeds tables were needed: no per-experiment figures or claims
     assert not (tree / "figures" / "wide-sgd-none").exists()
     assert not (tree / "tables" / "claims.csv").exists()
-    # a new seed-002 table row wording changes nothing computed: rerunning plans nothing
+    # nothing to redo; a new bootstrap setting redoes the study's analysis and nothing it reads
     assert planned_jobs(workdir, "report", "--configfile", "config/pairs.yaml", study="pairs") == {}
-    shutil.rmtree(tree / "tables" / "generalisation")
+    config = tiny_config()
+    config["generalisation"]["resamples"] = 300
+    (workdir / "config" / "pairs.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     assert set(planned_jobs(workdir, "report", "--configfile", "config/pairs.yaml", study="pairs")) == {
         "generalisation_tables", "plot_pairs", "generalisation_report", "report",
     }

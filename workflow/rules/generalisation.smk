@@ -16,6 +16,7 @@ rule generalisation_tables:
         verdicts=P.GENERALISATION_VERDICTS,
         collapse=P.GENERALISATION_COLLAPSE,
         rules=P.GENERALISATION_RULES,
+        features=P.GENERALISATION_FEATURES,
     params:
         section=lambda wildcards: canonical(S(wildcards).config["generalisation"]),
         # the grid's order of networks and levels decides pair orientation and rule tie-breaks
@@ -65,6 +66,7 @@ rule generalisation_report:
         verdicts=P.GENERALISATION_VERDICTS,
         collapse=P.GENERALISATION_COLLAPSE,
         rules=P.GENERALISATION_RULES,
+        features=P.GENERALISATION_FEATURES,
         pairs=P.GENERALISATION_PAIRS,
         collapse_figure=f"{P.FIGURE_COLLAPSE_MAP}.pdf",
         predictions_figure=f"{P.FIGURE_PAIR_PREDICTIONS}.pdf",

@@ -29,6 +29,7 @@ with job(snakemake) as log:
         collapse=pd.read_csv(given.collapse),
         rules=pd.read_csv(given.rules, dtype={"unit": str}),
         pairs=pd.read_csv(given.pairs),
+        features=pd.read_csv(given.features),
         chunk_infos=chunk_infos,
         validation_summary=pd.read_csv(given.validation_summary),
         figures={"collapse": given.collapse_figure, "predictions": given.predictions_figure,

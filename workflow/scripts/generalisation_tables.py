@@ -35,4 +35,5 @@ with job(snakemake) as log:
     verdicts.to_csv(out.verdicts, index=False)
     analysis.collapse_map(networks, section).to_csv(out.collapse, index=False)
     rules.to_csv(out.rules, index=False)
+    analysis.feature_fractions(pairs, section).to_csv(out.features, index=False)
     log.info("%d networks, %d pairs (%s)", len(networks), len(pairs), pairs["status"].value_counts().to_dict())

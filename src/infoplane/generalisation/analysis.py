@@ -17,12 +17,18 @@ Definitions (the report and the README say the same):
   is cross-fitted: for each network type it is the rule with the highest fraction correct on
   the clear pairs of the *other* types (with a single type: for each seed, on the other seeds),
   never on the pairs it is scored on.
-* Intervals: percentile bootstrap over seeds (the seeds drawn with replacement, every pair of a
-  drawn seed kept; the MI rule chosen again on every resample), Efron & Tibshirani 1993 ch. 13.
+* Intervals of a fraction: the hull of the percentile bootstrap over seeds (the seeds drawn with
+  replacement, every pair of a drawn seed kept; the MI rule chosen again on every resample;
+  Efron & Tibshirani 1993 ch. 13) and Clopper & Pearson's exact binomial interval over the
+  decided pairs. The bootstrap alone cannot move a fraction every resample shares (every pair
+  right: [1, 1] from 11 pairs); the binomial interval alone treats a seed's pairs as
+  independent. The fraction over *every* decided pair (close ones too, the MI rule still chosen
+  on clear pairs), as seed 002 may have scored, is given beside it with its own interval.
 * Verdicts compare *scores*, correct + half the ties over the clear pairs, so that two signals
-  are compared on the same pairs: MI above chance (0.5), MI above training accuracy, MI above
-  training loss, MI at seed 002's level. Confirmed when the interval of the difference lies above
-  0, refuted when it lies below, inconclusive otherwise.
+  are compared on the same pairs: MI above chance (0.5) and MI at seed 002's level use the
+  score's interval (the same hull); MI above training accuracy and above training loss use the
+  bootstrap interval of the paired difference. Confirmed when the interval of the difference
+  lies above 0, refuted when it lies below, inconclusive otherwise.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from . import grid, pairs, seed002
 from .signals import FEATURES, MI_SIGNAL, RULES, SIGNALS, rule_label
 
 __all__ = [
-    "TIE_TOLERANCE", "network_table", "collapse_map", "pair_table", "predictions", "summary", "ALL",
+    "TIE_TOLERANCE", "network_table", "collapse_map", "pair_table", "predictions", "summary", "feature_fractions", "ALL",
 ]  # fmt: skip
 
 #: Two signal values closer than this are a tie (fractions, nats, bits or epochs).
@@ -151,18 +157,26 @@ def _outcomes(table: pd.DataFrame, column: str, direction: int) -> np.ndarray:
 
 
 class _Counts:
-    """Correct, wrong and tied clear pairs per network type, seed and rule: arrays [K, S, J]."""
+    """Correct, wrong and tied pairs of the given ``statuses`` (default the clear ones) per
+    network type, factor, seed and rule: arrays [K, F, S, J]."""
 
-    def __init__(self, table: pd.DataFrame, networks: list[str], seeds: list[int], columns: list[tuple[str, int]]):
-        clear = table["status"].to_numpy() == "clear"
+    def __init__(self, table: pd.DataFrame, networks: list[str], factors: list[str], seeds: list[int],
+                 columns: list[tuple[str, int]], statuses: tuple[str, ...] = ("clear",)):  # fmt: skip
+        clear = np.isin(table["status"].to_numpy(), statuses)
         k = table["network"].map({n: i for i, n in enumerate(networks)}).to_numpy()
+        f = table["factor"].map({n: i for i, n in enumerate(factors)}).to_numpy()
         s = table["seed"].map({v: i for i, v in enumerate(seeds)}).to_numpy()
-        shape = (len(networks), len(seeds), len(columns))
+        shape = (len(networks), len(factors), len(seeds), len(columns))
         self.correct, self.wrong, self.tie = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         for j, (column, direction) in enumerate(columns):
             o = _outcomes(table, column, direction)
             for target, hit in ((self.correct, o == 1), (self.wrong, o == -1), (self.tie, o == 0)):
-                np.add.at(target, (k[clear & hit], s[clear & hit], j), 1.0)
+                m = clear & hit
+                np.add.at(target, (k[m], f[m], s[m], j), 1.0)
+
+    def resampled(self, weights: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rule ``j``'s counts on resampled seeds: [R, K, F] each."""
+        return tuple(np.einsum("rs,kfs->rkf", weights, x[..., j]) for x in (self.correct, self.wrong, self.tie))
 
 
 def _choose(correct: np.ndarray, decided: np.ndarray) -> np.ndarray:
@@ -172,31 +186,49 @@ def _choose(correct: np.ndarray, decided: np.ndarray) -> np.ndarray:
     return np.argmax(fraction, axis=-1)
 
 
-def _crossfit(counts: _Counts, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _crossfit(
+    counts: _Counts, weights: np.ndarray, scored: _Counts | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The cross-fitted MI rule on resampled seeds.
 
-    ``weights`` [R, S] (how often each seed is drawn). Returns per resample and network type the
-    correct, wrong and tied counts of the chosen rule on that type ([R, K] each) and the chosen
-    rule's index per held-out unit ([R, U]; units are the types, or the seeds with one type).
+    ``weights`` [R, S] (how often each seed is drawn). The rule is chosen on ``counts`` (the
+    clear pairs) and scored on ``scored`` (default the same pairs; e.g. the clear and close
+    ones). Returns the correct, wrong and tied counts of the rule chosen for each pair's
+    held-out unit, per resample, network type and factor ([R, K, F] each), and the chosen
+    rule's index per held-out unit ([R, U]; units are the network types, or the seeds when
+    there is one type).
     """
-    c = np.einsum("rs,ksj->rkj", weights, counts.correct)
-    w = np.einsum("rs,ksj->rkj", weights, counts.wrong)
-    t = np.einsum("rs,ksj->rkj", weights, counts.tie)
-    n_types = c.shape[1]
-    r_index = np.arange(weights.shape[0])[:, None]
-    if n_types > 1:  # leave one network type out
-        train_c, train_w = c.sum(axis=1, keepdims=True) - c, w.sum(axis=1, keepdims=True) - w
+    scored = scored or counts
+    c = np.einsum("rs,kfsj->rkfj", weights, scored.correct)
+    w = np.einsum("rs,kfsj->rkfj", weights, scored.wrong)
+    t = np.einsum("rs,kfsj->rkfj", weights, scored.tie)
+    n_types, n_factors = c.shape[1], c.shape[2]
+    r_index = np.arange(weights.shape[0])[:, None, None]
+    if n_types > 1:  # leave one network type out: choose on the other types, all factors
+        ck = np.einsum("rs,kfsj->rkj", weights, counts.correct)  # [R, K, J]
+        wk = np.einsum("rs,kfsj->rkj", weights, counts.wrong)
+        train_c, train_w = ck.sum(axis=1, keepdims=True) - ck, wk.sum(axis=1, keepdims=True) - wk
         chosen = _choose(train_c, train_c + train_w)  # [R, K]
-        k_index = np.arange(n_types)[None, :]
-        return c[r_index, k_index, chosen], w[r_index, k_index, chosen], t[r_index, k_index, chosen], chosen
+        k_index = np.arange(n_types)[None, :, None]
+        f_index = np.arange(n_factors)[None, None, :]
+        j = chosen[:, :, None]
+        return c[r_index, k_index, f_index, j], w[r_index, k_index, f_index, j], t[r_index, k_index, f_index, j], chosen
     # one network type: leave one seed out (a seed drawn twice is held out with both copies)
-    cs = weights[:, :, None] * counts.correct[0][None]  # [R, S, J]
-    ws = weights[:, :, None] * counts.wrong[0][None]
-    ts = weights[:, :, None] * counts.tie[0][None]
-    train_c, train_w = cs.sum(axis=1, keepdims=True) - cs, ws.sum(axis=1, keepdims=True) - ws
+    cs = weights[:, None, :, None] * scored.correct[0][None]  # [R, F, S, J]
+    ws = weights[:, None, :, None] * scored.wrong[0][None]
+    ts = weights[:, None, :, None] * scored.tie[0][None]
+    per_seed_c = weights[:, :, None] * counts.correct[0].sum(axis=0)[None]  # [R, S, J]
+    per_seed_w = weights[:, :, None] * counts.wrong[0].sum(axis=0)[None]
+    train_c = per_seed_c.sum(axis=1, keepdims=True) - per_seed_c
+    train_w = per_seed_w.sum(axis=1, keepdims=True) - per_seed_w
     chosen = _choose(train_c, train_c + train_w)  # [R, S]
-    s_index = np.arange(weights.shape[1])[None, :]
-    pick = lambda x: x[r_index, s_index, chosen].sum(axis=1, keepdims=True)  # noqa: E731
+    f_index = np.arange(n_factors)[None, :, None]
+    s_index = np.arange(weights.shape[1])[None, None, :]
+    j = chosen[:, None, :]
+
+    def pick(x):  # [R, F, S, J] -> [R, 1, F]: each seed's pairs with its own rule
+        return x[r_index, f_index, s_index, j].sum(axis=2)[:, None, :]
+
     return pick(cs), pick(ws), pick(ts), chosen
 
 
@@ -218,21 +250,18 @@ def predictions(table: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd
     accuracies equal)); ``rules`` one row per held-out unit (``network`` or ``seed``): the
     rule chosen on the other units and its fraction correct there.
     """
-    networks = list(section["networks"])
+    networks, factors = list(section["networks"]), list(section["factors"])
     seeds = sorted(table["seed"].unique().tolist())
-    rule_columns = [(f.column, d) for f, d in RULES]
-    counts = _Counts(table, networks, seeds, rule_columns)
+    counts = _Counts(table, networks, factors, seeds, [(f.column, d) for f, d in RULES])
     _, _, _, chosen = _crossfit(counts, np.ones((1, len(seeds))))
     units = networks if len(networks) > 1 else seeds
-    train_c = counts.correct.sum(axis=(0, 1))
+    # per unit and rule, its clear pairs' correct and wrong counts: [U, J]
+    by_unit_c = counts.correct.sum(axis=(1, 2)) if len(networks) > 1 else counts.correct[0].sum(axis=0)
+    by_unit_w = counts.wrong.sum(axis=(1, 2)) if len(networks) > 1 else counts.wrong[0].sum(axis=0)
     rules = []
     for u, unit in enumerate(units):
         j = int(chosen[0, u])
-        if len(networks) > 1:
-            c = counts.correct.sum(axis=1).sum(axis=0) - counts.correct[u].sum(axis=0)
-            w = counts.wrong.sum(axis=1).sum(axis=0) - counts.wrong[u].sum(axis=0)
-        else:
-            c, w = train_c - counts.correct[0, u], counts.wrong.sum(axis=(0, 1)) - counts.wrong[0, u]
+        c, w = by_unit_c.sum(axis=0) - by_unit_c[u], by_unit_w.sum(axis=0) - by_unit_w[u]
         feature, direction = RULES[j]
         rules.append({"held_out": "network" if len(networks) > 1 else "seed", "unit": str(unit), "feature": feature.name,
                       "direction": direction, "rule": rule_label(feature, direction),
@@ -270,6 +299,38 @@ def predictions(table: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd
     return pd.concat(out, ignore_index=True), rules
 
 
+def _clopper_pearson(successes: float, n: float, confidence: float) -> tuple[float, float]:
+    """Clopper & Pearson (1934)'s exact interval of a binomial proportion (``successes`` may be
+    fractional: ties counted half), treating the pairs as independent; (NaN, NaN) when n = 0."""
+    from scipy.stats import beta
+
+    if n <= 0:
+        return np.nan, np.nan
+    alpha = 1 - confidence
+    low = 0.0 if successes <= 0 else float(beta.ppf(alpha / 2, successes, n - successes + 1))
+    high = 1.0 if successes >= n else float(beta.ppf(1 - alpha / 2, successes + 1, n - successes))
+    return low, high
+
+
+def _hull(*intervals: tuple[float, float]) -> tuple[float, float]:
+    """The smallest interval containing every finite one: the seed bootstrap cannot move a
+    proportion that every resample shares (all pairs right: [1, 1]), the exact binomial
+    interval ignores that pairs of one seed are not independent; each side takes the wider."""
+    lows = [low for low, _ in intervals if np.isfinite(low)]
+    highs = [high for _, high in intervals if np.isfinite(high)]
+    return (min(lows) if lows else np.nan), (max(highs) if highs else np.nan)
+
+
+def _mask(table: pd.DataFrame, network: str, factor: str) -> np.ndarray:
+    """Rows of ``network`` (every type: ``all``) whose pair differs in ``factor`` (any: ``all``)."""
+    mask = np.ones(len(table), dtype=bool)
+    if network != ALL:
+        mask &= (table["network"] == network).to_numpy()
+    if factor != ALL:
+        mask &= (table["factor"] == factor).to_numpy()
+    return mask
+
+
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
     if len(finite) == 0:
@@ -284,27 +345,30 @@ def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> t
 
     Returns
     -------
-    (table, verdicts): ``table`` one row per network type (and ``all``) and signal:
+    (table, verdicts): ``table`` one row per network type (and ``all``), per factor over every
+    type (``network`` ``all``, ``factor`` the factor that differs), and signal:
     ``fraction`` correct over the clear decided pairs with ``ci_low``/``ci_high``, ``n_clear``,
     ``n_correct``, ``n_wrong``, ``n_ties``, ``n_close`` and ``fraction_close`` (close pairs,
-    ties left out), ``n_excluded``, seed 002's percentage (``seed002_percent``, its row from
+    ties left out), ``fraction_all`` with ``ci_low_all``/``ci_high_all`` and ``n_all`` (every
+    decided pair, clear and close), ``n_excluded``, seed 002's percentage (``seed002_percent``, its row from
     the network's ``reference``) and ``chance`` (0.5). ``verdicts`` one row per network type
     (and ``all``) and comparison: ``estimate`` and interval of the score difference, verdict.
     """
-    networks = list(section["networks"])
+    networks, factors = list(section["networks"]), list(section["factors"])
     seeds = sorted(table["seed"].unique().tolist())
     confidence = float(section["confidence"])
     weights = _bootstrap_weights(len(seeds), int(section["resamples"]), int(section["bootstrap_seed"]))
-    columns = [(s.column, s.direction) for s in SIGNALS if s.name != MI_SIGNAL]
-    fixed = _Counts(table, networks, seeds, columns)
-    rule_counts = _Counts(table, networks, seeds, [(f.column, d) for f, d in RULES])
-    per_signal = {}  # signal -> (correct, wrong, tie) [R, K]
-    for j, signal in enumerate(s for s in SIGNALS if s.name != MI_SIGNAL):
-        per_signal[signal.name] = tuple(np.einsum("rs,ks->rk", weights, x[:, :, j]) for x in (fixed.correct, fixed.wrong, fixed.tie))
-    c, w, t, _ = _crossfit(rule_counts, weights)
-    if len(networks) == 1:
-        c, w, t = c.reshape(-1, 1), w.reshape(-1, 1), t.reshape(-1, 1)
-    per_signal[MI_SIGNAL] = (c, w, t)
+    fixed_signals = [s for s in SIGNALS if s.name != MI_SIGNAL]
+    fixed_columns = [(s.column, s.direction) for s in fixed_signals]
+    rule_columns = [(f.column, d) for f, d in RULES]
+    both = ("clear", "close")
+    fixed, fixed_all = (_Counts(table, networks, factors, seeds, fixed_columns, statuses=x) for x in (("clear",), both))
+    per_signal = {signal.name: fixed.resampled(weights, j) for j, signal in enumerate(fixed_signals)}  # [R, K, F] each
+    per_signal_all = {signal.name: fixed_all.resampled(weights, j) for j, signal in enumerate(fixed_signals)}
+    rules_clear = _Counts(table, networks, factors, seeds, rule_columns)
+    per_signal[MI_SIGNAL] = _crossfit(rules_clear, weights)[:3]
+    # every decided pair, close ones included, with the rule chosen on the clear pairs
+    per_signal_all[MI_SIGNAL] = _crossfit(rules_clear, weights, _Counts(table, networks, factors, seeds, rule_columns, both))[:3]
 
     def fraction(c, w):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -315,41 +379,78 @@ def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> t
             return (c + 0.5 * t) / (c + w + t)
 
     rows, verdict_rows = [], []
-    groups = [(n, [k]) for k, n in enumerate(networks)] + ([(ALL, list(range(len(networks))))] if len(networks) > 1 else [])
-    for name, ks in groups:
-        part = table if name == ALL else table[table["network"] == name]
+    every_k, every_f = list(range(len(networks))), list(range(len(factors)))
+    # (network, factor, network indices, factor indices): each type; all types; each factor over all types
+    groups = [(n, ALL, [k], every_f) for k, n in enumerate(networks)]
+    if len(networks) > 1:
+        groups.append((ALL, ALL, every_k, every_f))
+    if len(factors) > 1:
+        groups += [(ALL, f, every_k, [i]) for i, f in enumerate(factors)]
+    for name, factor, ks, fs in groups:
+        part = table[_mask(table, name, factor)]
         reference = None if name == ALL else (section["networks"][name] or {}).get("reference")
-        scores = {}
+        scores, score_ci = {}, {}
         for signal in SIGNALS:
-            cc, ww, tt = (x[:, ks].sum(axis=1) for x in per_signal[signal.name])
-            f = fraction(cc, ww)
+            cc, ww, tt = (x[:, ks][:, :, fs].sum(axis=(1, 2)) for x in per_signal[signal.name])
+            ca, wa, _ = (x[:, ks][:, :, fs].sum(axis=(1, 2)) for x in per_signal_all[signal.name])
+            f, f_all = fraction(cc, ww), fraction(ca, wa)
             scores[signal.name] = score(cc, ww, tt)
-            mine = predicted[(predicted["signal"] == signal.name) & (name == ALL or predicted["network"] == name)]
+            score_ci[signal.name] = _hull(_interval(scores[signal.name][1:], confidence),
+                                          _clopper_pearson(cc[0] + 0.5 * tt[0], cc[0] + ww[0] + tt[0], confidence))
+            mine = predicted[(predicted["signal"] == signal.name) & _mask(predicted, name, factor)]
             close = {k: int((mine["outcome"] == f"close-{k}").sum()) for k in ("correct", "wrong", "tie")}
-            low, high = _interval(f[1:], confidence)
+            low, high = _hull(_interval(f[1:], confidence), _clopper_pearson(cc[0], cc[0] + ww[0], confidence))
+            low_all, high_all = _hull(_interval(f_all[1:], confidence), _clopper_pearson(ca[0], ca[0] + wa[0], confidence))
             rows.append({
-                "network": name, "signal": signal.name, "label": signal.label, "fraction": float(f[0]),
+                "network": name, "factor": factor, "signal": signal.name, "label": signal.label, "fraction": float(f[0]),
                 "ci_low": low, "ci_high": high, "confidence": confidence, "n_clear": int(cc[0] + ww[0] + tt[0]),
                 "n_correct": int(cc[0]), "n_wrong": int(ww[0]), "n_ties": int(tt[0]),
                 "n_close": int(sum(close.values())),
                 "fraction_close": close["correct"] / (close["correct"] + close["wrong"]) if close["correct"] + close["wrong"] else np.nan,
+                "fraction_all": float(f_all[0]), "ci_low_all": low_all, "ci_high_all": high_all, "n_all": int(ca[0] + wa[0]),
                 "n_excluded": int((part["status"] == "excluded").sum()),
                 "reference": reference or "",
                 "seed002_percent": seed002.TABLE[reference][signal.name] if reference else np.nan,
                 "chance": 0.5,
             })  # fmt: skip
-        mi = scores[MI_SIGNAL]
+        mi, mi_low, mi_high = scores[MI_SIGNAL], *score_ci[MI_SIGNAL]
+        # (key, statement, estimate, interval): against a constant, the score's interval; between
+        # two signals on the same pairs, the bootstrap interval of the paired difference
         comparisons = [
-            ("mi_above_chance", "training MI predicts better than chance (score above 0.5)", mi - 0.5),
-            ("mi_above_accuracy", "training MI predicts better than training accuracy", mi - scores["train_accuracy"]),
-            ("mi_above_loss", "training MI predicts better than training loss", mi - scores["train_loss"]),
+            ("mi_above_chance", "training MI predicts better than chance (score above 0.5)", mi[0] - 0.5,
+             (mi_low - 0.5, mi_high - 0.5)),
         ]
+        for other, text in (("train_accuracy", "training accuracy"), ("train_loss", "training loss")):
+            diff = mi - scores[other]
+            comparisons.append((f"mi_above_{other.removeprefix('train_')}", f"training MI predicts better than {text}",
+                                diff[0], _interval(diff[1:], confidence)))
+        if factor != ALL:  # the breakdown by factor is descriptive: no verdicts
+            continue
         if reference:
             level = seed002.TABLE[reference][MI_SIGNAL] / 100
-            comparisons.append(("mi_at_seed002_level", f"training MI predicts at least seed 002's {100 * level:.1f}%", mi - level))
-        for key, text, diff in comparisons:
-            low, high = _interval(diff[1:], confidence)
+            comparisons.append(("mi_at_seed002_level", f"training MI predicts at least seed 002's {100 * level:.1f}%",
+                                mi[0] - level, (mi_low - level, mi_high - level)))
+        for key, text, estimate, (low, high) in comparisons:
             verdict = "inconclusive" if not np.isfinite(low) else "confirmed" if low > 0 else "refuted" if high < 0 else "inconclusive"
-            verdict_rows.append({"network": name, "comparison": key, "statement": text, "estimate": float(diff[0]),
+            verdict_rows.append({"network": name, "comparison": key, "statement": text, "estimate": float(estimate),
                                  "ci_low": low, "ci_high": high, "confidence": confidence, "verdict": verdict})  # fmt: skip
     return pd.DataFrame(rows), pd.DataFrame(verdict_rows)
+
+
+def feature_fractions(table: pd.DataFrame, section: Mapping) -> pd.DataFrame:
+    """In-sample, for reference (not a prediction): per network type (and ``all``) and feature,
+    the fraction of clear pairs in which the member with the *higher* feature value had the
+    higher test accuracy (ties left out; the lower direction scores 1 minus it)."""
+    clear = table[table["status"] == "clear"]
+    groups = [(n, clear[clear["network"] == n]) for n in section["networks"]]
+    if len(section["networks"]) > 1:
+        groups.append((ALL, clear))
+    rows = []
+    for name, part in groups:
+        for feature in FEATURES:
+            o = _outcomes(part, feature.column, +1)
+            correct, wrong = int((o == 1).sum()), int((o == -1).sum())
+            rows.append({"network": name, "feature": feature.name, "label": feature.label, "n_correct": correct,
+                         "n_wrong": wrong, "n_ties": int((o == 0).sum()),
+                         "fraction_higher": correct / (correct + wrong) if correct + wrong else np.nan})  # fmt: skip
+    return pd.DataFrame(rows)

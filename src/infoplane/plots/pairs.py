@@ -58,7 +58,10 @@ def collapse_map(collapse: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
 
 def predictions(table: pd.DataFrame, stem: str | os.PathLike) -> list[Path]:
     """Fraction of clear pairs predicted correctly per network type and signal (bars with the
-    bootstrap interval), seed 002's percentage (crosses) and chance (dashed line)."""
+    bootstrap interval), seed 002's percentage (crosses) and chance (dashed line); the rows of
+    every factor together (the table's breakdown by factor is left to the report)."""
+    if "factor" in table.columns:
+        table = table[table["factor"] == "all"]
     networks = list(dict.fromkeys(table["network"]))
     signals = list(dict.fromkeys(table["signal"]))
     labels = dict(zip(table["signal"], table["label"]))

@@ -30,11 +30,12 @@ def percent(value) -> str:
     return "--" if value is None or not np.isfinite(value) else f"{100 * value:.1f}\\%"
 
 
-def interval_text(row) -> str:
-    """``87.5\\% [80.0, 93.3]`` from a row with ``fraction``, ``ci_low``, ``ci_high``."""
-    if not np.isfinite(row["fraction"]):
+def interval_text(row, suffix: str = "") -> str:
+    """``87.5\\% [80.0, 93.3]`` from a row with ``fraction``, ``ci_low``, ``ci_high`` (each
+    name followed by ``suffix``, e.g. ``_all``)."""
+    if not np.isfinite(row[f"fraction{suffix}"]):
         return "--"
-    return f"{percent(row['fraction'])} [{100 * row['ci_low']:.1f}, {100 * row['ci_high']:.1f}]"
+    return f"{percent(row[f'fraction{suffix}'])} [{100 * row[f'ci_low{suffix}']:.1f}, {100 * row[f'ci_high{suffix}']:.1f}]"
 
 
 def _level_text(settings: Mapping | None) -> str:
@@ -53,6 +54,7 @@ def build_context(
     collapse: pd.DataFrame,
     rules: pd.DataFrame,
     pairs: pd.DataFrame,
+    features: pd.DataFrame,
     chunk_infos: Mapping[str, object],
     validation_summary: pd.DataFrame,
     figures: Mapping[str, str],
@@ -63,7 +65,8 @@ def build_context(
     Parameters
     ----------
     config : the validated config, its ``generalisation`` section in the grid's order.
-    table, verdicts, collapse, rules, pairs : the study's tables (``results/<study>/tables/generalisation/``).
+    table, verdicts, collapse, rules, pairs, features : the study's tables
+        (``results/<study>/tables/generalisation/``).
     chunk_infos : experiment -> :class:`infoplane.recording.RunInfo` of its first chunk.
     validation_summary : the feature estimator's validation summary.
     figures : ``collapse``, ``predictions``, ``validation_estimates`` -> pdf.
@@ -101,12 +104,12 @@ def build_context(
     best = collapse.loc[collapse["test_accuracy"].idxmax()] if collapse["test_accuracy"].notna().any() else None
 
     table_rows = []
-    for network in dict.fromkeys(table["network"]):
-        part = table[table["network"] == network].set_index("signal")
-        row = {"network": network, "reference": part["reference"].iloc[0] if isinstance(part["reference"].iloc[0], str) else ""}
+    for (network, factor), part in table.groupby(["network", "factor"], sort=False):
+        part = part.set_index("signal")
+        row = {"network": network if factor == ALL else f"{factor} pairs", "by_factor": factor != ALL}
         for signal in part.index:
             r = part.loc[signal]
-            row[signal] = {"ours": interval_text(r), "seed002": "--" if not np.isfinite(r["seed002_percent"]) else f"{r['seed002_percent']:.1f}\\%",
+            row[signal] = {"ours": interval_text(r), "every": interval_text(r, "_all"), "n_all": int(r["n_all"]), "seed002": "--" if not np.isfinite(r["seed002_percent"]) else f"{r['seed002_percent']:.1f}\\%",
                            "n": int(r["n_correct"] + r["n_wrong"]), "ties": int(r["n_ties"]),
                            "close": int(r["n_close"]), "fraction_close": percent(r["fraction_close"])}  # fmt: skip
         row["n_clear"] = int(part["n_clear"].iloc[0])
@@ -126,6 +129,12 @@ def build_context(
         if not validation_summary.empty and feature_estimator in set(validation_summary["estimator"]) else ""
     )
     counts = pairs["status"].value_counts().to_dict()
+    feature_rows = []
+    for name, part in features.groupby("feature", sort=False):
+        by = part.set_index("network")
+        feature_rows.append({"label": part["label"].iloc[0],
+                             "values": [percent(by.at[n, "fraction_higher"]) for n in dict.fromkeys(features["network"])]})
+    feature_networks = list(dict.fromkeys(features["network"]))
     return {
         "title": config.get("report", {}).get("title") or f"Pairwise generalisation study {study}",
         "author": config.get("report", {}).get("author", "infoplane"),
@@ -151,6 +160,7 @@ def build_context(
         "n_pairs": len(pairs),
         "table_rows": table_rows,
         "signals": [{"name": k, "label": v} for k, v in seed002.SIGNALS.items()],
+        "feature_rows": feature_rows, "feature_networks": feature_networks,
         "rules": [{"unit": r.unit, "held_out": r.held_out, "rule": r.rule,
                    "on": f"{r.chosen_on_correct}/{r.chosen_on_decided}", "fraction": percent(r.chosen_on_fraction)}
                   for r in rules.itertuples(index=False)],  # fmt: skip
