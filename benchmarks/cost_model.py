@@ -71,7 +71,9 @@ def work_units(config: dict) -> dict[tuple[str, str], tuple[float, str]]:
         settings = experiment.settings
         record = {k: v for k, v in settings["record"].items() if k in ("points", "step", "tail")}
         recorded = len(recording_epochs(int(settings["epochs"]), settings["record"]["schedule"], **record))
-        layers = len(settings["hidden_widths"]) + 1
+        model = settings["model"]
+        # the layers the estimators see: the family's hidden layers (conv blocks too) and the output
+        layers = len(model.get("hidden_widths", [])) + len(model.get("channels", [])) + 1
         for index, chunk in enumerate(experiment.chunks):
             units[("train", f"{name}/chunk-{index}")] = (len(chunk) * int(settings["epochs"]), "network-epoch")
         for job in instancing.estimation_jobs(entries, experiment.estimators):
@@ -122,7 +124,7 @@ def main(argv=None) -> int:
         results = Path(results)
         if not (results / "benchmarks").is_dir():
             parser.error(f"{results}/benchmarks does not exist: not a results folder of a run with benchmark tables")
-        config = configuration.load_config(config_path)
+        config = configuration.validate_config(configuration.load_config(config_path))  # defaults, a grid's experiments
         print(f"\n{results} ({config_path}): seeds {config['training']['seeds']}, epochs {config['training']['epochs']}")
         print("| rule group | jobs | wall (s, summed) | CPU (s) | peak RSS (MB) | work | CPU per unit (ms) |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
