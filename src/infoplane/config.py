@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families, generalisation, plugins
+from . import claims, datasets, estimators, families, generalisation, plugins, stopping
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -140,7 +140,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     problems = _non_finite(config) + [_describe(e) for e in errors] + grid_problems
     if not problems:
-        problems = _check_references(config) + _check_generalisation(config)
+        problems = _check_references(config) + _check_generalisation(config) + _check_stopping(config)
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
     if not problems:
@@ -202,6 +202,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     schema["properties"]["datasets"]["additionalProperties"]["properties"]["builtin"]["enum"] = list(datasets.builtin_names())
     schema["properties"]["claims"] = claims.settings_schema()
     schema["properties"]["generalisation"] = generalisation.settings_schema()
+    schema["properties"]["stopping"] = stopping.settings_schema()
     return schema
 
 
@@ -252,6 +253,40 @@ def _check_generalisation(config: dict) -> list[str]:
         return [f"generalisation.estimator: {section['estimator']!r} sweeps a parameter; the features need one "
                 "estimator instance (give the sweep's value as an entry of its own)"]
     return []
+
+
+def _check_stopping(config: dict) -> list[str]:
+    """The stopping study's settings (defaults filled in), its estimator entry, and every
+    experiment's record: the output layer of every row at every checked epoch."""
+    if not stopping.is_stopping_study(config):
+        return []
+    section = config["stopping"]
+    try:
+        section.update(stopping.check_settings(section))
+    except ValueError as error:
+        return [f"stopping.{error}"]
+    name = section["estimator"]
+    if name not in config["estimators"]:
+        return [f"stopping.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
+    instances = expand_instances(config["estimators"])
+    if name not in instances:
+        return [f"stopping.estimator: {name!r} sweeps a parameter; the criterion needs one estimator instance"]
+    module = estimators.get(instances[name].method)
+    if getattr(module, "POOLS", None) or getattr(module, "USES_INPUTS", False):
+        return [f"stopping.estimator: {name!r} ({instances[name].method}) pools seeds or epochs or reads the inputs; "
+                "the criterion checks one network's output layer at one epoch (binning, adaptive_binning, kde, noisy)"]
+    problems = []
+    every = int(section["every"])
+    for experiment in config["experiments"]:
+        record = _merged_settings(config, experiment)["record"]
+        where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
+        if record.get("probe") != "all" or "probe_size" in record:
+            problems.append(f"{where}: the stopping rules need the output layer of every row (training rows for the "
+                            "criterion, held-out rows for validation and test): set probe: all, no probe_size")
+        if record.get("schedule") != "every" or record.get("tail"):
+            problems.append(f"{where}: the stopping rules check every {every}-th recorded epoch (stopping.every): "
+                            "record evenly spaced epochs, schedule: every (no tail)")
+    return problems
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,14 @@ GENERALISATION_FEATURES = f"{GENERALISATION_DIR}/features.csv"
 FIGURE_COLLAPSE_MAP = f"{STUDY}/figures/pairs/collapse_map"
 FIGURE_PAIR_PREDICTIONS = f"{STUDY}/figures/pairs/predictions"
 
+#: Seed 001's MI stopping criterion (infoplane.stopping): per experiment, every seed's values at
+#: every check and each rule's stop; for the study, the rules compared with intervals.
+STOPPING_CURVES = f"{STUDY}/tables/stopping/{{experiment}}/curves.csv"
+STOPPING_DECISIONS = f"{STUDY}/tables/stopping/{{experiment}}/decisions.csv"
+STOPPING_SUMMARY = f"{STUDY}/tables/stopping/summary.csv"
+FIGURE_STOPPING = f"{STUDY}/figures/stopping/comparison"
+FIGURE_STOPPING_CURVES = f"{STUDY}/figures/stopping/curves"
+
 VALIDATION_DIR = f"{STUDY}/validation"
 VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
 VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"

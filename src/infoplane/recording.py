@@ -304,6 +304,14 @@ class RunWriter:
         f.create_dataset("status/divergence_cause", data=encoded, fletcher32=True,
                          dtype=h5py.string_dtype("utf-8", max(1, *map(len, encoded))))
 
+    def write_timing(self, epoch_seconds: Sequence[float]) -> None:
+        """Store the wall seconds of each epoch as the root attribute ``epoch_seconds`` (JSON
+        list of epochs + 1 numbers: the initial evaluation, then each epoch's training with its
+        evaluation and recording, for the whole chunk of seeds). An attribute, not a dataset: it
+        is a measurement of this machine, not of the networks, and same-seed runs compare equal
+        dataset by dataset."""
+        self.file.attrs["epoch_seconds"] = json.dumps([round(float(x), 6) for x in epoch_seconds])
+
     def close(self) -> Path:
         """Close the file and move it to its final path; returns that path."""
         self.file.close()

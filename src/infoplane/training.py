@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -445,10 +446,13 @@ def train_ensemble(
     largest = float(np.finfo(writer.precision).max) if writer.precision != np.float32 else None
     try:
         with writer:
+            started = time.perf_counter()
             activations, metrics, weight_norms = trainer.evaluate()
             trainer.check_outputs(activations, metrics, largest=largest)
             writer.write_epoch(0, *trainer.mask_diverged(activations, metrics, None, weight_norms))
+            epoch_seconds = [time.perf_counter() - started]
             for epoch in range(1, epochs + 1):
+                started = time.perf_counter()
                 gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
                 if gradients is not None:
                     activations, metrics, weight_norms = trainer.evaluate()
@@ -467,8 +471,12 @@ def train_ensemble(
                             float(np.mean(metrics["train_accuracy"][alive])),
                             float(np.mean(metrics["test_accuracy"][alive])), int(alive.sum()), len(alive),
                         )  # fmt: skip
+                if trainer.device.type == "cuda":  # queued kernels belong to this epoch
+                    torch.cuda.synchronize(trainer.device)
+                epoch_seconds.append(time.perf_counter() - started)
                 bar.update(1)
             writer.write_status(trainer.diverged_epoch, trainer.divergence_cause)
+            writer.write_timing(epoch_seconds)
             if not trainer.alive.all():
                 log.warning(
                     "%d of %d seeds diverged (learning_rate=%s): %s", int((~trainer.alive).sum()), len(trainer.seeds),

@@ -27,6 +27,7 @@ import infoplane.datasets
 import infoplane.estimators
 import infoplane.families
 import infoplane.generalisation
+import infoplane.stopping
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -441,3 +442,21 @@ def feature_tables(wildcards):
     study = S(wildcards)
     estimator = study.config["generalisation"]["estimator"]
     return [study.path(P.INFORMATION_TABLE, experiment=e, estimator=estimator) for e in study.experiments]
+
+
+# The stopping-criterion study (stopping.smk): its studies have a report of their own too.
+def stopping_studies():
+    return [name for name, study in STUDIES.items() if infoplane.stopping.is_stopping_study(study.config)]
+
+
+def stopping_parallel(wildcards):
+    study = S(wildcards)
+    instance = study.instances[study.config["stopping"]["estimator"]]
+    return infoplane.estimators.uses_threads(instance.method, instance.params)
+
+
+def stopping_code(wildcards):
+    study = S(wildcards)
+    instance = study.instances[study.config["stopping"]["estimator"]]
+    modules = ["infoplane.stopping.analysis", *infoplane.estimators.module_names(instance.method, instance.params)]
+    return f"{code_hash(*modules)}, {job_threads(study, 'estimate') if stopping_parallel(wildcards) else 1} threads"

@@ -5,8 +5,9 @@
 # the data size (seeds in the chunk, epochs, recorded epochs, probe rows, widths, estimator and
 # stride); a retry (the profile's `retries`) asks for `attempt` times the memory and time. The
 # other rules take seconds each (tables, summaries, claims, figures, the report with LaTeX, the
-# dataset, MNIST downloads that need the internet): they run where Snakemake runs, so that a
-# cluster run queues only the jobs worth queueing.
+# dataset, MNIST downloads that need the internet; the stopping study's checks, one estimator call
+# per seed and check on the output layer alone): they run where Snakemake runs, so that a cluster
+# run queues only the jobs worth queueing.
 
 import infoplane.resources
 
@@ -36,6 +37,12 @@ localrules:
     plot_validation,
     report_pdf,
     index,
+    generalisation_tables,
+    plot_pairs,
+    generalisation_report,
+    stopping_curves,
+    stopping_summary,
+    stopping_report,
 
 
 if DOWNLOADS:
