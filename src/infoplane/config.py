@@ -140,7 +140,11 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     problems = _non_finite(config) + [_describe(e) for e in errors] + grid_problems
     if not problems:
-        problems = _check_references(config) + _check_generalisation(config) + _check_stopping(config)
+        problems = (
+            _check_references(config)
+            + generalisation.config_problems(config)
+            + stopping.config_problems(config, lambda name: _merged_settings(config, name)["record"])
+        )
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
     if not problems:
@@ -234,58 +238,6 @@ def _check_references(config: dict) -> list[str]:
         record = {**config["training"].get("record", {}), **settings.get("record", {})}
         if record.get("schedule") == "every" and "step" not in record:
             problems.append(f"{section}.record: schedule 'every' needs 'step'")
-    return problems
-
-
-def _check_generalisation(config: dict) -> list[str]:
-    """The pairwise study's settings (defaults filled in) and its estimator entry."""
-    if not generalisation.is_generalisation_study(config):
-        return []
-    section = config["generalisation"]
-    try:
-        section.update(generalisation.check_settings(section))
-    except ValueError as error:
-        return [f"generalisation.{error}"]
-    if section["estimator"] not in config["estimators"]:
-        return [f"generalisation.estimator: {section['estimator']!r} is not defined under estimators "
-                f"(defined: {sorted(config['estimators'])})"]
-    if section["estimator"] not in expand_instances(config["estimators"]):
-        return [f"generalisation.estimator: {section['estimator']!r} sweeps a parameter; the features need one "
-                "estimator instance (give the sweep's value as an entry of its own)"]
-    return []
-
-
-def _check_stopping(config: dict) -> list[str]:
-    """The stopping study's settings (defaults filled in), its estimator entry, and every
-    experiment's record: the output layer of every row at every checked epoch."""
-    if not stopping.is_stopping_study(config):
-        return []
-    section = config["stopping"]
-    try:
-        section.update(stopping.check_settings(section))
-    except ValueError as error:
-        return [f"stopping.{error}"]
-    name = section["estimator"]
-    if name not in config["estimators"]:
-        return [f"stopping.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
-    instances = expand_instances(config["estimators"])
-    if name not in instances:
-        return [f"stopping.estimator: {name!r} sweeps a parameter; the criterion needs one estimator instance"]
-    module = estimators.get(instances[name].method)
-    if getattr(module, "POOLS", None) or getattr(module, "USES_INPUTS", False):
-        return [f"stopping.estimator: {name!r} ({instances[name].method}) pools seeds or epochs or reads the inputs; "
-                "the criterion checks one network's output layer at one epoch (binning, adaptive_binning, kde, noisy)"]
-    problems = []
-    every = int(section["every"])
-    for experiment in config["experiments"]:
-        record = _merged_settings(config, experiment)["record"]
-        where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
-        if record.get("probe") != "all" or "probe_size" in record:
-            problems.append(f"{where}: the stopping rules need the output layer of every row (training rows for the "
-                            "criterion, held-out rows for validation and test): set probe: all, no probe_size")
-        if record.get("schedule") != "every" or record.get("tail"):
-            problems.append(f"{where}: the stopping rules check every {every}-th recorded epoch (stopping.every): "
-                            "record evenly spaced epochs, schedule: every (no tail)")
     return problems
 
 

@@ -29,7 +29,7 @@ from . import seed002
 
 __all__ = [
     "SETTINGS", "SEPARATOR", "GridExperiment", "settings_schema", "check_settings", "expand_experiments", "grid",
-    "pairs", "is_generalisation_study",
+    "pairs", "is_generalisation_study", "config_problems",
 ]  # fmt: skip
 
 #: Joins a network type and its levels into an experiment name (``fcn3-adam-dropout``).
@@ -84,6 +84,27 @@ def settings_schema() -> dict:
 def is_generalisation_study(config: Mapping) -> bool:
     """Whether the config declares the pairwise generalisation study."""
     return bool(config.get("generalisation"))
+
+
+def config_problems(config: dict) -> list[str]:
+    """The section's settings checked and completed in place (defaults filled in), and its
+    estimator entry: defined, and one instance (not a sweep). Returns ``key: message`` problems."""
+    from ..instances import expand_instances
+
+    if not is_generalisation_study(config):
+        return []
+    section = config["generalisation"]
+    try:
+        section.update(check_settings(section))
+    except ValueError as error:
+        return [f"generalisation.{error}"]
+    name = section["estimator"]
+    if name not in config["estimators"]:
+        return [f"generalisation.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
+    if name not in expand_instances(config["estimators"]):
+        return [f"generalisation.estimator: {name!r} sweeps a parameter; the features need one estimator instance "
+                "(give the sweep's value as an entry of its own)"]
+    return []
 
 
 def check_settings(section: Mapping) -> dict:

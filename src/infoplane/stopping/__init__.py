@@ -23,12 +23,12 @@ the stopping job; the validation loss's). The record must hold the output layer 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..params import Parameter, check
 
 __all__ = ["SETTINGS", "FIXED", "VALIDATION", "settings_schema", "check_settings", "rule_names", "beta_rule",
-           "is_stopping_study"]  # fmt: skip
+           "is_stopping_study", "config_problems"]  # fmt: skip
 
 #: The rules' names (an MI rule is ``mi_beta_<β>``, :func:`beta_rule`).
 FIXED, VALIDATION = "fixed", "validation_loss"
@@ -71,6 +71,44 @@ def settings_schema() -> dict:
 def is_stopping_study(config: Mapping) -> bool:
     """Whether the config declares the stopping-criterion study."""
     return bool(config.get("stopping"))
+
+
+def config_problems(config: dict, record_of: Callable[[str], Mapping]) -> list[str]:
+    """The section's settings checked and completed in place, its estimator entry (defined, one
+    instance, measuring one network at one epoch) and every experiment's record (``record_of``:
+    experiment -> its merged ``record``): the output layer of every row at evenly spaced epochs.
+    Returns ``key: message`` problems."""
+    from .. import estimators
+    from ..instances import expand_instances
+
+    if not is_stopping_study(config):
+        return []
+    section = config["stopping"]
+    try:
+        section.update(check_settings(section))
+    except ValueError as error:
+        return [f"stopping.{error}"]
+    name = section["estimator"]
+    if name not in config["estimators"]:
+        return [f"stopping.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
+    instances = expand_instances(config["estimators"])
+    if name not in instances:
+        return [f"stopping.estimator: {name!r} sweeps a parameter; the criterion needs one estimator instance"]
+    module = estimators.get(instances[name].method)
+    if getattr(module, "POOLS", None) or getattr(module, "USES_INPUTS", False):
+        return [f"stopping.estimator: {name!r} ({instances[name].method}) pools seeds or epochs or reads the inputs; "
+                "the criterion checks one network's output layer at one epoch (binning, adaptive_binning, kde, noisy)"]
+    problems = []
+    for experiment in config["experiments"]:
+        record = record_of(experiment)
+        where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
+        if record.get("probe") != "all" or "probe_size" in record:
+            problems.append(f"{where}: the stopping rules need the output layer of every row (training rows for the "
+                            "criterion, held-out rows for validation and test): set probe: all, no probe_size")
+        if record.get("schedule") != "every" or record.get("tail"):
+            problems.append(f"{where}: the stopping rules check every {section['every']}-th recorded epoch "
+                            "(stopping.every): record evenly spaced epochs, schedule: every (no tail)")
+    return problems
 
 
 def check_settings(section: Mapping) -> dict:
