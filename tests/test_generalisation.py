@@ -76,12 +76,39 @@ def test_shipped_grid_expands_into_seed_002s_networks_x_optimisers_x_regulariser
         (lambda g: g["networks"]["wide"].update(reference="5 Layer FCN"), "generalisation.networks.wide.reference"),
         (lambda g: g.update(chance_margin=2.0), "generalisation.chance_margin"),
         (lambda g: g["factors"]["optimizer"]["sgd"].update(learning_rate="0.1"), "learning_rate"),
+        (lambda g: g["factors"]["regulariser"]["weight_decay"].update(seeds=2),
+         "generalisation.factors.regulariser.weight_decay.seeds: every member of a pair shares its seeds"),
+        (lambda g: g["networks"]["wide"].update(dataset="tishby"), "generalisation.networks.wide.dataset: every member"),
+        (lambda g: g["factors"]["regulariser"].update(also_none={}),
+         "generalisation.factors.regulariser.also_none: sets the same as level 'none'"),
+        (lambda g: g["networks"].update({"wide-sgd": {"hidden_widths": [4, 3]}})
+         or g["factors"]["regulariser"].update({"sgd-none": {"dropout": 0.1}}),
+         "both make the experiment name 'wide-sgd-sgd-none'"),
     ],
 )
 def test_a_bad_grid_names_the_key_before_anything_runs(edit, message):
     config = tiny_config()
     config["generalisation"]["factors"]["regulariser"]["none"] = {}
     edit(config["generalisation"])
+    with pytest.raises(ConfigError) as error:
+        validate_config(config)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c["training"]["record"].update(probe="test"),
+         "training.record.probe: the information-plane features are measured on training inputs only"),
+        (lambda c: c["estimators"].update(ens={"estimator": "ensemble", "params": {"base": "binning", "n_bins": 30}})
+         or c["generalisation"].update(estimator="ens"), "generalisation.estimator: 'ens' (ensemble) pools seeds"),
+        (lambda c: c.update(stopping={"estimator": "kde_upper", "betas": [1]}),
+         "cannot also have a stopping section"),
+    ],
+)
+def test_features_on_anything_but_each_networks_training_inputs_are_refused(edit, message):
+    config = tiny_config()
+    edit(config)
     with pytest.raises(ConfigError) as error:
         validate_config(config)
     assert message in str(error.value)
@@ -201,6 +228,19 @@ def test_the_mi_rule_never_sees_the_pairs_it_is_scored_on():
     table, _ = analysis.summary(pairs, predicted, section)
     mi = by_network(table, "mi")
     assert mi.loc["narrow", "fraction"] == 0.0 and mi.loc["wide", "fraction"] == 1.0
+
+
+def test_no_rule_is_chosen_where_the_other_types_decide_no_pair():
+    section = section_of(tiny_config())
+    pairs = analysis.pair_table(synthetic(section), section)
+    pairs.loc[pairs["network"] == "narrow", "status"] = "close"  # wide's rule would be chosen on nothing
+    predicted, rules = analysis.predictions(pairs, section)
+    assert rules.set_index("unit").at["wide", "chosen_on_decided"] == 0
+    mine = predicted[(predicted["signal"] == "mi") & (predicted["network"] == "wide")]
+    assert (mine["predicted"] == "none").all() and mine["rule"].str.startswith("none").all()
+    table, _ = analysis.summary(pairs, predicted, section)
+    wide = by_network(table, "mi").loc["wide"]
+    assert wide["n_correct"] == wide["n_wrong"] == 0 and np.isnan(wide["fraction"])
 
 
 def test_with_one_network_type_the_rule_is_chosen_on_the_other_seeds():

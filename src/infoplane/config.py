@@ -142,7 +142,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
     if not problems:
         problems = (
             _check_references(config)
-            + generalisation.config_problems(config)
+            + generalisation.config_problems(config, lambda name: _merged_settings(config, name)["record"])
             + stopping.config_problems(config, lambda name: _merged_settings(config, name)["record"])
         )
     if not problems:

@@ -35,6 +35,10 @@ __all__ = [
 #: Joins a network type and its levels into an experiment name (``fcn3-adam-dropout``).
 SEPARATOR = "-"
 
+#: Keys no network type or level may set: a pair's members must share their seeds, data, split
+#: and what is recorded, or they would differ in more than the one factor (or not pair at all).
+SHARED_KEYS = ("seeds", "first_seed", "chunk_size", "dataset", "train_fraction", "split_seed", "record", "estimators")
+
 #: The section's scalar settings, declared once: the schema, the check and the report's text come from here.
 SETTINGS = (
     Parameter("estimator", "string", None, "entry of `estimators` whose I(X;T) and I(T;Y) on the training probe give "
@@ -86,9 +90,12 @@ def is_generalisation_study(config: Mapping) -> bool:
     return bool(config.get("generalisation"))
 
 
-def config_problems(config: dict) -> list[str]:
-    """The section's settings checked and completed in place (defaults filled in), and its
-    estimator entry: defined, and one instance (not a sweep). Returns ``key: message`` problems."""
+def config_problems(config: dict, record_of) -> list[str]:
+    """The section's settings checked and completed in place (defaults filled in), its estimator
+    entry (defined, one instance, each network's own), every experiment's record (``record_of``:
+    experiment -> its merged ``record``; the probe must be training inputs) and that the config
+    is not a stopping study too. Returns ``key: message`` problems."""
+    from .. import estimators
     from ..instances import expand_instances
 
     if not is_generalisation_study(config):
@@ -101,10 +108,23 @@ def config_problems(config: dict) -> list[str]:
     name = section["estimator"]
     if name not in config["estimators"]:
         return [f"generalisation.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
-    if name not in expand_instances(config["estimators"]):
+    instances = expand_instances(config["estimators"])
+    if name not in instances:
         return [f"generalisation.estimator: {name!r} sweeps a parameter; the features need one estimator instance "
                 "(give the sweep's value as an entry of its own)"]
-    return []
+    if getattr(estimators.get(instances[name].method), "POOLS", None):
+        return [f"generalisation.estimator: {name!r} ({instances[name].method}) pools seeds or epochs; the features "
+                "are each network's own (binning, adaptive_binning, kde, noisy, knn)"]
+    problems = []
+    for experiment in config["experiments"]:
+        if record_of(experiment).get("probe") != "train":
+            where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
+            problems.append(f"{where}.probe: the information-plane features are measured on training inputs only "
+                            "(seed 002's training-set signals): set probe: train")
+    if config.get("stopping"):
+        problems.append("generalisation: a config with a generalisation section cannot also have a stopping section "
+                        "(each study has one report); give each its own config")
+    return problems
 
 
 def check_settings(section: Mapping) -> dict:
@@ -167,9 +187,30 @@ def expand_experiments(config: dict) -> list[str]:
             for key in settings or {}:
                 keys.setdefault(key, []).append(level)
         for key, owners in keys.items():
-            if key in ("model", "record"):
+            if key == "model":
                 problems.append(f"generalisation.factors.{factor}: levels set {key!r}, which the network types own; "
                                 "vary the network as a network type")
+        seen: dict[str, str] = {}
+        for level, settings in levels.items():
+            text = repr(sorted((settings or {}).items()))
+            if text in seen:
+                problems.append(f"generalisation.factors.{factor}.{level}: sets the same as level {seen[text]!r}; "
+                                "its pairs would compare identical runs")
+            seen[text] = level
+    for where, block in [(f"networks.{n}", v) for n, v in section["networks"].items()] + [
+        (f"factors.{f}.{level}", v) for f, levels in section["factors"].items() for level, v in levels.items()
+    ]:
+        for key in SHARED_KEYS:
+            if key in (block or {}):
+                problems.append(f"generalisation.{where}.{key}: every member of a pair shares its {key} (set it under "
+                                "training); a grid key may not change it")
+    names: dict[str, str] = {}
+    for cell in grid(section):
+        label = f"network {cell.network!r}, " + ", ".join(f"{f} {level!r}" for f, level in cell.levels)
+        if cell.name in names:
+            problems.append(f"generalisation: {label} and {names[cell.name]} both make the experiment name "
+                            f"{cell.name!r} ({SEPARATOR!r} joins the names); rename a network type or level")
+        names[cell.name] = label
     for cell in grid(section):
         settings: dict = {}
         network = dict(section["networks"][cell.network] or {})

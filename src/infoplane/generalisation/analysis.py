@@ -209,10 +209,13 @@ def _crossfit(
         wk = np.einsum("rs,kfsj->rkj", weights, counts.wrong)
         train_c, train_w = ck.sum(axis=1, keepdims=True) - ck, wk.sum(axis=1, keepdims=True) - wk
         chosen = _choose(train_c, train_c + train_w)  # [R, K]
+        # no decided pair on the other types: no rule, no prediction
+        valid = ((train_c + train_w).max(axis=-1) > 0)[:, :, None]
         k_index = np.arange(n_types)[None, :, None]
         f_index = np.arange(n_factors)[None, None, :]
         j = chosen[:, :, None]
-        return c[r_index, k_index, f_index, j], w[r_index, k_index, f_index, j], t[r_index, k_index, f_index, j], chosen
+        picked = (x[r_index, k_index, f_index, j] * valid for x in (c, w, t))
+        return (*picked, chosen)
     # one network type: leave one seed out (a seed drawn twice is held out with both copies)
     cs = weights[:, None, :, None] * scored.correct[0][None]  # [R, F, S, J]
     ws = weights[:, None, :, None] * scored.wrong[0][None]
@@ -222,12 +225,13 @@ def _crossfit(
     train_c = per_seed_c.sum(axis=1, keepdims=True) - per_seed_c
     train_w = per_seed_w.sum(axis=1, keepdims=True) - per_seed_w
     chosen = _choose(train_c, train_c + train_w)  # [R, S]
+    valid = ((train_c + train_w).max(axis=-1) > 0)[:, None, :]  # no decided pair on the other seeds: no rule
     f_index = np.arange(n_factors)[None, :, None]
     s_index = np.arange(weights.shape[1])[None, None, :]
     j = chosen[:, None, :]
 
     def pick(x):  # [R, F, S, J] -> [R, 1, F]: each seed's pairs with its own rule
-        return x[r_index, f_index, s_index, j].sum(axis=2)[:, None, :]
+        return (x[r_index, f_index, s_index, j] * valid).sum(axis=2)[:, None, :]
 
     return pick(cs), pick(ws), pick(ts), chosen
 
@@ -268,7 +272,7 @@ def predictions(table: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd
                       "chosen_on_correct": int(c[j]), "chosen_on_decided": int(c[j] + w[j]),
                       "chosen_on_fraction": float(c[j] / (c[j] + w[j])) if c[j] + w[j] else np.nan})  # fmt: skip
     rules = pd.DataFrame(rules)
-    rule_of = {r["unit"]: RULES[int(chosen[0, u])] for u, r in rules.iterrows()}
+    rule_of = {r["unit"]: RULES[int(chosen[0, u])] if r["chosen_on_decided"] else None for u, r in rules.iterrows()}
 
     base = [c for c in table.columns if not c.endswith(("_a", "_b")) or c.startswith(("level_", "experiment_", "test_accuracy_"))]
     out = []
@@ -277,17 +281,18 @@ def predictions(table: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd
         part["signal"] = signal.name
         if signal.name == MI_SIGNAL:
             key = part["network"] if len(networks) > 1 else part["seed"].astype(str)
-            picked = [rule_of[str(k)] for k in key]
-            part["rule"] = [rule_label(f, d) for f, d in picked]
-            part["value_a"] = [table.at[i, f"{f.column}_a"] for i, (f, _) in zip(table.index, picked)]
-            part["value_b"] = [table.at[i, f"{f.column}_b"] for i, (f, _) in zip(table.index, picked)]
-            direction = np.array([d for _, d in picked], dtype=float)
+            picked = [rule_of[str(k)] for k in key]  # None: no rule (nothing decided on the other units)
+            part["rule"] = [rule_label(*r) if r else "none (no decided pair to choose on)" for r in picked]
+            part["value_a"] = [table.at[i, f"{r[0].column}_a"] if r else np.nan for i, r in zip(table.index, picked)]
+            part["value_b"] = [table.at[i, f"{r[0].column}_b"] if r else np.nan for i, r in zip(table.index, picked)]
+            direction = np.array([r[1] if r else np.nan for r in picked], dtype=float)
         else:
             part["rule"] = signal.description
             part["value_a"], part["value_b"] = table[f"{signal.column}_a"], table[f"{signal.column}_b"]
             direction = float(signal.direction)
         said = direction * (part["value_a"].to_numpy(float) - part["value_b"].to_numpy(float))
-        part["predicted"] = np.where(np.abs(said) <= TIE_TOLERANCE, "tie", np.where(said > 0, "a", "b"))
+        part["predicted"] = np.where(~np.isfinite(said), "none", np.where(np.abs(said) <= TIE_TOLERANCE, "tie",
+                                                                            np.where(said > 0, "a", "b")))
         truth = np.sign(part["test_accuracy_a"].to_numpy(float) - part["test_accuracy_b"].to_numpy(float))
         verdict = np.where(part["predicted"] == "tie", "tie", np.where(np.sign(said) == truth, "correct", "wrong"))
         status = part["status"].to_numpy()

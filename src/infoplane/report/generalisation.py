@@ -143,7 +143,7 @@ def build_context(
         "config_name": ", ".join(config_files),
         "dataset": settings["dataset"],
         "n_train": len(info.train_index), "n_test": len(info.test_index), "n_probe": len(info.probe_index),
-        "probe": settings["record"].get("probe", "test"),
+        "probe": settings["record"]["probe"],
         "epochs": settings["epochs"], "recorded": len(info.epochs), "seeds": len(experiment(config, any_cell).seeds),
         "activation": settings["activation"], "init": settings["init"], "batch_size": settings["batch_size"],
         "optimizer_default": optimizer_text(settings), "regulariser_default": regulariser_text(settings),

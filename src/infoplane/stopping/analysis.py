@@ -20,6 +20,10 @@ from . import FIXED, VALIDATION, beta_rule
 
 __all__ = ["stop_index", "held_out_split", "check_epochs", "check_curves", "decisions", "summary", "LOSS_FLOOR"]
 
+#: Columns of :func:`decisions`.
+DECISION_COLUMNS = ["seed", "rule", "beta", "diverged", "stop_epoch", "selected_epoch", "test_accuracy", "checks",
+                    "training_seconds", "check_seconds", "wall_seconds"]  # fmt: skip
+
 #: Softmax outputs are stored as float16: a probability below this is read as this in the
 #: validation cross-entropy (-ln 1e-7 = 16.1 nats), so that a stored 0 is not an infinite loss.
 LOSS_FLOOR = 1e-7
@@ -180,7 +184,7 @@ def decisions(curves: pd.DataFrame, seconds: Mapping[int, np.ndarray], settings:
                        test_accuracy=float(table["test_accuracy"].to_numpy()[chosen]), checks=checks,
                        training_seconds=training, check_seconds=check_seconds, wall_seconds=training + check_seconds)  # fmt: skip
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=DECISION_COLUMNS)
 
 
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
