@@ -168,6 +168,8 @@ def test_a_chunk_without_epoch_times_is_named():
         (lambda c: c["stopping"].update(estimator="nope"), "stopping.estimator: 'nope' is not defined under estimators"),
         (lambda c: c["stopping"].update(betas=[]), "stopping.betas"),
         (lambda c: c["stopping"].update(patience=0), "stopping.patience"),
+        (lambda c: c["stopping"].update(patience=12), "stopping.patience: 12 checks without improvement, but experiment "
+         "'tanh' has 13 checks in all (13 recorded epochs, stopping.every 1)"),
         (lambda c: c["estimators"].update(ens={"estimator": "ensemble", "params": {"base": "binning", "n_bins": 30}})
          or c["stopping"].update(estimator="ens"), "stopping.estimator: 'ens' (ensemble) pools seeds or epochs"),
     ],

@@ -143,7 +143,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
         problems = (
             _check_references(config)
             + generalisation.config_problems(config, lambda name: _merged_settings(config, name)["record"])
-            + stopping.config_problems(config, lambda name: _merged_settings(config, name)["record"])
+            + stopping.config_problems(config, lambda name: _merged_settings(config, name))
         )
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults

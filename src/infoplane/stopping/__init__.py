@@ -73,11 +73,13 @@ def is_stopping_study(config: Mapping) -> bool:
     return bool(config.get("stopping"))
 
 
-def config_problems(config: dict, record_of: Callable[[str], Mapping]) -> list[str]:
+def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list[str]:
     """The section's settings checked and completed in place, its estimator entry (defined, one
-    instance, measuring one network at one epoch) and every experiment's record (``record_of``:
-    experiment -> its merged ``record``): the output layer of every row at evenly spaced epochs.
+    instance, measuring one network at one epoch) and every experiment (``settings_of``:
+    experiment -> its merged settings): the output layer of every row at evenly spaced epochs,
+    and more checks than ``patience`` (else no rule could stop before the budget's end).
     Returns ``key: message`` problems."""
+    from ..schedules import recording_epochs
     from .. import estimators
     from ..instances import expand_instances
 
@@ -100,7 +102,8 @@ def config_problems(config: dict, record_of: Callable[[str], Mapping]) -> list[s
                 "the criterion checks one network's output layer at one epoch (binning, adaptive_binning, kde, noisy)"]
     problems = []
     for experiment in config["experiments"]:
-        record = record_of(experiment)
+        settings = settings_of(experiment)
+        record = settings["record"]
         where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
         if record.get("probe") != "all" or "probe_size" in record:
             problems.append(f"{where}: the stopping rules need the output layer of every row (training rows for the "
@@ -108,6 +111,14 @@ def config_problems(config: dict, record_of: Callable[[str], Mapping]) -> list[s
         if record.get("schedule") != "every" or record.get("tail"):
             problems.append(f"{where}: the stopping rules check every {section['every']}-th recorded epoch "
                             "(stopping.every): record evenly spaced epochs, schedule: every (no tail)")
+            continue
+        recorded = len(recording_epochs(int(settings["epochs"]), "every", step=int(record.get("step", 1))))
+        checks = len(set(range(0, recorded, int(section["every"]))) | {recorded - 1})
+        if checks <= int(section["patience"]) + 1:
+            problems.append(f"stopping.patience: {section['patience']} checks without improvement, but experiment "
+                            f"{experiment!r} has {checks} checks in all ({recorded} recorded epochs, stopping.every "
+                            f"{section['every']}): no rule could stop before the budget's end; record more "
+                            "epochs or lower the patience")
     return problems
 
 
