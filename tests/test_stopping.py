@@ -106,6 +106,26 @@ def test_check_values_are_the_estimator_and_the_cross_entropy_computed_directly(
     assert (curves["estimator_seconds"] > 0).all()
 
 
+def test_the_criterion_can_use_a_seeded_subset_of_the_training_rows(recording):
+    path, section, _ = recording
+    info = read_info(path)
+    checked = analysis.check_epochs(info.epochs, int(section["every"]))
+    output = read_activations(path, info.n_layers, list(checked))
+    module, params = estimators.get("kde"), estimators.check_params("kde", {"noise_variance": 0.01, "bound": "upper"})
+    subset = {**section, "criterion_rows": 500}
+    curves = analysis.check_curves(info, output, module, params, subset)
+    rows = np.flatnonzero(np.isin(info.probe_index, info.train_index))
+    keep = np.random.default_rng([int(section["split_seed"]), rows.size]).choice(rows, 500, replace=False)
+    mask = np.zeros(len(info.probe_index), bool)
+    mask[keep] = True
+    i_xy, _ = module.information_plane(output[1, 0][mask], info.labels[mask], **params)
+    row = curves[(curves["seed"] == info.seeds[0]) & (curves["epoch"] == info.epochs[checked[1]])].iloc[0]
+    assert row["I_XY_bits"] == pytest.approx(float(i_xy)) and row["I_XY_bits"] <= np.log2(500) + 1e-6
+    # the validation and test rows do not move
+    whole = analysis.check_curves(info, output, module, params, section)
+    assert np.array_equal(whole["test_accuracy"], curves["test_accuracy"])
+
+
 def test_each_rule_stops_where_its_curve_says_and_pays_for_its_checks(recording):
     path, section, _ = recording
     info = read_info(path)

@@ -44,7 +44,10 @@ SETTINGS = (
     Parameter("validation_fraction", "number", 0.5, "share of the held-out rows that is the validation set of the "
               "validation-loss rule; the rest is the test set every rule is scored on",
               exclusive_minimum=0.0, maximum=0.9),
-    Parameter("split_seed", "integer", 0, "seed of the validation/test split of the held-out rows", minimum=0),
+    Parameter("split_seed", "integer", 0, "seed of the validation/test split of the held-out rows (and of the "
+              "criterion's subset of training rows)", minimum=0),
+    Parameter("criterion_rows", "integer", None, "a seeded subset of this many training rows for the MI criterion "
+              "(default all: the estimator's cost grows with them, e.g. the KDE's as their square)", minimum=2),
     Parameter("restore_best", "boolean", True, "a stopped rule returns the network of its best check (else the one "
               "at its stop)"),
     Parameter("resamples", "integer", 2000, "bootstrap resamples of the seeds for every interval",

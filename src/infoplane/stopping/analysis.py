@@ -80,7 +80,8 @@ def check_curves(
     Returns
     -------
     DataFrame, one row per seed and check: ``seed``, ``epoch``, ``I_XY_bits`` (I(X;Ŷ)) and
-    ``I_YY_bits`` (I(Ŷ;Y)) on the probe's training rows, ``validation_loss`` (nats),
+    ``I_YY_bits`` (I(Ŷ;Y)) on the probe's training rows (or a seeded ``criterion_rows`` of
+    them), ``validation_loss`` (nats),
     ``test_accuracy``, ``estimator_seconds`` and ``loss_seconds`` (wall seconds of the check,
     per seed), ``finite`` (the seed's outputs are finite there).
 
@@ -94,6 +95,13 @@ def check_curves(
     if not train.any() or held.size < 2:
         raise ValueError(f"{info.path}: the probe has {int(train.sum())} training and {held.size} held-out rows; the "
                          "stopping rules need both (record.probe: all)")
+    if settings.get("criterion_rows") and settings["criterion_rows"] < train.sum():
+        candidates = np.flatnonzero(train)
+        keep = np.random.default_rng([int(settings["split_seed"]), candidates.size]).choice(
+            candidates, int(settings["criterion_rows"]), replace=False
+        )
+        train = np.zeros_like(train)
+        train[keep] = True
     validation, test = held_out_split(held.size, float(settings["validation_fraction"]), int(settings["split_seed"]))
     validation, test = held[validation], held[test]
     labels = np.asarray(info.labels)
