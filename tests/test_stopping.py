@@ -83,12 +83,20 @@ def recording(tmp_path_factory):
     return path, settings["stopping"], settings
 
 
-def test_check_values_are_the_estimator_and_the_cross_entropy_computed_directly(recording):
+@pytest.fixture(scope="module")
+def checks(recording):
+    """The recording's run info, checked epoch indices, output layer at them, and the KDE."""
     path, section, _ = recording
     info = read_info(path)
     checked = analysis.check_epochs(info.epochs, int(section["every"]))
     output = read_activations(path, info.n_layers, list(checked))
     module, params = estimators.get("kde"), estimators.check_params("kde", {"noise_variance": 0.01, "bound": "upper"})
+    return info, checked, output, module, params
+
+
+def test_check_values_are_the_estimator_and_the_cross_entropy_computed_directly(recording, checks):
+    section = recording[1]
+    info, checked, output, module, params = checks
     curves = analysis.check_curves(info, output, module, params, section)
     assert len(curves) == len(checked) * 2 and curves["finite"].all()
     train = np.isin(info.probe_index, info.train_index)
@@ -106,12 +114,9 @@ def test_check_values_are_the_estimator_and_the_cross_entropy_computed_directly(
     assert (curves["estimator_seconds"] > 0).all()
 
 
-def test_the_criterion_can_use_a_seeded_subset_of_the_training_rows(recording):
-    path, section, _ = recording
-    info = read_info(path)
-    checked = analysis.check_epochs(info.epochs, int(section["every"]))
-    output = read_activations(path, info.n_layers, list(checked))
-    module, params = estimators.get("kde"), estimators.check_params("kde", {"noise_variance": 0.01, "bound": "upper"})
+def test_the_criterion_can_use_a_seeded_subset_of_the_training_rows(recording, checks):
+    section = recording[1]
+    info, checked, output, module, params = checks
     subset = {**section, "criterion_rows": 500}
     curves = analysis.check_curves(info, output, module, params, subset)
     rows = np.flatnonzero(np.isin(info.probe_index, info.train_index))
@@ -126,15 +131,12 @@ def test_the_criterion_can_use_a_seeded_subset_of_the_training_rows(recording):
     assert np.array_equal(whole["test_accuracy"], curves["test_accuracy"])
 
 
-def test_each_rule_stops_where_its_curve_says_and_pays_for_its_checks(recording):
-    path, section, _ = recording
-    info = read_info(path)
+def test_each_rule_stops_where_its_curve_says_and_pays_for_its_checks(recording, checks):
+    section = recording[1]
+    info, checked, output, module, params = checks
     seconds = analysis.epoch_seconds_per_seed(info)
     assert len(seconds) == int(info.epochs[-1]) + 1 and (seconds > 0).all()
     assert json.loads(info.attrs["epoch_seconds"])[5] == pytest.approx(seconds[5] * len(info.seeds), rel=1e-5)
-    checked = analysis.check_epochs(info.epochs, int(section["every"]))
-    output = read_activations(path, info.n_layers, list(checked))
-    module, params = estimators.get("kde"), estimators.check_params("kde", {"noise_variance": 0.01, "bound": "upper"})
     curves = analysis.check_curves(info, output, module, params, section)
     decided = analysis.decisions(curves, {0: seconds, 1: seconds}, section)
     assert sorted(set(decided["rule"])) == sorted(rule_names(section))

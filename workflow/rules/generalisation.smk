@@ -20,10 +20,7 @@ rule generalisation_tables:
     params:
         section=lambda wildcards: canonical(S(wildcards).config["generalisation"]),
         # the grid's order of networks and levels decides pair orientation and rule tie-breaks
-        order=lambda wildcards: [
-            list(S(wildcards).config["generalisation"]["networks"]),
-            {f: list(levels) for f, levels in S(wildcards).config["generalisation"]["factors"].items()},
-        ],
+        order=lambda wildcards: infoplane.generalisation.grid_order(S(wildcards).config["generalisation"]),
         code=code_hash("infoplane.generalisation.analysis"),
     wildcard_constraints:
         study=only_studies(generalisation_studies()),
@@ -80,10 +77,7 @@ rule generalisation_report:
     params:
         config=lambda wildcards: canonical(S(wildcards).config),
         config_files=lambda wildcards: list(S(wildcards).config_files),
-        order=presentation(lambda wildcards: [
-            list(S(wildcards).config["generalisation"]["networks"]),
-            {f: list(levels) for f, levels in S(wildcards).config["generalisation"]["factors"].items()},
-        ]),
+        order=presentation(lambda wildcards: infoplane.generalisation.grid_order(S(wildcards).config["generalisation"])),
         code=code_hash("infoplane.report.generalisation"),
     wildcard_constraints:
         study=only_studies(generalisation_studies()),

@@ -9,16 +9,14 @@ import pandas as pd
 
 from infoplane import report
 from infoplane.recording import read_info
+from infoplane.generalisation import in_grid_order
 from infoplane.report import generalisation
 from infoplane.runtime import job
 
 with job(snakemake) as log:
     p, given = snakemake.params, snakemake.input
     config = p.config
-    networks_order, factor_order = p.order
-    section = config["generalisation"]
-    section["networks"] = {n: section["networks"][n] for n in networks_order}
-    section["factors"] = {f: {l: section["factors"][f][l] for l in levels} for f, levels in factor_order.items()}
+    in_grid_order(config["generalisation"], p.order)
     chunk_infos = {os.path.basename(os.path.dirname(path)): read_info(path) for path in given.chunks}
     context = generalisation.build_context(
         study=snakemake.wildcards.study,

@@ -7,16 +7,13 @@ import os
 
 import pandas as pd
 
-from infoplane.generalisation import analysis
+from infoplane.generalisation import analysis, in_grid_order
 from infoplane.generalisation.signals import feature_table
 from infoplane.runtime import job
 
 with job(snakemake) as log:
-    section = snakemake.params.section
-    networks_order, factor_order = snakemake.params.order
-    # the config's order (the canonical params sort keys): networks, factors and levels as written
-    section["networks"] = {n: section["networks"][n] for n in networks_order}
-    section["factors"] = {f: {l: section["factors"][f][l] for l in levels} for f, levels in factor_order.items()}
+    # the grid's order (networks, factors, levels as written; the canonical params sort keys)
+    section = in_grid_order(snakemake.params.section, snakemake.params.order)
 
     def experiment_of(path):
         return os.path.basename(os.path.dirname(path) if path.endswith("seeds.csv") else os.path.dirname(os.path.dirname(path)))

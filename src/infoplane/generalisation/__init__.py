@@ -29,7 +29,7 @@ from . import seed002
 
 __all__ = [
     "SETTINGS", "SEPARATOR", "GridExperiment", "settings_schema", "check_settings", "expand_experiments", "grid",
-    "pairs", "is_generalisation_study", "config_problems",
+    "pairs", "is_generalisation_study", "config_problems", "grid_order", "in_grid_order",
 ]  # fmt: skip
 
 #: Joins a network type and its levels into an experiment name (``fcn3-adam-dropout``).
@@ -85,6 +85,21 @@ def settings_schema() -> dict:
     }  # fmt: skip
 
 
+def grid_order(section: Mapping) -> list:
+    """The grid's order as plain lists, ``[networks, {factor: levels}]``: a job's params carry
+    it beside the section, whose keys Snakemake's canonical params sort."""
+    return [list(section["networks"]), {f: list(levels) for f, levels in section["factors"].items()}]
+
+
+def in_grid_order(section: dict, order: list) -> dict:
+    """``section`` (in place) with its networks, factors and levels in ``order`` (:func:`grid_order`),
+    which decides the pairs' orientation and the MI rules' tie-breaks."""
+    networks, factors = order
+    section["networks"] = {n: section["networks"][n] for n in networks}
+    section["factors"] = {f: {level: section["factors"][f][level] for level in levels} for f, levels in factors.items()}
+    return section
+
+
 def is_generalisation_study(config: Mapping) -> bool:
     """Whether the config declares the pairwise generalisation study."""
     return bool(config.get("generalisation"))
@@ -92,11 +107,10 @@ def is_generalisation_study(config: Mapping) -> bool:
 
 def config_problems(config: dict, record_of) -> list[str]:
     """The section's settings checked and completed in place (defaults filled in), its estimator
-    entry (defined, one instance, each network's own), every experiment's record (``record_of``:
+    entry (:func:`infoplane.sections.single_network_instance`), every experiment's record (``record_of``:
     experiment -> its merged ``record``; the probe must be training inputs) and that the config
     is not a stopping study too. Returns ``key: message`` problems."""
-    from .. import estimators
-    from ..instances import expand_instances
+    from ..sections import record_key, single_network_instance
 
     if not is_generalisation_study(config):
         return []
@@ -105,22 +119,14 @@ def config_problems(config: dict, record_of) -> list[str]:
         section.update(check_settings(section))
     except ValueError as error:
         return [f"generalisation.{error}"]
-    name = section["estimator"]
-    if name not in config["estimators"]:
-        return [f"generalisation.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
-    instances = expand_instances(config["estimators"])
-    if name not in instances:
-        return [f"generalisation.estimator: {name!r} sweeps a parameter; the features need one estimator instance "
-                "(give the sweep's value as an entry of its own)"]
-    if getattr(estimators.get(instances[name].method), "POOLS", None):
-        return [f"generalisation.estimator: {name!r} ({instances[name].method}) pools seeds or epochs; the features "
-                "are each network's own (binning, adaptive_binning, kde, noisy, knn)"]
+    _, problem = single_network_instance(config, "generalisation", "the features", inputs=True)
+    if problem:
+        return [problem]
     problems = []
     for experiment in config["experiments"]:
         if record_of(experiment).get("probe") != "train":
-            where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
-            problems.append(f"{where}.probe: the information-plane features are measured on training inputs only "
-                            "(seed 002's training-set signals): set probe: train")
+            problems.append(f"{record_key(config, experiment)}.probe: the information-plane features are measured on "
+                            "training inputs only (seed 002's training-set signals): set probe: train")
     if config.get("stopping"):
         problems.append("generalisation: a config with a generalisation section cannot also have a stopping section "
                         "(each study has one report); give each its own config")

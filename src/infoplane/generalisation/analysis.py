@@ -38,6 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..claims.bootstrap import interval as bootstrap_interval
 from . import grid, pairs, seed002
 from .signals import FEATURES, MI_SIGNAL, RULES, SIGNALS, rule_label
 
@@ -337,11 +338,10 @@ def _mask(table: pd.DataFrame, network: str, factor: str) -> np.ndarray:
 
 
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    if len(finite) == 0:
-        return np.nan, np.nan
-    alpha = (1 - confidence) / 2
-    return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
+    """(low, high): the percentile interval of the bootstrap replicates ``values[1:]``
+    (:func:`infoplane.claims.bootstrap.interval`; ``values[0]`` is the sample's own)."""
+    found = bootstrap_interval(values, confidence)
+    return found.low, found.high
 
 
 def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -400,12 +400,12 @@ def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> t
             ca, wa, _ = (x[:, ks][:, :, fs].sum(axis=(1, 2)) for x in per_signal_all[signal.name])
             f, f_all = fraction(cc, ww), fraction(ca, wa)
             scores[signal.name] = score(cc, ww, tt)
-            score_ci[signal.name] = _hull(_interval(scores[signal.name][1:], confidence),
+            score_ci[signal.name] = _hull(_interval(scores[signal.name], confidence),
                                           _clopper_pearson(cc[0] + 0.5 * tt[0], cc[0] + ww[0] + tt[0], confidence))
             mine = predicted[(predicted["signal"] == signal.name) & _mask(predicted, name, factor)]
             close = {k: int((mine["outcome"] == f"close-{k}").sum()) for k in ("correct", "wrong", "tie")}
-            low, high = _hull(_interval(f[1:], confidence), _clopper_pearson(cc[0], cc[0] + ww[0], confidence))
-            low_all, high_all = _hull(_interval(f_all[1:], confidence), _clopper_pearson(ca[0], ca[0] + wa[0], confidence))
+            low, high = _hull(_interval(f, confidence), _clopper_pearson(cc[0], cc[0] + ww[0], confidence))
+            low_all, high_all = _hull(_interval(f_all, confidence), _clopper_pearson(ca[0], ca[0] + wa[0], confidence))
             rows.append({
                 "network": name, "factor": factor, "signal": signal.name, "label": signal.label, "fraction": float(f[0]),
                 "ci_low": low, "ci_high": high, "confidence": confidence, "n_clear": int(cc[0] + ww[0] + tt[0]),
@@ -428,7 +428,7 @@ def summary(table: pd.DataFrame, predicted: pd.DataFrame, section: Mapping) -> t
         for other, text in (("train_accuracy", "training accuracy"), ("train_loss", "training loss")):
             diff = mi - scores[other]
             comparisons.append((f"mi_above_{other.removeprefix('train_')}", f"training MI predicts better than {text}",
-                                diff[0], _interval(diff[1:], confidence)))
+                                diff[0], _interval(diff, confidence)))
         if factor != ALL:  # the breakdown by factor is descriptive: no verdicts
             continue
         if reference:

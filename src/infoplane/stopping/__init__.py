@@ -83,8 +83,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
     and more checks than ``patience`` (else no rule could stop before the budget's end).
     Returns ``key: message`` problems."""
     from ..schedules import recording_epochs
-    from .. import estimators
-    from ..instances import expand_instances
+    from ..sections import record_key, single_network_instance
 
     if not is_stopping_study(config):
         return []
@@ -93,21 +92,14 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
         section.update(check_settings(section))
     except ValueError as error:
         return [f"stopping.{error}"]
-    name = section["estimator"]
-    if name not in config["estimators"]:
-        return [f"stopping.estimator: {name!r} is not defined under estimators (defined: {sorted(config['estimators'])})"]
-    instances = expand_instances(config["estimators"])
-    if name not in instances:
-        return [f"stopping.estimator: {name!r} sweeps a parameter; the criterion needs one estimator instance"]
-    module = estimators.get(instances[name].method)
-    if getattr(module, "POOLS", None) or getattr(module, "USES_INPUTS", False):
-        return [f"stopping.estimator: {name!r} ({instances[name].method}) pools seeds or epochs or reads the inputs; "
-                "the criterion checks one network's output layer at one epoch (binning, adaptive_binning, kde, noisy)"]
+    _, problem = single_network_instance(config, "stopping", "the criterion")
+    if problem:
+        return [problem]
     problems = []
     for experiment in config["experiments"]:
         settings = settings_of(experiment)
         record = settings["record"]
-        where = f"experiments.{experiment}.record" if "record" in (config["experiments"][experiment] or {}) else "training.record"
+        where = record_key(config, experiment)
         if record.get("probe") != "all" or "probe_size" in record:
             problems.append(f"{where}: the stopping rules need the output layer of every row (training rows for the "
                             "criterion, held-out rows for validation and test): set probe: all, no probe_size")

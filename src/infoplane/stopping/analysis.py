@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..claims.bootstrap import interval
 from . import FIXED, VALIDATION, beta_rule
 
 __all__ = ["stop_index", "held_out_split", "check_epochs", "check_curves", "decisions", "summary", "LOSS_FLOOR"]
@@ -195,14 +196,6 @@ def decisions(curves: pd.DataFrame, seconds: Mapping[int, np.ndarray], settings:
     return pd.DataFrame(rows, columns=DECISION_COLUMNS)
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return np.nan, np.nan
-    alpha = (1 - confidence) / 2
-    return float(np.quantile(finite, alpha)), float(np.quantile(finite, 1 - alpha))
-
-
 def summary(decided: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
     """Per experiment and rule: the seeds' means of epochs trained, test accuracy and wall
     seconds, and the paired differences to the fixed budget, each with its percentile bootstrap
@@ -231,7 +224,8 @@ def summary(decided: pd.DataFrame, settings: Mapping) -> pd.DataFrame:
                 values = mine[m].to_numpy(float)
                 diffs = values - fixed[m].to_numpy(float)
                 for name, v in ((m, values), (f"{m}_vs_fixed", diffs)):
-                    row[name] = float(v.mean()) if n else np.nan
-                    row[f"{name}_low"], row[f"{name}_high"] = _interval(v[draws].mean(axis=1), confidence) if n else (np.nan, np.nan)
+                    found = interval(np.concatenate([[v.mean()], v[draws].mean(axis=1)]), confidence) if n else None
+                    row[name] = found.estimate if n else np.nan
+                    row[f"{name}_low"], row[f"{name}_high"] = (found.low, found.high) if n else (np.nan, np.nan)
             rows.append(row)
     return pd.DataFrame(rows)
