@@ -41,6 +41,7 @@ include: "workflow/rules/claims.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/generalisation.smk"
 include: "workflow/rules/stopping.smk"
+include: "workflow/rules/gan.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families, generalisation, plugins, stopping
+from . import claims, datasets, estimators, families, gan, generalisation, plugins, stopping
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -144,6 +144,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
             _check_references(config)
             + generalisation.config_problems(config, lambda name: _merged_settings(config, name)["record"])
             + stopping.config_problems(config, lambda name: _merged_settings(config, name))
+            + gan.config_problems(config, lambda name: _merged_settings(config, name))
         )
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
@@ -207,6 +208,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     schema["properties"]["claims"] = claims.settings_schema()
     schema["properties"]["generalisation"] = generalisation.settings_schema()
     schema["properties"]["stopping"] = stopping.settings_schema()
+    schema["properties"]["gan"] = gan.settings_schema()
     return schema
 
 
@@ -363,7 +365,7 @@ def _check_dataset_files(config: dict) -> list[str]:
 
 def _experiment_sizes(config: dict, name: str) -> tuple[list[int], int | None, int | None]:
     """Experiment ``name``'s recorded epochs, and its probe rows and classes (None when the
-    dataset's size cannot be known before it is built).
+    dataset's size cannot be known before it is built); in a GAN study the discriminator's.
 
     Raises
     ------
@@ -383,6 +385,8 @@ def _experiment_sizes(config: dict, name: str) -> tuple[list[int], int | None, i
     if split is None:
         split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
     probe = datasets.probe_rows(settings, n, *split, fixed_split=layout[2] is not None)
+    if config.get("gan") is not None:  # the discriminator: real and generated probe rows, two outputs (infoplane.gan)
+        return epochs, 2 * len(probe), 2
     return epochs, len(probe), classes
 
 

@@ -66,6 +66,16 @@ STOPPING_SUMMARY = f"{STUDY}/tables/stopping/summary.csv"
 FIGURE_STOPPING = f"{STUDY}/figures/stopping/comparison"
 FIGURE_STOPPING_CURVES = f"{STUDY}/figures/stopping/curves"
 
+# The GAN study (infoplane.gan)
+GAN_DIR = f"{STUDY}/tables/gan"
+GAN_CLAIMS = f"{GAN_DIR}/claims.csv"
+GAN_CURVES = f"{GAN_DIR}/curves.csv"
+GAN_TRAINING = f"{GAN_DIR}/training.csv"
+GAN_SEEDS = f"{GAN_DIR}/seeds.csv"
+FIGURE_GAN_SAMPLES = f"{STUDY}/figures/gan/{{experiment}}/samples"
+FIGURE_GAN_PLANES = f"{STUDY}/figures/gan/{{experiment}}/planes"
+FIGURE_GAN_DISCRIMINATOR = f"{STUDY}/figures/gan/discriminator"
+
 VALIDATION_DIR = f"{STUDY}/validation"
 VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
 VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"

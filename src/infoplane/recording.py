@@ -41,6 +41,10 @@ output layer), d_l the width of layer l::
                                                       seed non-finite; -1: it never diverged
     /status/divergence_cause   str     [S]            why (e.g. "non-finite training loss");
                                                       "" for seeds that never diverged
+    /series/<name>             any     [E, S, ...]    optional values a trainer records per epoch
+                                                      and seed besides these (the GAN trainer's
+                                                      generated samples, :mod:`infoplane.gan`);
+                                                      :func:`read_series`
 
 A diverged seed's activations, metrics, gradient statistics and weight norms are NaN at every
 recorded epoch >= its ``diverged_epoch`` (see :mod:`infoplane.training`).
@@ -89,6 +93,7 @@ __all__ = [
     "read_activations",
     "read_statistics",
     "read_status",
+    "read_series",
     "move_aside",
     "DamagedRecordingError",
     "NEVER_DIVERGED",
@@ -150,6 +155,8 @@ class RunWriter:
     compression : ``"none"``, ``"gzip"`` (with ``compression_level`` 0 … 9, default 4, and the
         shuffle filter) or ``"lzf"``.
     attrs : extra root attributes (dicts are stored as JSON).
+    series : optional name -> (shape per seed, dtype) of values recorded at every epoch besides
+        the layout's, stored as ``/series/<name>`` [E, S, *shape] (NaN or 0 until written).
 
     Raises
     ------
@@ -174,6 +181,7 @@ class RunWriter:
         compression: str = "none",
         compression_level: int | None = None,
         attrs: dict | None = None,
+        series: dict | None = None,
     ):
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
@@ -240,6 +248,14 @@ class RunWriter:
                              dtype=np.float64, fillvalue=np.nan, **checked)
         f.create_dataset("weights/norm", shape=(n_epochs, n_seeds, n_layers), dtype=np.float64,
                          fillvalue=np.nan, **checked)
+        self.series = {}
+        for name, (shape, dtype) in (series or {}).items():
+            dtype = np.dtype(dtype)
+            fill = np.nan if dtype.kind == "f" else 0
+            self.series[name] = f.create_dataset(
+                f"series/{name}", shape=(n_epochs, n_seeds, *shape), dtype=dtype, fillvalue=fill,
+                chunks=(1, 1, *shape), **filters,
+            )  # fmt: skip
         self.write_status(np.full(n_seeds, NEVER_DIVERGED), [""] * n_seeds)
 
     def write_epoch(
@@ -249,6 +265,7 @@ class RunWriter:
         metrics: dict[str, np.ndarray],
         gradients: dict[str, np.ndarray] | None,
         weight_norms: np.ndarray,
+        series: dict[str, np.ndarray] | None = None,
     ) -> None:
         """Store one recorded epoch.
 
@@ -259,9 +276,12 @@ class RunWriter:
         metrics : :data:`METRICS` → [S].
         gradients : :data:`GRADIENT_STATISTICS` → [S, L], or None at epoch 0.
         weight_norms : [S, L].
+        series : name -> [S, *shape] for every series declared at construction (required then).
 
         Raises
         ------
+        KeyError
+            When a declared series is missing from ``series``, or one is not declared.
         OverflowError
             With ``precision="float16"``, when a finite activation lies beyond ±65504 (float16
             would store infinity; record with float32 instead).
@@ -287,6 +307,11 @@ class RunWriter:
             for name in GRADIENT_STATISTICS:
                 f[f"gradients/{name}"][i] = gradients[name]
         f["weights/norm"][i] = weight_norms
+        given = dict(series or {})
+        if set(given) != set(self.series):
+            raise KeyError(f"{self.path}: series {sorted(given)} given, {sorted(self.series)} declared")
+        for name, values in given.items():
+            self.series[name][i] = values
 
     def write_status(self, diverged_epoch: Sequence[int], causes: Sequence[str]) -> None:
         """Store each seed's divergence: ``diverged_epoch`` int [S] (:data:`NEVER_DIVERGED` for
@@ -658,6 +683,22 @@ def read_statistics(path: str | os.PathLike) -> dict[str, np.ndarray]:
         out.update({f"gradient_{name}": _read(f, path, f"gradients/{name}") for name in GRADIENT_STATISTICS})
         out["weight_norm"] = _read(f, path, "weights/norm")
         return out
+
+
+def read_series(path: str | os.PathLike, name: str) -> np.ndarray:
+    """The series ``name`` [E, S, ...] of a chunk file (``/series/<name>``, see the layout).
+
+    Raises
+    ------
+    KeyError
+        When the file has no such series (naming the ones it has).
+    DamagedRecordingError
+        For a file that does not open or a failed checksum.
+    """
+    with _open(path) as (f, _):
+        if f"series/{name}" not in f:
+            raise KeyError(f"{path}: no series {name!r}; it has {sorted(f['series']) if 'series' in f else 'none'}")
+        return _read(f, Path(path), f"series/{name}")
 
 
 def move_aside(path: str | os.PathLike) -> Path | None:

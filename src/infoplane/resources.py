@@ -241,10 +241,16 @@ class Layout:
 _UNKNOWN = (4096, 2, None, (12,))
 
 
-def layout(settings: Mapping, spec: Mapping) -> Layout:
+def layout(settings: Mapping, spec: Mapping, gan: Mapping | None = None) -> Layout:
     """The sizes of an experiment with resolved ``settings`` (infoplane.config.experiment) on
     the dataset entry ``spec`` (``config["datasets"][name]``). A ``path`` dataset whose file is
-    missing is sized as the Tishby data (Snakemake stops on the missing file anyway)."""
+    missing is sized as the Tishby data (Snakemake stops on the missing file anyway).
+
+    With ``gan`` (a GAN study's checked section, :mod:`infoplane.gan`) the recorded network is
+    the discriminator: two outputs, a probe of twice the real probe rows (as many generated),
+    and per real training image three of its passes (the real and the generated image in its
+    step, the generated one again in the generator's) and one of the generator's, each forward
+    and backward."""
     found = datasets.spec_layout(dict(spec))
     if found is None:
         n, classes, split, input_shape = _UNKNOWN
@@ -257,11 +263,15 @@ def layout(settings: Mapping, spec: Mapping) -> Layout:
     record = settings["record"]
     epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
                               step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
+    probe_rows, multiply = len(probe), 1
+    if gan is not None:
+        classes, probe_rows, multiply = 2, 2 * len(probe), 3
     cost = families.cost(settings["model"], input_shape, classes)
+    extra = 0 if gan is None else families.cost(gan["generator"], (int(gan["latent_dim"]),), math.prod(input_shape))["flops"] // 2
     return Layout(
-        n_rows=n, n_train=len(split[0]), n_inputs=math.prod(input_shape), probe_rows=len(probe), recorded_epochs=len(epochs),
+        n_rows=n, n_train=len(split[0]), n_inputs=math.prod(input_shape), probe_rows=probe_rows, recorded_epochs=len(epochs),
         widths=tuple(families.layer_widths(settings["model"], input_shape, classes)),
-        multiply_adds=cost["flops"] // 2,
+        multiply_adds=multiply * cost["flops"] // 2 + extra,
         value_bytes=2 if record.get("precision") == "float16" else 4,
         compressed=record.get("compression", "none") != "none",
         conv_multiply_adds=cost.get("conv_flops", 0) // 2,
@@ -440,7 +450,7 @@ class JobSizes:
     def layout(self, experiment) -> Layout:
         if experiment.name not in self._layouts:
             spec = self.config["datasets"][experiment.dataset]
-            self._layouts[experiment.name] = layout(experiment.settings, spec)
+            self._layouts[experiment.name] = layout(experiment.settings, spec, self.config.get("gan"))
         return self._layouts[experiment.name]
 
     def _gpu(self) -> int:

@@ -48,7 +48,8 @@ from .recording import RunWriter
 from .schedules import recording_epochs
 from .settings import TRAINING_KEYS, resolve
 
-__all__ = ["TRAINING_KEYS", "resolve_device", "EnsembleTrainer", "train_ensemble"]
+__all__ = ["TRAINING_KEYS", "resolve_device", "SeedDivergence", "GradientMoments", "EnsembleTrainer", "train_ensemble",
+           "make_optimizer", "recording_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def make_optimizer(settings: Mapping, tensors) -> torch.optim.Optimizer:
     )
 
 
-class _GradientMoments:
+class GradientMoments:
     """Running sums of each layer's weight gradient and its square over one epoch's batches."""
 
     def __init__(self, weights: Sequence[torch.Tensor]):
@@ -116,7 +117,99 @@ class _GradientMoments:
         return {"mean_norm": mean_norm, "std_norm": std_norm, "snr": snr}
 
 
-class EnsembleTrainer:
+class SeedDivergence:
+    """Per-seed divergence of an ensemble trainer (see the module docstring): which seeds are
+    diverged, since which epoch and why; zeroing a diverged seed's slices of every parameter,
+    buffer and optimiser state; masking its recorded values with NaN. A trainer calls
+    :meth:`_init_divergence` once its networks and optimisers exist; it has ``device``."""
+
+    def _init_divergence(self, n_seeds: int, modules, optimizers) -> None:
+        """Every seed finite; ``modules``: the ensembles whose parameters and buffers hold a
+        slice per seed; ``optimizers``: the optimisers over them (their state is zeroed too)."""
+        #: epochs trained so far (the epoch a divergence is attributed to is this + 1 while training)
+        self.epoch = 0
+        #: int64 [S]: 1-based epoch whose training made the seed non-finite; -1 while it is finite
+        self.diverged_epoch = np.full(n_seeds, -1, dtype=np.int64)
+        #: [S] str: why the seed diverged ("" while it is finite)
+        self.divergence_cause = [""] * n_seeds
+        self._alive = torch.ones(n_seeds, dtype=torch.bool, device=self.device)
+        self._seed_names = [int(s) for s in modules[0].seeds]
+        self._optimizers = list(optimizers)
+        # every tensor with a slice per seed: parameters and buffers (batch norm's running averages)
+        self._params = [t for m in modules for t in
+                        list(m.parameters()) + [b for b in m.buffers() if b.dim() and b.shape[0] == n_seeds]]
+
+    @property
+    def alive(self) -> np.ndarray:
+        """bool [S]: seeds that have not diverged."""
+        return self.diverged_epoch < 0
+
+    def _mark_diverged(self, seeds_mask: np.ndarray, epoch: int, cause: str) -> None:
+        """Record seeds (bool [S], only finite ones count) as diverged at ``epoch`` and make
+        their parameters and optimiser state zero (finite, and constant from then on)."""
+        newly = np.asarray(seeds_mask, dtype=bool) & self.alive
+        if not newly.any():
+            return
+        for s in np.flatnonzero(newly):
+            self.diverged_epoch[s] = epoch
+            self.divergence_cause[s] = cause
+            log.warning("seed %d diverged at epoch %d: %s", self._seed_names[s], epoch, cause)
+        self._alive = torch.from_numpy(self.alive).to(self.device)
+        dead = torch.from_numpy(newly).to(self.device)
+        with torch.no_grad():
+            for p in self._params:
+                view = dead.view(-1, *([1] * (p.dim() - 1)))
+                p.masked_fill_(view, 0.0)
+                if p.grad is not None:
+                    p.grad.masked_fill_(view, 0.0)
+                for optimizer in self._optimizers:
+                    for value in optimizer.state.get(p, {}).values():
+                        if isinstance(value, torch.Tensor) and value.shape == p.shape:  # exp_avg, exp_avg_sq, momentum
+                            value.masked_fill_(view, 0.0)
+
+    def check_outputs(
+        self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray], *, largest: float | None = None
+    ) -> None:
+        """Mark as diverged (at the current epoch) every finite seed whose evaluated activations
+        (L arrays [S, N, d_l]) or training loss ([S]) are non-finite, or, with ``largest``, whose
+        activations are finite but beyond ±largest (the range the recording's precision stores:
+        float16's 65504), so that such a seed is recorded as diverged, not stored as infinity."""
+        finite = np.isfinite(np.asarray(metrics["train_loss"], dtype=np.float64))
+        for values in activations:
+            finite &= np.isfinite(values).reshape(len(finite), -1).all(1)
+        self._mark_diverged(~finite, max(self.epoch, 1), "non-finite activations or loss at evaluation")
+        if largest is not None:
+            beyond = np.zeros_like(finite)
+            for values in activations:
+                beyond |= (np.abs(values) > largest).reshape(len(finite), -1).any(1)
+            self._mark_diverged(
+                beyond & finite, max(self.epoch, 1),
+                f"activations beyond ±{largest:g}, the range record.precision stores (float32 stores them)",
+            )  # fmt: skip
+
+    def mask_diverged(self, activations, metrics, gradients, weight_norms):
+        """The evaluation and gradient statistics with NaN in every diverged seed's slice.
+
+        Arguments as :meth:`RunWriter.write_epoch <infoplane.recording.RunWriter.write_epoch>`
+        (activations L arrays [S, N, d_l], metrics name -> [S], gradients name -> [S, L] or
+        None, weight_norms [S, L]); returns new arrays, the inputs are left as they are.
+        """
+        dead = ~self.alive
+        if not dead.any():
+            return activations, metrics, gradients, weight_norms
+
+        def masked(values):
+            values = np.array(values, copy=True)
+            values[dead] = np.nan
+            return values
+
+        activations = [masked(a) for a in activations]
+        metrics = {k: masked(v) for k, v in metrics.items()}
+        gradients = None if gradients is None else {k: masked(v) for k, v in gradients.items()}
+        return activations, metrics, gradients, masked(weight_norms)
+
+
+class EnsembleTrainer(SeedDivergence):
     """S seeds of one network, their optimiser state, train/test split and mini-batch streams.
 
     Parameters
@@ -180,7 +273,7 @@ class EnsembleTrainer:
         self._test = torch.from_numpy(self.test_index).to(self.device)
         self._probe = torch.from_numpy(self.probe_index).to(self.device)
         self._batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in self.model.seeds]
-        self._init_divergence()
+        self._init_divergence(len(self.model.seeds), [self.model], [self.optimizer])
 
     @property
     def seeds(self) -> list[int]:
@@ -190,88 +283,6 @@ class EnsembleTrainer:
     def n_batches_per_epoch(self) -> int:
         """Mini-batches per epoch: ceil(n_train / batch_size); 1 is full-batch gradient descent."""
         return -(-len(self.train_index) // self.batch_size)
-
-    # -- per-seed divergence ------------------------------------------------------------------
-
-    def _init_divergence(self) -> None:
-        #: epochs trained so far (the epoch a divergence is attributed to is this + 1 while training)
-        self.epoch = 0
-        #: int64 [S]: 1-based epoch whose training made the seed non-finite; -1 while it is finite
-        self.diverged_epoch = np.full(len(self.model.seeds), -1, dtype=np.int64)
-        #: [S] str: why the seed diverged ("" while it is finite)
-        self.divergence_cause = [""] * len(self.model.seeds)
-        self._alive = torch.ones(len(self.model.seeds), dtype=torch.bool, device=self.device)
-        n = len(self.model.seeds)
-        # every tensor with a slice per seed: parameters and buffers (batch norm's running averages)
-        self._params = list(self.model.parameters()) + [b for b in self.model.buffers() if b.dim() and b.shape[0] == n]
-
-    @property
-    def alive(self) -> np.ndarray:
-        """bool [S]: seeds that have not diverged."""
-        return self.diverged_epoch < 0
-
-    def _mark_diverged(self, seeds_mask: np.ndarray, epoch: int, cause: str) -> None:
-        """Record seeds (bool [S], only finite ones count) as diverged at ``epoch`` and make
-        their parameters and optimiser state zero (finite, and constant from then on)."""
-        newly = np.asarray(seeds_mask, dtype=bool) & self.alive
-        if not newly.any():
-            return
-        for s in np.flatnonzero(newly):
-            self.diverged_epoch[s] = epoch
-            self.divergence_cause[s] = cause
-            log.warning("seed %d diverged at epoch %d: %s", self.model.seeds[s], epoch, cause)
-        self._alive = torch.from_numpy(self.alive).to(self.device)
-        dead = torch.from_numpy(newly).to(self.device)
-        with torch.no_grad():
-            for p in self._params:
-                view = dead.view(-1, *([1] * (p.dim() - 1)))
-                p.masked_fill_(view, 0.0)
-                if p.grad is not None:
-                    p.grad.masked_fill_(view, 0.0)
-                for value in self.optimizer.state.get(p, {}).values():
-                    if isinstance(value, torch.Tensor) and value.shape == p.shape:  # exp_avg, exp_avg_sq, momentum
-                        value.masked_fill_(view, 0.0)
-
-    def check_outputs(
-        self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray], *, largest: float | None = None
-    ) -> None:
-        """Mark as diverged (at the current epoch) every finite seed whose evaluated activations
-        (L arrays [S, N, d_l]) or training loss ([S]) are non-finite, or, with ``largest``, whose
-        activations are finite but beyond ±largest (the range the recording's precision stores:
-        float16's 65504), so that such a seed is recorded as diverged, not stored as infinity."""
-        finite = np.isfinite(np.asarray(metrics["train_loss"], dtype=np.float64))
-        for values in activations:
-            finite &= np.isfinite(values).reshape(len(finite), -1).all(1)
-        self._mark_diverged(~finite, max(self.epoch, 1), "non-finite activations or loss at evaluation")
-        if largest is not None:
-            beyond = np.zeros_like(finite)
-            for values in activations:
-                beyond |= (np.abs(values) > largest).reshape(len(finite), -1).any(1)
-            self._mark_diverged(
-                beyond & finite, max(self.epoch, 1),
-                f"activations beyond ±{largest:g}, the range record.precision stores (float32 stores them)",
-            )  # fmt: skip
-
-    def mask_diverged(self, activations, metrics, gradients, weight_norms):
-        """The evaluation and gradient statistics with NaN in every diverged seed's slice.
-
-        Arguments as :meth:`RunWriter.write_epoch <infoplane.recording.RunWriter.write_epoch>`
-        (activations L arrays [S, N, d_l], metrics name -> [S], gradients name -> [S, L] or
-        None, weight_norms [S, L]); returns new arrays, the inputs are left as they are.
-        """
-        dead = ~self.alive
-        if not dead.any():
-            return activations, metrics, gradients, weight_norms
-
-        def masked(values):
-            values = np.array(values, copy=True)
-            values[dead] = np.nan
-            return values
-
-        activations = [masked(a) for a in activations]
-        metrics = {k: masked(v) for k, v in metrics.items()}
-        gradients = None if gradients is None else {k: masked(v) for k, v in gradients.items()}
-        return activations, metrics, gradients, masked(weight_norms)
 
     def train_epoch(self, gradient_statistics: bool = False) -> dict[str, np.ndarray] | None:
         """One pass over the training set in mini-batches, each seed in its own order.
@@ -285,7 +296,7 @@ class EnsembleTrainer:
         model, batch_size = self.model, self.batch_size
         self.epoch += 1
         epoch = self.epoch
-        moments = _GradientMoments(model.weights) if gradient_statistics else None
+        moments = GradientMoments(model.weights) if gradient_statistics else None
         order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
         if not self.alive.any():  # nothing left to train (the permutations are still drawn)
             if moments is None:
@@ -409,34 +420,61 @@ def train_ensemble(
     epoch on are NaN, and the other seeds train on; a file is written even when every seed
     diverges.
     """
-    from tqdm.auto import tqdm
-
     output = Path(output)
     if output.exists():
         raise FileExistsError(f"refusing to overwrite existing recording {output}")
     trainer = EnsembleTrainer(inputs, labels, seeds, settings, device, split=split)
+    attrs = {
+        # the values its hidden layers can take, from the declaration: readers check against it
+        "activation_range": json.dumps(list(ACTIVATIONS[trainer.settings["activation"]].range)),
+    }
+    return record_training(trainer, settings, output, experiment=experiment, progress=progress, attrs=attrs)
+
+
+def recording_plan(settings: Mapping) -> np.ndarray:
+    """The recorded epochs [E] of resolved ``settings`` (``epochs`` and ``record``'s schedule)."""
+    record = dict(settings["record"])
+    return recording_epochs(
+        int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
+        step=int(record.get("step", 1)), tail=int(record.get("tail", 0)),
+    )  # fmt: skip
+
+
+def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, experiment: str = "",
+                    progress: bool | None = None, attrs: Mapping | None = None) -> Path:  # fmt: skip
+    """Train ``trainer`` for ``settings["epochs"]`` epochs and record every scheduled epoch into
+    a new chunk file at ``output`` (the loop of :func:`train_ensemble`, shared by every kind of
+    ensemble trainer).
+
+    ``trainer`` is a :class:`SeedDivergence` with ``seeds``, ``settings`` (resolved), ``device``,
+    ``widths``, ``labels`` (of every row of its dataset), ``train_index``, ``test_index``,
+    ``probe_index``, ``train_epoch(gradient_statistics)`` and ``evaluate()`` as
+    :class:`EnsembleTrainer`'s; optionally ``series_shapes`` (name -> (shape, dtype) of values
+    recorded per epoch besides the layout's, :class:`~infoplane.recording.RunWriter`) and
+    ``series()`` (their values at the last :meth:`evaluate`). ``attrs`` are added to the file's.
+    """
+    from tqdm.auto import tqdm
+
+    output = Path(output)
     record = dict(settings["record"])
     epochs = int(settings["epochs"])
-    recorded = recording_epochs(
-        epochs, record["schedule"], points=int(record.get("points", 100)), step=int(record.get("step", 1)),
-        tail=int(record.get("tail", 0)),
-    )  # fmt: skip
+    recorded = recording_plan(settings)
     to_record = set(int(e) for e in recorded)
+    series_shapes = dict(getattr(trainer, "series_shapes", {}) or {})
     attrs = {
         "experiment": experiment,
         "settings": {key: trainer.settings[key] for key in TRAINING_KEYS},
         "activation": settings["activation"],
-        # the values its hidden layers can take, from the declaration: readers check against it
-        "activation_range": json.dumps(list(ACTIVATIONS[trainer.settings["activation"]].range)),
         "device": str(trainer.device),
         "infoplane_version": __version__,
         "torch_version": torch.__version__,
+        **(attrs or {}),
     }
     writer = RunWriter(
         output, epochs=recorded, seeds=trainer.seeds, widths=trainer.widths, labels=trainer.labels,
         train_index=trainer.train_index, test_index=trainer.test_index, probe_index=trainer.probe_index,
         precision=record.get("precision", "float32"), compression=record.get("compression", "none"),
-        compression_level=record.get("compression_level"), attrs=attrs,
+        compression_level=record.get("compression_level"), attrs=attrs, series=series_shapes,
     )  # fmt: skip
     bar = tqdm(
         total=epochs, desc=f"train {experiment} seeds {trainer.seeds[0]}-{trainer.seeds[-1]}",
@@ -444,23 +482,26 @@ def train_ensemble(
     )  # fmt: skip
     # a finite value the precision cannot store (float16: beyond ±65504) makes its seed diverged
     largest = float(np.finfo(writer.precision).max) if writer.precision != np.float32 else None
+
+    def evaluated(gradients):
+        activations, metrics, weight_norms = trainer.evaluate()
+        trainer.check_outputs(activations, metrics, largest=largest)
+        series = trainer.series() if series_shapes else None
+        activations, metrics, gradients, weight_norms = trainer.mask_diverged(activations, metrics, gradients, weight_norms)
+        return activations, metrics, gradients, weight_norms, series
+
     try:
         with writer:
             started = time.perf_counter()
-            activations, metrics, weight_norms = trainer.evaluate()
-            trainer.check_outputs(activations, metrics, largest=largest)
-            writer.write_epoch(0, *trainer.mask_diverged(activations, metrics, None, weight_norms))
+            activations, metrics, _, weight_norms, series = evaluated(None)
+            writer.write_epoch(0, activations, metrics, None, weight_norms, series=series)
             epoch_seconds = [time.perf_counter() - started]
             for epoch in range(1, epochs + 1):
                 started = time.perf_counter()
                 gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
                 if gradients is not None:
-                    activations, metrics, weight_norms = trainer.evaluate()
-                    trainer.check_outputs(activations, metrics, largest=largest)
-                    activations, metrics, gradients, weight_norms = trainer.mask_diverged(
-                        activations, metrics, gradients, weight_norms
-                    )
-                    writer.write_epoch(epoch, activations, metrics, gradients, weight_norms)
+                    activations, metrics, gradients, weight_norms, series = evaluated(gradients)
+                    writer.write_epoch(epoch, activations, metrics, gradients, weight_norms, series=series)
                     alive = trainer.alive
                     if alive.any():
                         log.info(

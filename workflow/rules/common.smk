@@ -28,6 +28,7 @@ import infoplane.estimators
 import infoplane.families
 import infoplane.generalisation
 import infoplane.stopping
+import infoplane.gan
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -167,6 +168,9 @@ def training_code(wildcards):
     family = S(wildcards).experiments[wildcards.experiment].settings["model"]["family"]
     family_module = infoplane.families.REGISTRY[family]  # a plugin's file is the rule's input instead
     modules = ["infoplane.training"] + ([family_module] if family_module.startswith("infoplane.") else [])
+    if infoplane.gan.is_gan_study(S(wildcards).config):  # the GAN trainer and its generator's family
+        generator = infoplane.families.REGISTRY[S(wildcards).config["gan"]["generator"]["family"]]
+        modules += ["infoplane.gan.training"] + ([generator] if generator.startswith("infoplane.") else [])
     return f"{code_hash(*modules)}, {job_threads(S(wildcards), 'train')} threads"
 
 
@@ -225,6 +229,8 @@ def chunk_settings(wildcards):
         settings.pop(key)
     # the disk budget is checked at start-up and changes no number
     settings["record"] = {k: v for k, v in settings["record"].items() if k != "disk_budget_gb"}
+    if infoplane.gan.is_gan_study(S(wildcards).config):  # the chunk trains GANs (infoplane.gan.training)
+        settings["gan"] = S(wildcards).config["gan"]
     return canonical(settings)
 
 
@@ -460,3 +466,15 @@ def stopping_code(wildcards):
     instance = study.instances[study.config["stopping"]["estimator"]]
     modules = ["infoplane.stopping.analysis", *infoplane.estimators.module_names(instance.method, instance.params)]
     return f"{code_hash(*modules)}, {job_threads(study, 'estimate') if stopping_parallel(wildcards) else 1} threads"
+
+
+# The GAN study (gan.smk): its studies have a report of their own too.
+def gan_studies():
+    return [name for name, study in STUDIES.items() if infoplane.gan.is_gan_study(study.config)]
+
+
+def gan_pairs(wildcards):
+    """[experiment, estimator instance] of every information table of the GAN study, in the
+    order of its ``information`` input."""
+    study = S(wildcards)
+    return [[e.name, m] for e in study.experiments.values() for m in e.estimators]

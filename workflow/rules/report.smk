@@ -24,8 +24,8 @@ rule report_pdf:
         claim_instances=presentation(lambda wildcards: S(wildcards).claim_instances),
         code=code_hash("infoplane.report", "infoplane.instances"),
         captions=captions_of("report_pdf"),
-    wildcard_constraints:  # the generalisation and stopping studies have reports of their own
-        study=only_studies(set(STUDIES) - set(generalisation_studies()) - set(stopping_studies())),
+    wildcard_constraints:  # the generalisation, stopping and GAN studies have reports of their own
+        study=only_studies(set(STUDIES) - set(generalisation_studies()) - set(stopping_studies()) - set(gan_studies())),
     log:
         f"{P.LOGS}/report.log",
     benchmark:

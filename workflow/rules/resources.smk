@@ -43,6 +43,10 @@ localrules:
     stopping_curves,
     stopping_summary,
     stopping_report,
+    gan_tables,
+    gan_figures,
+    gan_discriminator_figure,
+    gan_report,
 
 
 if DOWNLOADS:

@@ -69,5 +69,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("softsign", -1.0, 1.0, "double", "torch.nn.functional.softsign", "x/(1 + |x|), in (-1, 1)"),
         Activation("softplus", 0.0, None, "single", "torch.nn.functional.softplus", "log(1 + e^x), smooth ReLU"),
         Activation("linear", None, None, "none", "", "identity (a linear network)"),
+        Activation("leaky_relu", None, None, "none", "infoplane.choices._leaky.leaky_relu",
+                   "leaky ReLU max(x, 0.2x), the GAN discriminators' (Radford et al. 2016), does not saturate"),
     )
 }

@@ -70,6 +70,9 @@ CLAIMS = (
     Claim("sb18_generalisation", "[SB18] Sec. 4, Fig. 4",
           "generalisation does not need compression: the fall of I(X;T) does not go with higher test accuracy",
           "no compression needed to generalise"),
+    Claim("gan_discriminator_compression", "seed 002 (GAN discriminators)",
+          "a GAN discriminator's hidden layers compress: I(X;T) on real and generated images falls after its peak",
+          "the discriminator compresses"),
 )
 
 _BY_NAME = {c.name: c for c in CLAIMS}

@@ -137,6 +137,10 @@ def verdict_row(claim: str, stats: Mapping[str, Interval], settings: Mapping, ex
         if fall.below(m) or stats["I_XT_rise_bits"].below(m) or stats["I_TY_fall_bits"].above(tol):
             return "refuted", rule
         return "inconclusive", rule
+    if claim == "gan_discriminator_compression":
+        rule = (f"confirmed if the {level} interval of the I(X;T) fall from its peak to the last epoch lies above {m:g} "
+                f"bits; refuted if it lies below {m:g} bits; inconclusive otherwise")
+        return ("confirmed" if fall.above(m) else "refuted" if fall.below(m) else "inconclusive"), rule
     if claim == "st17_compression_most_of_training":
         most = float(settings["most_of_training"])
         rule = (f"confirmed if the I(X;T) fall's {level} interval lies above {m:g} bits and that of the fraction of "

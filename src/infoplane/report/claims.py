@@ -43,6 +43,7 @@ _WHAT = {
     "st17_more_data_more_compression": "fall of I(X;T), larger minus smaller training set",
     "sb18_activation": "fall of I(X;T), saturating minus other activation",
     "sb18_full_batch": "fall of I(X;T) under full-batch gradient descent",
+    "gan_discriminator_compression": "fall of the discriminator's I(X;T) from its peak to the last epoch",
     "sb18_generalisation": "Spearman rho of each seed's fall with its test accuracy, over all seeds pooled and within each experiment",
 }
 
