@@ -19,7 +19,8 @@ from . import _init  # noqa: F401 - the declared initialisations' fills, named b
 __all__ = ["seed_generator", "check_common", "SeedEnsemble", "SeedBatchNorm", "SeedDropout", "ActivationModule"]
 
 #: Stream numbers of a seed's generators: 0 initial weights (torch.Generator().manual_seed(seed)
-#: itself, as before streams existed), 1 mini-batch order (NumPy, infoplane.training), 2 dropout.
+#: itself, as before streams existed), 1 mini-batch order (NumPy, infoplane.training), 2 dropout;
+#: in a GAN (infoplane.gan) 3 the generator's training latent codes, 4 the generator's seed.
 DROPOUT_STREAM = 2
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..claims import COLUMNS
+from ..summary import CEILING_TOLERANCE_BITS
 from ..claims.bootstrap import MIN_SEEDS, Interval, interval
 from ..claims.experiment import (_aggregate, _hull, _row, bootstrap_for, fall_statistics, hidden_layers, mean_curves,
                                  seed_curves, verdict_row)  # fmt: skip
@@ -62,7 +63,10 @@ def discriminator_claims(
     -------
     claims : rows of :data:`infoplane.claims.COLUMNS`: per hidden layer every statistic of
         :data:`STATISTICS` at the claims' confidence, and a ``hidden`` row over all hidden layers
-        at the Bonferroni level (confirmed if some layer confirms, refuted if every layer refutes);
+        at the Bonferroni level (confirmed if some layer confirms, refuted if every layer refutes).
+        A layer whose I(X;T) is at its ceiling log2 P (within
+        :data:`~infoplane.summary.CEILING_TOLERANCE_BITS`) in every seed at every epoch is
+        inconclusive, not refuted: the estimator cannot see a fall there;
     curves : :func:`infoplane.claims.experiment.mean_curves` of every estimator.
     """
     confidence = float(settings["confidence"])
@@ -81,13 +85,20 @@ def discriminator_claims(
         boot = bootstrap_for(kept, settings, experiment)
         bonferroni = 1.0 - (1.0 - confidence) / len(hidden)
         decided = {}
+        ceiling = float(np.log2(table["probe_size"].iloc[0]))
         for layer in hidden:
             raw = fall_statistics(boot, xt[:, :, layer - 1], ty[:, :, layer - 1], epochs, confidence)
             stats = {name: _hull(raw[name], confidence) for name in STATISTICS}
-            verdict, rule = verdict_row(CLAIM, stats, settings)
-            rows += [_row(CLAIM, experiment, estimator, layer, name, stats[name], len(kept), verdict, rule) for name in STATISTICS]
             wide = {name: _hull(raw[name], bonferroni) for name in STATISTICS}
+            verdict, rule = verdict_row(CLAIM, stats, settings)
             decided[layer] = (*verdict_row(CLAIM, wide, settings), wide[STATISTICS[0]])
+            if (np.abs(xt[:, :, layer - 1] - ceiling) <= CEILING_TOLERANCE_BITS).all():
+                verdict = "inconclusive"
+                rule = (f"I(X;T) lies within {CEILING_TOLERANCE_BITS:g} bits of its ceiling log2 P = {ceiling:.3f} bits "
+                        "(every probe image its own value) in every seed at every epoch: this estimator cannot see a "
+                        "fall here")  # fmt: skip
+                decided[layer] = (verdict, rule, wide[STATISTICS[0]])
+            rows += [_row(CLAIM, experiment, estimator, layer, name, stats[name], len(kept), verdict, rule) for name in STATISTICS]
         rows.append(_aggregate(CLAIM, experiment, estimator, STATISTICS[0], decided, len(kept)))
     claims = pd.DataFrame(rows, columns=COLUMNS)
     frames = [c for c in curves if len(c)]

@@ -110,6 +110,7 @@ def discriminator_curves(curves: pd.DataFrame, stem: str | os.PathLike) -> list[
         bottom.set_xlabel("epoch")
         for ax in (top, bottom):
             symlog_epochs(ax)
+        top.set_xlabel("")
     axes[0, 0].set_ylabel("discriminator accuracy")
     axes[1, 0].set_ylabel("generator loss, nats")
     axes[0, 0].legend(loc="lower right", fontsize=6)
