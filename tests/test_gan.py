@@ -267,5 +267,28 @@ def test_a_layer_at_its_ceiling_log2_p_is_inconclusive_not_refuted():
     table.loc[table["layer"] < 3, "I_XT_bits"] = 6.0  # every probe input its own bin: log2 64 throughout
     claims, _ = discriminator_claims({"b": table}, seeds_table(), SETTINGS, "e")
     row = claims[(claims["layer"] == "1") & (claims["statistic"] == "I_XT_fall_bits")].iloc[0]
-    assert row["verdict"] == "inconclusive" and "ceiling log2 P = 6.000" in row["rule"]
+    assert row["verdict"] == "inconclusive" and "ceiling log2 64 = 6.000 bits" in row["rule"]
     assert claims[claims["layer"] == "hidden"].iloc[0]["verdict"] == "inconclusive"
+
+
+@pytest.mark.parametrize("network", ["discriminator", "generator"])
+def test_a_seed_that_diverges_is_recorded_and_the_other_trains_as_alone(images, tmp_path, network):
+    """A non-finite weight in seed 3's discriminator (or generator) after initialisation: that
+    seed is diverged at epoch 1 with its values NaN, and seed 7 is the seed trained alone."""
+    from infoplane.gan.training import GANTrainer
+    from infoplane.training import record_training
+
+    trainer = GANTrainer(images, [3, 7], settings(), GAN)
+    weights = (trainer.discriminator if network == "discriminator" else trainer.generator).weights[0]
+    with torch.no_grad():
+        weights[0, 0, 0] = float("inf")
+    path = record_training(trainer, trainer.settings, tmp_path / "diverged.h5", progress=False)
+    status = read_statistics(path)
+    from infoplane.recording import read_status
+
+    assert list(read_status(path)["diverged_epoch"]) == [1, -1]
+    assert np.isnan(status["train_accuracy"][1:, 0]).all() and np.isfinite(status["train_accuracy"][:, 1]).all()
+    alone = tmp_path / "alone.h5"
+    train_gan(images, [7], settings(), GAN, alone, experiment="t", progress=False)
+    np.testing.assert_allclose(read_activations(path, 3, slice(None))[:, 1], read_activations(alone, 3, slice(None))[:, 0], atol=1e-5)
+    assert all(torch.count_nonzero(p[0]) == 0 for p in trainer.generator.parameters())  # zeroed and still

@@ -474,7 +474,7 @@ def gan_studies():
 
 
 def gan_pairs(wildcards):
-    """[experiment, estimator instance] of every information table of the GAN study, in the
-    order of its ``information`` input."""
+    """[experiment, estimator instance] of every information table whose claim the GAN study
+    tests (``claims.estimators``), in the order of its ``information`` input."""
     study = S(wildcards)
-    return [[e.name, m] for e in study.experiments.values() for m in e.estimators]
+    return [[e, m] for e in study.experiments for m in study.claim_instances[e]]

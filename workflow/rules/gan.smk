@@ -7,7 +7,7 @@
 
 rule gan_tables:
     input:
-        information=lambda wildcards: S(wildcards).per_pair(P.INFORMATION_TABLE),
+        information=lambda wildcards: S(wildcards).claim_information_tables(),  # claims.estimators
         seeds=each_experiment(P.SEEDS_TABLE),
         chunks=lambda wildcards: [c for e in S(wildcards).experiments for c in S(wildcards).chunks(e)],
     output:

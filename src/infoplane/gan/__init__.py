@@ -3,7 +3,7 @@ networks).
 
 A study whose config has a ``gan`` section trains, in every experiment, S seeded GANs
 (Goodfellow et al. 2014, Algorithm 1 with k = 1 discriminator step and the non-saturating
-generator loss of their section 3) as one batched ensemble: the experiment's ``model`` (any
+generator loss of their section 3; the generator's step reuses the discriminator step's codes) as one batched ensemble: the experiment's ``model`` (any
 registered family, :mod:`infoplane.families`) is the **discriminator**, with two outputs
 (generated, real); the section's ``generator`` (a family too, from the latent code to the
 flattened image, through a sigmoid into the pixels' [0, 1]) is the generator. Both come from the

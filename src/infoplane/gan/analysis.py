@@ -64,7 +64,7 @@ def discriminator_claims(
     claims : rows of :data:`infoplane.claims.COLUMNS`: per hidden layer every statistic of
         :data:`STATISTICS` at the claims' confidence, and a ``hidden`` row over all hidden layers
         at the Bonferroni level (confirmed if some layer confirms, refuted if every layer refutes).
-        A layer whose I(X;T) is at its ceiling log2 P (within
+        A layer whose I(X;T) is at its ceiling log2 P (P: the recorded probe rows, real and generated; within
         :data:`~infoplane.summary.CEILING_TOLERANCE_BITS`) in every seed at every epoch is
         inconclusive, not refuted: the estimator cannot see a fall there;
     curves : :func:`infoplane.claims.experiment.mean_curves` of every estimator.
@@ -85,7 +85,8 @@ def discriminator_claims(
         boot = bootstrap_for(kept, settings, experiment)
         bonferroni = 1.0 - (1.0 - confidence) / len(hidden)
         decided = {}
-        ceiling = float(np.log2(table["probe_size"].iloc[0]))
+        rows_recorded = int(table["probe_size"].iloc[0])  # the real and the generated probe images
+        ceiling = float(np.log2(rows_recorded))
         for layer in hidden:
             raw = fall_statistics(boot, xt[:, :, layer - 1], ty[:, :, layer - 1], epochs, confidence)
             stats = {name: _hull(raw[name], confidence) for name in STATISTICS}
@@ -94,9 +95,9 @@ def discriminator_claims(
             decided[layer] = (*verdict_row(CLAIM, wide, settings), wide[STATISTICS[0]])
             if (np.abs(xt[:, :, layer - 1] - ceiling) <= CEILING_TOLERANCE_BITS).all():
                 verdict = "inconclusive"
-                rule = (f"I(X;T) lies within {CEILING_TOLERANCE_BITS:g} bits of its ceiling log2 P = {ceiling:.3f} bits "
-                        "(every probe image its own value) in every seed at every epoch: this estimator cannot see a "
-                        "fall here")  # fmt: skip
+                rule = (f"I(X;T) lies within {CEILING_TOLERANCE_BITS:g} bits of its ceiling log2 {rows_recorded} = "
+                        f"{ceiling:.3f} bits (every one of the {rows_recorded} probe images its own value) in every seed "
+                        "at every epoch: this estimator cannot see a fall here")  # fmt: skip
                 decided[layer] = (verdict, rule, wide[STATISTICS[0]])
             rows += [_row(CLAIM, experiment, estimator, layer, name, stats[name], len(kept), verdict, rule) for name in STATISTICS]
         rows.append(_aggregate(CLAIM, experiment, estimator, STATISTICS[0], decided, len(kept)))

@@ -6,8 +6,9 @@ Goodfellow et al. (2014), Algorithm 1 with k = 1:
 1. the discriminator D ascends ``log D(x) + log(1 - D(G(z)))``: the cross-entropy of the real
    batch against "real" plus that of as many generated images (fresh codes z ~ N(0, I) from the
    seed's own stream) against "generated", each a mean over the batch;
-2. the generator G descends ``-log D(G(z))`` on the same codes (their section 3: the
-   non-saturating loss), through the updated D.
+2. the generator G descends ``-log D(G(z))`` (their section 3: the non-saturating loss), through
+   the updated D, on the same codes: where Algorithm 1 draws a second noise minibatch, this
+   reuses the first, as the DCGAN reference implementation (PyTorch examples) does.
 
 Each seed's loss enters a sum over seeds, so every seed gets exactly its own gradients; both
 optimisers act elementwise (:mod:`infoplane.choices.optimizers`); divergence is per seed as in
@@ -186,7 +187,12 @@ class GANTrainer(SeedDivergence):
             # 1. the discriminator's step, on the generator's images as they are
             per_seed = (self._cross_entropy(self.discriminate(real)[-1], REAL).mean(1)
                         + self._cross_entropy(self.discriminate(fake.detach())[-1], GENERATED).mean(1))  # fmt: skip
+            alive = self.alive
             self._step(self.optimizer_d, per_seed, epoch, "non-finite discriminator loss", moments)
+            if not np.array_equal(alive, self.alive):
+                # a seed diverged: its networks were zeroed in place, so the images are made again
+                # (the other seeds' are unchanged: the discriminator's step did not move G)
+                fake = self.generate(codes)
             # 2. the generator's step through the updated discriminator: -log D(G(z))
             per_seed = self._cross_entropy(self.discriminate(fake)[-1], REAL).mean(1)
             self._step(self.optimizer_g, per_seed, epoch, "non-finite generator loss", None)
