@@ -152,6 +152,7 @@ def test_the_shipped_config_is_valid_and_sized_as_the_discriminator_sees_it():
          "estimators.ens: method 'ensemble'"),
         (lambda c: c["experiments"]["tanh"].update(batch_norm=True), "experiments.tanh.batch_norm: the discriminator"),
         (lambda c: c["gan"].update(latent_dim=0), "gan.latent_dim"),
+        (lambda c: c["training"]["record"].update(keep_weights=True), "experiments.tanh.record.keep_weights: a GAN chunk"),
         (lambda c: c["gan"].update(generator={"family": "mlp", "widths": [3]}), "gan.generator: "),
         (lambda c: c.update(stopping={"estimator": "kde_upper", "betas": [1]}), "stopping: a GAN study"),
     ],

@@ -13,6 +13,7 @@ import copy
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -458,7 +459,23 @@ def activation_dump_bytes(config: dict, name: str) -> tuple[int, str] | None:
     units = sum(families.layer_widths(settings["model"], shape, classes))
     size = 2 if record.get("precision") == "float16" else 4
     total = n_epochs * int(settings["seeds"]) * n_probe * units * size
-    return total, f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {n_probe} probe rows x {units} units x {size} bytes"
+    product = f"{n_epochs} recorded epochs x {settings['seeds']} seeds x {n_probe} probe rows x {units} units x {size} bytes"
+    if record.get("keep_weights"):
+        state = network_state_size(settings, shape, classes)
+        total += (int(settings["epochs"]) + 1) * int(settings["seeds"]) * state * 4
+        product += f", and {int(settings['epochs']) + 1} epochs x {settings['seeds']} seeds x {state} kept parameters x 4 bytes"
+    return total, product
+
+
+def network_state_size(settings: Mapping, input_shape, classes: int) -> int:
+    """Values in one seed's kept state (``record.keep_weights``): its parameters (weights and
+    biases, the family's ``cost``) and, with batch norm, four values (scale, shift, running mean
+    and variance) per normalised unit or channel of every hidden layer."""
+    model = settings["model"]
+    count = int(families.cost(model, input_shape, classes)["parameters"])
+    if settings.get("batch_norm"):
+        count += 4 * sum(int(shape[0]) for shape in families.layer_shapes(model, input_shape, classes)[:-1])
+    return count
 
 
 def _check_disk_budgets(config: dict) -> list[str]:

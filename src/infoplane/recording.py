@@ -41,6 +41,11 @@ output layer), d_l the width of layer l::
                                                       seed non-finite; -1: it never diverged
     /status/divergence_cause   str     [S]            why (e.g. "non-finite training loss");
                                                       "" for seeds that never diverged
+    /parameters/<name>         float32 [epochs + 1, S, ...]  optional (``record.keep_weights``): every
+                                                      tensor of the network's state (parameters and
+                                                      batch-norm buffers, torch's state_dict names)
+                                                      after every epoch, 0 = initialisation;
+                                                      :func:`read_parameters`, :mod:`infoplane.replay`
     /series/<name>             any     [E, S, ...]    optional values a trainer records per epoch
                                                       and seed besides these (the GAN trainer's
                                                       generated samples, :mod:`infoplane.gan`);
@@ -94,6 +99,7 @@ __all__ = [
     "read_statistics",
     "read_status",
     "read_series",
+    "read_parameters",
     "move_aside",
     "DamagedRecordingError",
     "NEVER_DIVERGED",
@@ -157,6 +163,9 @@ class RunWriter:
     attrs : extra root attributes (dicts are stored as JSON).
     series : optional name -> (shape per seed, dtype) of values recorded at every epoch besides
         the layout's, stored as ``/series/<name>`` [E, S, *shape] (NaN or 0 until written).
+    parameters : optional name -> shape (seeds first) of the network's state tensors kept at
+        every epoch 0 … ``trained_epochs`` (``/parameters/<name>``, :meth:`write_parameters`).
+    trained_epochs : the epochs of training (the length of the parameters' first axis - 1).
 
     Raises
     ------
@@ -182,6 +191,8 @@ class RunWriter:
         compression_level: int | None = None,
         attrs: dict | None = None,
         series: dict | None = None,
+        parameters: dict | None = None,
+        trained_epochs: int | None = None,
     ):
         if precision not in PRECISIONS:
             raise ValueError(f"unknown precision {precision!r}; expected one of {PRECISIONS}")
@@ -256,7 +267,30 @@ class RunWriter:
                 f"series/{name}", shape=(n_epochs, n_seeds, *shape), dtype=dtype, fillvalue=fill,
                 chunks=(1, 1, *shape), **filters,
             )  # fmt: skip
+        self.parameters = {}
+        if parameters:
+            if trained_epochs is None:
+                raise ValueError("parameters need trained_epochs")
+            for name, shape in parameters.items():
+                shape = tuple(int(x) for x in shape)
+                self.parameters[name] = f.create_dataset(
+                    f"parameters/{name}", shape=(int(trained_epochs) + 1, *shape), dtype=np.float32,
+                    chunks=(1, *shape), fillvalue=np.nan, **checked,
+                )  # fmt: skip
         self.write_status(np.full(n_seeds, NEVER_DIVERGED), [""] * n_seeds)
+
+    def write_parameters(self, epoch: int, state: dict[str, np.ndarray]) -> None:
+        """Store the network's state after ``epoch`` (0: the initial one): every declared tensor.
+
+        Raises
+        ------
+        KeyError
+            When ``state`` lacks a declared tensor or has an undeclared one.
+        """
+        if set(state) != set(self.parameters):
+            raise KeyError(f"{self.path}: state {sorted(state)} given, {sorted(self.parameters)} declared")
+        for name, values in state.items():
+            self.parameters[name][int(epoch)] = values
 
     def write_epoch(
         self,
@@ -699,6 +733,28 @@ def read_series(path: str | os.PathLike, name: str) -> np.ndarray:
         if f"series/{name}" not in f:
             raise KeyError(f"{path}: no series {name!r}; it has {sorted(f['series']) if 'series' in f else 'none'}")
         return _read(f, Path(path), f"series/{name}")
+
+
+def read_parameters(path: str | os.PathLike, epoch: int) -> dict[str, np.ndarray]:
+    """The network's state after ``epoch`` (0: initialisation): state_dict name -> float32
+    [S, ...], from a chunk written with ``record.keep_weights``.
+
+    Raises
+    ------
+    KeyError
+        When the file kept no parameters; IndexError for an epoch outside 0 … epochs.
+    DamagedRecordingError
+        For a file that does not open or a failed checksum.
+    """
+    path = Path(path)
+    with _open(path) as (f, _):
+        if "parameters" not in f:
+            raise KeyError(f"{path}: no kept parameters (train with record.keep_weights: true)")
+        names = sorted(f["parameters"])
+        last = f[f"parameters/{names[0]}"].shape[0] - 1
+        if not 0 <= int(epoch) <= last:
+            raise IndexError(f"{path}: epoch {epoch} outside the kept epochs 0 … {last}")
+        return {name: _read(f, path, f"parameters/{name}", int(epoch)) for name in names}
 
 
 def move_aside(path: str | os.PathLike) -> Path | None:

@@ -49,7 +49,7 @@ from .schedules import recording_epochs
 from .settings import TRAINING_KEYS, resolve
 
 __all__ = ["TRAINING_KEYS", "resolve_device", "SeedDivergence", "GradientMoments", "EnsembleTrainer", "train_ensemble",
-           "make_optimizer", "recording_plan"]
+           "make_optimizer", "recording_plan", "recorded_activations", "record_training"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,14 @@ def _check_settings(settings: Mapping) -> dict:
     if not float(settings["learning_rate"]) > 0:
         raise ValueError(f"learning_rate must be > 0, got {settings['learning_rate']}")
     return settings
+
+
+def recorded_activations(outputs: Sequence[torch.Tensor]) -> list[np.ndarray]:
+    """What the recorder stores of a forward pass's ``layer_outputs`` (each [S, B, d_l]): the
+    hidden layers as they are and the softmax of the output layer, float32 NumPy."""
+    activations = [o.float().cpu().numpy() for o in outputs[:-1]]
+    activations.append(torch.softmax(outputs[-1], dim=-1).float().cpu().numpy())
+    return activations
 
 
 def make_optimizer(settings: Mapping, tensors) -> torch.optim.Optimizer:
@@ -330,6 +338,11 @@ class EnsembleTrainer(SeedDivergence):
             values[~self.alive] = np.nan
         return statistics
 
+    def network_state(self) -> dict[str, np.ndarray]:
+        """Every tensor of the ensemble's state (parameters and batch-norm buffers, by torch's
+        state_dict names) as float32 NumPy [S, ...]: what ``record.keep_weights`` keeps."""
+        return {name: value.detach().float().cpu().numpy() for name, value in self.model.state_dict().items()}
+
     def evaluate(self):
         """Every layer's activations for the P probe rows, loss/accuracy per seed on the whole
         train and test splits, weight norms.
@@ -351,8 +364,7 @@ class EnsembleTrainer(SeedDivergence):
                     [model.layer_outputs(self._x[start : start + EVALUATION_BLOCK])[-1]
                      for start in range(0, len(self._x), EVALUATION_BLOCK)], dim=1,
                 )  # fmt: skip
-            activations = [o.float().cpu().numpy() for o in outputs[:-1]]
-            activations.append(torch.softmax(outputs[-1], dim=-1).float().cpu().numpy())
+            activations = recorded_activations(outputs)
             n_seeds = logits.shape[0]
             losses = F.cross_entropy(
                 logits.flatten(0, 1), self._y.expand(n_seeds, -1).flatten(), reduction="none"
@@ -452,6 +464,13 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
     :class:`EnsembleTrainer`'s; optionally ``series_shapes`` (name -> (shape, dtype) of values
     recorded per epoch besides the layout's, :class:`~infoplane.recording.RunWriter`) and
     ``series()`` (their values at the last :meth:`evaluate`). ``attrs`` are added to the file's.
+    With ``record.keep_weights`` the trainer's ``network_state()`` (name -> float32 [S, ...]) is
+    kept after every epoch (:meth:`~infoplane.recording.RunWriter.write_parameters`).
+
+    Raises
+    ------
+    ValueError
+        With ``record.keep_weights`` for a trainer that cannot give its state.
     """
     from tqdm.auto import tqdm
 
@@ -461,6 +480,10 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
     recorded = recording_plan(settings)
     to_record = set(int(e) for e in recorded)
     series_shapes = dict(getattr(trainer, "series_shapes", {}) or {})
+    keep = bool(record.get("keep_weights", False))
+    if keep and not hasattr(trainer, "network_state"):
+        raise ValueError(f"record.keep_weights: {type(trainer).__name__} cannot keep its networks' state")
+    state = trainer.network_state() if keep else {}
     attrs = {
         "experiment": experiment,
         "settings": {key: trainer.settings[key] for key in TRAINING_KEYS},
@@ -475,6 +498,7 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
         train_index=trainer.train_index, test_index=trainer.test_index, probe_index=trainer.probe_index,
         precision=record.get("precision", "float32"), compression=record.get("compression", "none"),
         compression_level=record.get("compression_level"), attrs=attrs, series=series_shapes,
+        parameters={name: values.shape for name, values in state.items()}, trained_epochs=epochs,
     )  # fmt: skip
     bar = tqdm(
         total=epochs, desc=f"train {experiment} seeds {trainer.seeds[0]}-{trainer.seeds[-1]}",
@@ -495,10 +519,14 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
             started = time.perf_counter()
             activations, metrics, _, weight_norms, series = evaluated(None)
             writer.write_epoch(0, activations, metrics, None, weight_norms, series=series)
+            if keep:
+                writer.write_parameters(0, state)
             epoch_seconds = [time.perf_counter() - started]
             for epoch in range(1, epochs + 1):
                 started = time.perf_counter()
                 gradients = trainer.train_epoch(gradient_statistics=epoch in to_record)
+                if keep:
+                    writer.write_parameters(epoch, trainer.network_state())
                 if gradients is not None:
                     activations, metrics, gradients, weight_norms, series = evaluated(gradients)
                     writer.write_epoch(epoch, activations, metrics, gradients, weight_norms, series=series)

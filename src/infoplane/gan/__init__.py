@@ -124,6 +124,9 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
                             "kde or noisy")
     for experiment in config["experiments"]:
         settings = settings_of(experiment)
+        if settings["record"].get("keep_weights"):
+            problems.append(f"experiments.{experiment}.record.keep_weights: a GAN chunk cannot keep its networks' state yet "
+                            "(replaying the discriminator's probe needs the generator's too)")
         if settings.get("batch_norm"):
             problems.append(f"experiments.{experiment}.batch_norm: the discriminator sees batches of only real or only "
                             "generated images; batch norm would tell them apart by the batch's statistics")
