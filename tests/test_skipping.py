@@ -126,3 +126,102 @@ def test_bad_arguments_are_named():
         distance(np.zeros((1, 2)), np.ones((1, 2)), entropies=(0.0, 1.0))
     with pytest.raises(ValueError, match="truth must be"):
         interpolation_error(simple(measure, EPOCHS, 10), EPOCHS, np.zeros((5, 2, 2)))
+
+
+# -- in the workflow's estimation -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kept_chunk(tmp_path_factory):
+    """Two tanh networks on the Tishby data, 40 epochs, every state kept, every 4th epoch recorded."""
+    from infoplane.datasets import tishby_dataset
+    from infoplane.training import train_ensemble
+
+    inputs, labels = tishby_dataset()
+    labels = np.asarray(labels).reshape(-1)
+    settings = dict(
+        model={"family": "mlp", "hidden_widths": [10, 7, 5, 4, 3]}, activation="tanh", init="st17", optimizer="adam",
+        learning_rate=4e-3, batch_size=512, epochs=40, train_fraction=0.8, split_seed=0,
+        record={"schedule": "every", "step": 4, "keep_weights": True, "probe": "all"},
+    )  # fmt: skip
+    path = train_ensemble(inputs, labels, [0, 1], settings, tmp_path_factory.mktemp("skip") / "chunk.h5", progress=False)
+    return path, inputs.astype(np.float32), labels
+
+
+@pytest.mark.parametrize("skip", [
+    {"method": "delta_exact", "delta": 0.05, "multiplier": 2, "normalise": False},
+    {"method": "delta_exact_parallel", "delta": 0.05, "multiplier": 2, "normalise": False, "workers": 2},
+    {"method": "simple", "n": 8},
+])  # fmt: skip
+def test_a_skipping_instance_writes_the_usual_table_with_measured_epochs_marked(kept_chunk, skip):
+    from infoplane.estimation import information_table
+    from infoplane.replay import Replay
+    from infoplane.skipping.estimation import skipped_table
+
+    path, inputs, labels = kept_chunk
+    params = {"n_bins": 30}
+    table = skipped_table([path], "binning", {"b": params}, skip, experiment="e", inputs=inputs, shaped_inputs=inputs)
+    full = information_table([path], "binning", {"b": params}, experiment="e")
+    assert set(full.columns) <= set(table.columns) and list(table.columns[:9]) == list(full.columns[:9])
+    assert len(table) == len(full) and set(table["epoch"]) == set(full["epoch"])  # every recorded epoch, every seed
+    merged = table.merge(full, on=["seed", "epoch", "layer"], suffixes=("", "_full"))
+    hit = merged[merged["measured"]]
+    np.testing.assert_allclose(hit["I_XT_bits"], hit["I_XT_bits_full"], atol=1e-9)  # measured rows are the estimator's
+    assert (table["selection_calls"] < 41).all()
+    if skip["method"] != "simple":  # the guarantee on the measured rows at recorded epochs, and against a replay
+        replay = Replay(path, inputs)
+        from infoplane.estimators import binning
+
+        for seed_index, seed in enumerate([0, 1]):
+            rows = table[(table["seed"] == seed) & table["measured"]]
+            for epoch, group in rows.groupby("epoch"):
+                xt, _ = binning.information_plane(replay.activations(int(epoch))[0][seed_index][None, None], labels, n_bins=30)
+                assert float(np.asarray(xt).reshape(-1)[0]) == pytest.approx(group[group["layer"] == 1]["I_XT_bits"].iloc[0])
+    else:
+        assert set(table.loc[table["measured"], "epoch"]) == {0, 8, 16, 24, 32, 40}
+
+
+def test_skip_settings_are_checked_and_name_the_entry():
+    from infoplane.instances import expand_instances
+
+    entry = {"estimator": "binning", "params": {"n_bins": 30}}
+    with pytest.raises(ValueError, match=r"estimators.b.skip.delta: required by method 'delta_exact'"):
+        expand_instances({"b": {**entry, "skip": {"method": "delta_exact"}}})
+    with pytest.raises(ValueError, match="give skip or stride, not both"):
+        expand_instances({"b": {**entry, "stride": 2, "skip": {"method": "simple", "n": 2}}})
+    with pytest.raises(ValueError, match="pools seeds or epochs"):
+        expand_instances({"e": {"estimator": "ensemble", "params": {"base": "binning", "n_bins": 30},
+                                "skip": {"method": "simple", "n": 2}}})  # fmt: skip
+    with pytest.raises(ValueError, match="n: not a parameter of method 'delta_approximate'"):
+        expand_instances({"b": {**entry, "skip": {"method": "delta_approximate", "delta": 0.1, "n": 3}}})
+
+
+def test_a_study_with_a_skipping_estimator_reaches_its_pdf(tmp_path):
+    """config/tiny.yaml with kept weights, one plain and one skipping estimator: the report is
+    built from the skipping instance's table as from any other."""
+    import pandas as pd
+    import yaml
+
+    from conftest import ROOT, copy_workflow, results, snakemake
+    from infoplane.config import load_config
+
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["study"] = "skiptiny"
+    config["training"]["record"] = {"schedule": "every", "step": 3, "keep_weights": True}
+    config["estimators"] = {
+        "binning": {"estimator": "binning", "params": {"n_bins": 30}},
+        "binning_skip": {"estimator": "binning", "params": {"n_bins": 30},
+                         "skip": {"method": "delta_exact", "delta": 0.1}},
+    }  # fmt: skip
+    config["claims"] = {"resamples": 200}
+    config["validation"] = {"n_samples": [64], "repeats": 1, "dims": [1], "layer_widths": [3], "noise_variances": [0.1]}
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "config" / "skip.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, "report", "--cores", "2", "--configfile", "config/skip.yaml")
+    tree = results(workdir, "skiptiny")
+    assert (tree / "report" / "report.pdf").stat().st_size > 10_000
+    table = pd.read_csv(tree / "tables" / "tanh" / "binning_skip" / "information.csv")
+    plain = pd.read_csv(tree / "tables" / "tanh" / "binning" / "information.csv")
+    assert len(table) == len(plain) and table["measured"].any() and (table["selection_calls"] <= 31).all()
+    claims = pd.read_csv(tree / "tables" / "claims.csv")
+    assert "binning_skip" in set(claims["estimator"])

@@ -38,7 +38,7 @@ import pandas as pd
 from . import estimators as registry
 from .recording import read_activations, read_info
 
-__all__ = ["information_table"]
+__all__ = ["information_table", "tidy_table"]
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,16 @@ def information_table(
             "%s %s: skipped %d of %d seed-epoch-layers whose activations are not finite (diverged seeds)",
             experiment, "+".join(names), skipped, total,
         )  # fmt: skip
+    return tidy_table(frames, module=module, method=method, names=names, params_list=params_list,
+                      experiment=experiment, probe_size=n)
+
+
+def tidy_table(frames, *, module, method: str, names: Sequence[str], params_list: Sequence[Mapping], experiment: str,
+               probe_size: int) -> pd.DataFrame:  # fmt: skip
+    """The information table (module docstring) from frames of rows ``seed, epoch, estimator,
+    layer, I_XT_bits, I_TY_bits`` (and any further columns): the experiment, method, probe size
+    and parameter columns added, in the table's column order and sorted; the columns without
+    rows when no frame has any."""
     frames = [frame for frame in frames if len(frame)]
     if frames:
         table = pd.concat(frames, ignore_index=True)
@@ -268,7 +278,7 @@ def information_table(
                               **{c: np.array([], dtype=np.float64) for c in columns}})  # fmt: skip
     table.insert(0, "experiment", experiment)
     table.insert(2, "method", method)
-    table["probe_size"] = n
+    table["probe_size"] = probe_size
     order = ["experiment", "estimator", "method", "seed", "epoch", "layer", "probe_size", "I_XT_bits", "I_TY_bits"]
     table = table[order + [c for c in table.columns if c not in order]]
     for parameter in module.PARAMETERS + (registry.get(params_list[0]["base"]).PARAMETERS if "base" in params_list[0] else ()):

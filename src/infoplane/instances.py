@@ -15,7 +15,9 @@ Instances of one experiment that an estimator can compute in one pass (equal
 form one *job*: one ``estimate`` run and one table; the others are jobs of their own.
 
 An entry's optional ``stride`` (default 1) estimates only every ``stride``-th recorded epoch (and
-the last): a cost control for slow estimators such as k-NN on large layers.
+the last): a cost control for slow estimators such as k-NN on large layers. Its optional ``skip``
+(:mod:`infoplane.skipping`) measures only the epochs a selection method of seed 003 picks while
+measuring; such an instance is a job of its own.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Instance:
     entry: str
     swept: dict = field(default_factory=dict)
     stride: int = 1
+    skip: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Job:
     method: str
     instances: tuple[str, ...]
     stride: int = 1
+    skip: dict | None = None
 
 
 def expand_instances(entries: Mapping[str, Mapping]) -> dict[str, Instance]:
@@ -66,9 +70,22 @@ def expand_instances(entries: Mapping[str, Mapping]) -> dict[str, Instance]:
     ValueError
         Naming the entry, for a bad parameter or a name that two instances would share.
     """
+    from . import skipping
+
     out: dict[str, Instance] = {}
     for entry, spec in entries.items():
         method = spec["estimator"]
+        skip = None
+        if spec.get("skip") is not None:
+            try:
+                skip = skipping.check_skip(spec["skip"])
+            except ValueError as error:
+                raise ValueError(f"estimators.{entry}.skip.{error}") from None
+            if int(spec.get("stride", 1)) != 1:
+                raise ValueError(f"estimators.{entry}: give skip or stride, not both (skip chooses the epochs itself)")
+            if getattr(estimators.get(method), "POOLS", None):
+                raise ValueError(f"estimators.{entry}.skip: estimator {method!r} pools seeds or epochs; a selection "
+                                 "follows one network's curve (binning, adaptive_binning, kde, noisy, knn)")
         raw = dict(spec.get("params") or {})
         swept = [key for key, value in raw.items() if isinstance(value, list)]
         for values in itertools.product(*(raw[key] for key in swept)):
@@ -83,7 +100,7 @@ def expand_instances(entries: Mapping[str, Mapping]) -> dict[str, Instance]:
                 raise ValueError(f"estimators.{entry}: instance name {name!r} has characters other than letters, digits and _.+-")
             if name in out:
                 raise ValueError(f"estimators.{entry}: instance name {name!r} is used twice")
-            out[name] = Instance(name, method, params, entry, chosen, int(spec.get("stride", 1)))
+            out[name] = Instance(name, method, params, entry, chosen, int(spec.get("stride", 1)), skip)
     return out
 
 
@@ -116,7 +133,7 @@ def estimation_jobs(instances: Mapping[str, Instance], names: Sequence[str]) -> 
         instance = instances[name]
         module = estimators.get(instance.method)
         key = module.shared_pass(instance.params) if hasattr(module, "shared_pass") else None
-        if key is not None:
+        if key is not None and instance.skip is None:  # a selection follows its own instance's curve
             key = (instance.method, instance.stride, key)
             if key in keys:
                 jobs[keys[key]].append(name)
@@ -124,4 +141,4 @@ def estimation_jobs(instances: Mapping[str, Instance], names: Sequence[str]) -> 
             keys[key] = len(jobs)
         jobs.append([name])
     jobs = [sorted(members) for members in jobs]  # names independent of the config's key order
-    return [Job(_job_name(m), instances[m[0]].method, tuple(m), instances[m[0]].stride) for m in jobs]
+    return [Job(_job_name(m), instances[m[0]].method, tuple(m), instances[m[0]].stride, instances[m[0]].skip) for m in jobs]

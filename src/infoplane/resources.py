@@ -470,6 +470,10 @@ class JobSizes:
         data = self.layout(experiment)
         chosen = [params[name] for name in job.instances]
         seeds = len(experiment.seeds)
+        if getattr(job, "skip", None):  # at most every epoch it may measure: all of them with kept weights
+            settings = experiment.settings
+            measurable = int(settings["epochs"]) + 1 if settings["record"].get("keep_weights") else data.recorded_epochs
+            data = replace(data, recorded_epochs=measurable)
         seconds = estimation_seconds(data, job.method, chosen, seeds, job.stride)
         megabytes = estimation_megabytes(data, job.method, chosen[0], seeds, max(len(c) for c in experiment.chunks))
         from . import estimators

@@ -178,6 +178,8 @@ def job_code(wildcards):
     study = S(wildcards)
     job = study.jobs[wildcards.experiment][wildcards.job]
     modules = ["infoplane.estimation"]
+    if job.skip:  # the selection, and the replay of kept weights with the families it builds
+        modules += ["infoplane.skipping.estimation", "infoplane.replay"]
     for name in job.instances:
         modules += infoplane.estimators.module_names(job.method, study.instances[name].params)
     return f"{code_hash(*modules)}, {job_threads(study, 'estimate', wildcards)} threads"

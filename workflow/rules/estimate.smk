@@ -15,6 +15,7 @@ rule estimate:
         ),
         order=lambda wildcards: list(S(wildcards).jobs[wildcards.experiment][wildcards.job].instances),
         stride=lambda wildcards: S(wildcards).jobs[wildcards.experiment][wildcards.job].stride,
+        skip=lambda wildcards: canonical(S(wildcards).jobs[wildcards.experiment][wildcards.job].skip),
         device=lambda wildcards: S(wildcards).config["device"],
         code=job_code,
         moved_aside=chunks_moved_aside,

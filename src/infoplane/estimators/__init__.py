@@ -172,6 +172,12 @@ def _params_schema(name: str) -> dict:
     return {"type": "object", "allOf": branches}
 
 
+def _skip_schema() -> dict:
+    from ..skipping import skip_schema
+
+    return skip_schema()
+
+
 def config_schema() -> dict:
     """JSON schema of one entry of the config's ``estimators`` section, generated from the
     declared parameters of every registered estimator (each parameter may be a list: a sweep)."""
@@ -185,6 +191,7 @@ def config_schema() -> dict:
             "params": {"type": "object"},
             "stride": {"description": "estimate every stride-th recorded epoch (and the last); default 1",
                        "type": "integer", "minimum": 1},
+            "skip": _skip_schema(),
         },
         "allOf": [
             {"if": {"properties": {"estimator": {"const": name}}, "required": ["estimator"]},

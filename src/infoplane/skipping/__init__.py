@@ -20,8 +20,61 @@ resp. H(Y). :func:`~infoplane.skipping.selection.interpolation_error` measures a
 against every epoch's values (the ground truth).
 """
 
-from .selection import (Selection, delta_approximate, delta_exact, delta_exact_parallel, distance, interpolation_error,
-                        simple)  # fmt: skip
+from collections.abc import Mapping
+
+from ..params import Parameter, check
+from .selection import (METHODS, Selection, delta_approximate, delta_exact, delta_exact_parallel, distance,
+                        interpolation_error, simple)  # fmt: skip
 
 __all__ = ["Selection", "distance", "simple", "delta_exact", "delta_approximate", "delta_exact_parallel",
-           "interpolation_error"]  # fmt: skip
+           "interpolation_error", "METHODS", "SETTINGS", "check_skip", "skip_schema"]  # fmt: skip
+
+#: An estimator entry's ``skip`` mapping (its ``method`` one of :data:`METHODS`).
+SETTINGS = (
+    Parameter("n", "integer", None, "simple: measure every n-th epoch (and the last)", "seed 003, Simple Skip", minimum=1),
+    Parameter("delta", "number", None, "delta methods: the largest distance between consecutive measured epochs, bits "
+              "(with normalise: a fraction of H(X) resp. H(Y))", "seed 003, eqs. 23-24", exclusive_minimum=0.0),
+    Parameter("multiplier", "integer", 2, "delta methods: the skip's growth factor after a pass", "seed 003, Figure 9",
+              minimum=2),
+    Parameter("normalise", "boolean", False, "delta methods: divide each change by H(X) = log2 P resp. H(Y) of the "
+              "probe (eq. 24)", "seed 003, eq. 24"),
+    Parameter("workers", "integer", 1, "delta_exact_parallel: estimator calls run at once per round", minimum=1),
+)  # fmt: skip
+_NEEDS = {"simple": ("n",), "delta_exact": ("delta",), "delta_approximate": ("delta",), "delta_exact_parallel": ("delta",)}
+
+
+def check_skip(spec: Mapping) -> dict:
+    """An entry's ``skip`` checked and completed: ``method`` and its parameters (defaults
+    filled in; ``n`` only for simple, ``delta`` for the delta methods).
+
+    Raises
+    ------
+    ValueError
+        Naming the key: an unknown method, a missing or foreign parameter, a bad value.
+    """
+    spec = dict(spec or {})
+    method = spec.pop("method", None)
+    if method not in METHODS:
+        raise ValueError(f"method: {method!r}; expected one of {list(METHODS)}")
+    out = check(SETTINGS, spec)
+    for name in _NEEDS[method]:
+        if out.get(name) is None:
+            raise ValueError(f"{name}: required by method {method!r}")
+    foreign = [p.name for p in SETTINGS if p.name in spec and p.name not in _NEEDS[method]
+               and not (method.startswith("delta") and p.name in ("multiplier", "normalise"))
+               and not (method == "delta_exact_parallel" and p.name == "workers")]  # fmt: skip
+    if foreign:
+        raise ValueError(f"{foreign[0]}: not a parameter of method {method!r}")
+    keep = set(_NEEDS[method]) | ({"multiplier", "normalise"} if method.startswith("delta") else set())
+    keep |= {"workers"} if method == "delta_exact_parallel" else set()
+    return {"method": method, **{k: v for k, v in out.items() if k in keep}}
+
+
+def skip_schema() -> dict:
+    """JSON schema of an entry's ``skip`` (the values are checked by :func:`check_skip`)."""
+    properties = {p.name: {"description": p.description, **p.schema()} for p in SETTINGS}
+    properties["method"] = {"description": "simple, delta_exact, delta_approximate or delta_exact_parallel (seed 003)",
+                            "enum": list(METHODS)}  # fmt: skip
+    return {"description": "measure only some epochs (seed 003's epoch skipping, infoplane.skipping); needs "
+                           "record.keep_weights or records the curve only at the recorded epochs",
+            "type": "object", "additionalProperties": False, "required": ["method"], "properties": properties}  # fmt: skip
