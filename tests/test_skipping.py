@@ -225,3 +225,95 @@ def test_a_study_with_a_skipping_estimator_reaches_its_pdf(tmp_path):
     assert len(table) == len(plain) and table["measured"].any() and (table["selection_calls"] <= 31).all()
     claims = pd.read_csv(tree / "tables" / "claims.csv")
     assert "binning_skip" in set(claims["estimator"])
+
+
+# -- the study -------------------------------------------------------------------------------------
+
+
+def synthetic_truth(seeds=(0, 1, 2, 3, 4)) -> tuple:
+    """Every epoch's values of 5 seeds: the saturating curves, each seed shifted a little."""
+    import pandas as pd
+
+    frames = []
+    for seed in seeds:
+        values = curves("saturating") * (1 + 0.01 * seed)
+        for layer in range(values.shape[1]):
+            frames.append(pd.DataFrame({"seed": seed, "epoch": EPOCHS, "layer": layer + 1,
+                                        "I_XT_bits": values[:, layer, 0], "I_TY_bits": values[:, layer, 1]}))  # fmt: skip
+    truth = pd.concat(frames, ignore_index=True)
+    timing = pd.DataFrame({"chunk": 0, "epoch": EPOCHS, "seconds": 0.01, "seeds": len(seeds)})
+    return truth, timing
+
+
+def test_the_study_prices_every_variant_by_its_calls_and_measures_its_error_against_the_truth():
+    from infoplane.skipping import study
+
+    truth, timing = synthetic_truth()
+    section = {"methods": {"simple": {"n": [1, 100]}, "delta_exact": {"delta": [0.05]},
+                           "delta_exact_parallel": {"delta": [0.05]}, "delta_approximate": {"delta": [0.05]}},
+               "multiplier": 2, "normalise": False, "workers": 2}  # fmt: skip
+    chosen = study.variants(section)
+    assert [label for label, _ in chosen][:2] == ["simple n=1", "simple n=100"]
+    rows = study.evaluate(truth, timing, chosen, workers=2)
+    every = rows[rows["variant"] == "simple n=1"]
+    assert (every["calls"] == 1001).all() and (every["max_error_bits"] == 0).all()
+    per_seed_epoch = 0.01 / 5
+    assert every["cpu_seconds"].iloc[0] == pytest.approx(1001 * per_seed_epoch)
+    exact = rows[rows["variant"] == "delta_exact delta=0.05"].set_index("seed")
+    parallel = rows[rows["variant"] == "delta_exact_parallel delta=0.05"].set_index("seed")
+    assert (exact["guarantee"] == 1).all() and (exact["calls"] == parallel["calls"]).all()
+    assert (parallel["wall_seconds"] < exact["wall_seconds"]).all()
+    one = delta_exact(lambda e: curves("saturating")[e], EPOCHS, 0.05)  # seed 0's curve, selected directly
+    assert exact.loc[0, "calls"] == one.calls
+    assert exact.loc[0, "max_error_bits"] == pytest.approx(interpolation_error(one, EPOCHS, curves("saturating"))["max_bits"].max())
+    summary = study.summary(rows.assign(experiment="e", estimator="b"), resamples=200, confidence=0.95, seed=0)
+    row = summary.set_index("variant").loc["delta_exact delta=0.05"]
+    assert row["call_fraction_low"] <= row["call_fraction"] <= row["call_fraction_high"] and row["guarantee_held"] is True
+    picks = study.recommendations(summary, budgets=(0.0, 0.05))
+    assert list(picks["variant"]) == ["simple n=1", picks["variant"].iloc[1]]
+    assert picks["worst_error_bits"].iloc[1] <= 0.05 and picks["call_fraction"].iloc[1] < 1
+
+
+def test_a_bad_skipping_study_config_names_the_key():
+    from conftest import ROOT
+    from infoplane.config import ConfigError, load_config, validate_config
+
+    config = load_config(ROOT / "config" / "skipping.yaml")
+    config["experiments"]["fashion_fcn3"]["record"]["keep_weights"] = False
+    with pytest.raises(ConfigError, match="experiments.fashion_fcn3.record.keep_weights: the skipping study"):
+        validate_config(config)
+    config = load_config(ROOT / "config" / "skipping.yaml")
+    config["skipping"]["estimators"] = ["kde"]
+    with pytest.raises(ConfigError, match="skipping.estimators: 'kde' is not defined"):
+        validate_config(config)
+
+
+def test_a_tiny_skipping_study_reaches_its_pdf(tmp_path):
+    import pandas as pd
+    import yaml
+
+    from conftest import ROOT, copy_workflow, results, snakemake
+    from infoplane.config import load_config
+
+    config = load_config(ROOT / "config" / "skipping.yaml")
+    config["study"] = "skiptiny"
+    config["datasets"] = {"tishby": {"builtin": "tishby"}}
+    config["training"].update(epochs=40, seeds=4, chunk_size=2, learning_rate=4e-3)
+    config["training"]["record"] = {"schedule": "every", "step": 5, "probe": "all", "keep_weights": True}
+    config["experiments"] = {"tanh": {}}
+    config["skipping"].update(methods={"simple": {"n": [2, 10]}, "delta_exact": {"delta": [0.1]},
+                                       "delta_exact_parallel": {"delta": [0.1]}}, resamples=200)  # fmt: skip
+    config["claims"] = {"resamples": 200}
+    config["threads"] = {"train": 1, "estimate": 1}
+    workdir = copy_workflow(tmp_path / "wf")
+    (workdir / "config" / "skip.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake(workdir, "report", "--cores", "2", "--configfile", "config/skip.yaml")
+    tree = results(workdir, "skiptiny")
+    assert (tree / "report" / "report.pdf").stat().st_size > 10_000
+    truth = pd.read_csv(tree / "tables" / "skipping" / "tanh" / "binning" / "truth.csv")
+    assert sorted(truth["epoch"].unique()) == list(range(41)) and truth["seed"].nunique() == 4
+    summary = pd.read_csv(tree / "tables" / "skipping" / "summary.csv")
+    assert set(summary["variant"]) == {"simple n=2", "simple n=10", "delta_exact delta=0.1", "delta_exact_parallel delta=0.1"}
+    assert (summary.loc[summary["method"] != "simple", "guarantee_held"]).all()
+    tex = (tree / "report" / "report.tex").read_text()
+    assert "What to choose" in tex

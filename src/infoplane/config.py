@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families, gan, generalisation, plugins, stopping
+from . import claims, datasets, estimators, families, gan, generalisation, plugins, skipping, stopping
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -146,6 +146,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
             + generalisation.config_problems(config, lambda name: _merged_settings(config, name)["record"])
             + stopping.config_problems(config, lambda name: _merged_settings(config, name))
             + gan.config_problems(config, lambda name: _merged_settings(config, name))
+            + skipping.study_problems(config, lambda name: _merged_settings(config, name))
         )
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
@@ -210,6 +211,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     schema["properties"]["generalisation"] = generalisation.settings_schema()
     schema["properties"]["stopping"] = stopping.settings_schema()
     schema["properties"]["gan"] = gan.settings_schema()
+    schema["properties"]["skipping"] = skipping.study_schema()
     return schema
 
 

@@ -76,6 +76,15 @@ FIGURE_GAN_SAMPLES = f"{STUDY}/figures/gan/{{experiment}}/samples"
 FIGURE_GAN_PLANES = f"{STUDY}/figures/gan/{{experiment}}/planes"
 FIGURE_GAN_DISCRIMINATOR = f"{STUDY}/figures/gan/discriminator"
 
+# The epoch-skipping study (infoplane.skipping.study)
+SKIPPING_TRUTH = f"{STUDY}/tables/skipping/{{experiment}}/{{estimator}}/truth.csv"
+SKIPPING_TIMING = f"{STUDY}/tables/skipping/{{experiment}}/{{estimator}}/timing.csv"
+SKIPPING_METHODS = f"{STUDY}/tables/skipping/methods.csv"
+SKIPPING_SUMMARY = f"{STUDY}/tables/skipping/summary.csv"
+SKIPPING_CLAIMS = f"{STUDY}/tables/skipping/claims.csv"
+SKIPPING_RECOMMENDATIONS = f"{STUDY}/tables/skipping/recommendations.csv"
+FIGURE_SKIPPING = f"{STUDY}/figures/skipping/error_vs_cost"
+
 VALIDATION_DIR = f"{STUDY}/validation"
 VALIDATION_TASK = f"{VALIDATION_DIR}/tasks/{{task}}.csv"
 VALIDATION_TABLE = f"{VALIDATION_DIR}/validation.csv"

@@ -29,6 +29,7 @@ import infoplane.families
 import infoplane.generalisation
 import infoplane.stopping
 import infoplane.gan
+import infoplane.skipping
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -480,3 +481,18 @@ def gan_pairs(wildcards):
     tests (``claims.estimators``), in the order of its ``information`` input."""
     study = S(wildcards)
     return [[e, m] for e in study.experiments for m in study.claim_instances[e]]
+
+
+# The epoch-skipping study (skipping.smk): its studies have a report of their own too.
+def skipping_studies():
+    return [name for name, study in STUDIES.items() if infoplane.skipping.is_skipping_study(study.config)]
+
+
+def skipping_pairs(wildcards):
+    """[experiment, estimator entry] of every truth table of the skipping study."""
+    study = S(wildcards)
+    return [[e, m] for e in study.experiments for m in study.config["skipping"]["estimators"]]
+
+
+def skipping_files(pattern):
+    return lambda wildcards: [S(wildcards).path(pattern, experiment=e, estimator=m) for e, m in skipping_pairs(wildcards)]

@@ -25,7 +25,8 @@ rule report_pdf:
         code=code_hash("infoplane.report", "infoplane.instances"),
         captions=captions_of("report_pdf"),
     wildcard_constraints:  # the generalisation, stopping and GAN studies have reports of their own
-        study=only_studies(set(STUDIES) - set(generalisation_studies()) - set(stopping_studies()) - set(gan_studies())),
+        study=only_studies(set(STUDIES) - set(generalisation_studies()) - set(stopping_studies()) - set(gan_studies())
+                           - set(skipping_studies())),
     log:
         f"{P.LOGS}/report.log",
     benchmark:

@@ -47,6 +47,9 @@ localrules:
     gan_figures,
     gan_discriminator_figure,
     gan_report,
+    skipping_tables,
+    skipping_figure,
+    skipping_report,
 
 
 if DOWNLOADS:

@@ -27,7 +27,8 @@ from .selection import (METHODS, Selection, delta_approximate, delta_exact, delt
                         interpolation_error, simple)  # fmt: skip
 
 __all__ = ["Selection", "distance", "simple", "delta_exact", "delta_approximate", "delta_exact_parallel",
-           "interpolation_error", "METHODS", "SETTINGS", "check_skip", "skip_schema"]  # fmt: skip
+           "interpolation_error", "METHODS", "SETTINGS", "check_skip", "skip_schema", "STUDY_SETTINGS", "study_schema",
+           "is_skipping_study", "study_problems"]  # fmt: skip
 
 #: An estimator entry's ``skip`` mapping (its ``method`` one of :data:`METHODS`).
 SETTINGS = (
@@ -78,3 +79,76 @@ def skip_schema() -> dict:
     return {"description": "measure only some epochs (seed 003's epoch skipping, infoplane.skipping); needs "
                            "record.keep_weights or records the curve only at the recorded epochs",
             "type": "object", "additionalProperties": False, "required": ["method"], "properties": properties}  # fmt: skip
+
+
+#: The skipping study's section (``skipping`` in a config): its scalar settings.
+STUDY_SETTINGS = (
+    Parameter("multiplier", "integer", 2, "the delta methods' skip growth factor", "seed 003, Figure 9", minimum=2),
+    Parameter("normalise", "boolean", False, "the delta methods' distance over H(X), H(Y) (eq. 24)", "seed 003, eq. 24"),
+    Parameter("workers", "integer", 2, "cores the parallel method's rounds run on (its wall seconds)", minimum=1),
+    Parameter("resamples", "integer", 2000, "bootstrap resamples of the seeds", minimum=100),
+    Parameter("confidence", "number", 0.95, "level of the intervals", exclusive_minimum=0.0, maximum=0.999),
+    Parameter("bootstrap_seed", "integer", 0, "seed of the bootstrap", minimum=0),
+)  # fmt: skip
+
+
+def study_schema() -> dict:
+    """JSON schema of the config's ``skipping`` section (the epoch-skipping study)."""
+    properties = {p.name: {"description": p.description, **p.schema()} for p in STUDY_SETTINGS}
+    listed = {"type": "array", "minItems": 1, "uniqueItems": True}
+    properties["estimators"] = {"description": "entries of `estimators` measured at every epoch (the truth) and "
+                                               "skipped", **listed, "items": {"type": "string"}}  # fmt: skip
+    properties["methods"] = {
+        "description": "the variants: simple with a list of n, each delta method with a list of delta (bits)",
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "properties": {
+            "simple": {"type": "object", "additionalProperties": False, "required": ["n"],
+                       "properties": {"n": {**listed, "items": {"type": "integer", "minimum": 1}}}},
+            **{m: {"type": "object", "additionalProperties": False, "required": ["delta"],
+                   "properties": {"delta": {**listed, "items": {"type": "number", "exclusiveMinimum": 0}}}}
+               for m in METHODS if m != "simple"},
+        },
+    }  # fmt: skip
+    return {"description": "seed 003's epoch skipping against every epoch (infoplane.skipping.study)", "type": "object",
+            "additionalProperties": False, "required": ["estimators", "methods"], "properties": properties}
+
+
+def is_skipping_study(config: Mapping) -> bool:
+    """Whether the config declares the epoch-skipping study."""
+    return bool(config.get("skipping"))
+
+
+def study_problems(config: dict, settings_of) -> list[str]:
+    """The section checked and completed in place; its estimators defined, one instance each,
+    not pooling, without their own ``skip`` or ``stride``; every experiment keeping its weights;
+    no other study section. Returns ``key: message`` problems."""
+    from .. import estimators
+    from ..instances import expand_instances
+
+    if not is_skipping_study(config):
+        return []
+    section = config["skipping"]
+    try:
+        section.update(check(STUDY_SETTINGS, {k: v for k, v in section.items() if k not in ("estimators", "methods")}))
+    except ValueError as error:
+        return [f"skipping.{error}"]
+    problems = [f"{other}: a skipping study cannot also be a {other} study; give each its own config"
+                for other in ("generalisation", "stopping", "gan") if config.get(other) is not None]  # fmt: skip
+    instances = expand_instances(config["estimators"])
+    for name in section["estimators"]:
+        entry = config["estimators"].get(name)
+        if entry is None:
+            problems.append(f"skipping.estimators: {name!r} is not defined under estimators")
+            continue
+        if name not in instances:
+            problems.append(f"skipping.estimators: {name!r} sweeps a parameter; give each value an entry of its own")
+            continue
+        if entry.get("skip") or int(entry.get("stride", 1)) != 1:
+            problems.append(f"estimators.{name}: the study measures it at every epoch itself; remove its skip and stride")
+        if getattr(estimators.get(instances[name].method), "POOLS", None):
+            problems.append(f"skipping.estimators: {name!r} pools seeds or epochs; a selection follows one network's curve")
+    for experiment in config["experiments"]:
+        if not settings_of(experiment)["record"].get("keep_weights"):
+            problems.append(f"experiments.{experiment}.record.keep_weights: the skipping study measures every epoch from "
+                            "the kept weights; set keep_weights: true")
+    return problems
