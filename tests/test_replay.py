@@ -98,3 +98,27 @@ def test_the_disk_budget_counts_the_kept_weights():
     config["training"]["record"]["disk_budget_gb"] = total / 1e9 * 0.99
     with pytest.raises(ConfigError, match="kept parameters"):
         validate_config(config)
+
+
+def test_air_takes_truly_consecutive_epochs_from_the_kept_weights(data, tmp_path):
+    """With kept weights, AIR's window ending at a recorded epoch is that epoch and the W - 1
+    before it, replayed, not the W - 1 recorded epochs before it."""
+    from infoplane.estimation import information_table
+    from infoplane.estimators import air
+
+    inputs, labels = data
+    path = train_ensemble(inputs, labels, [1, 2], settings(epochs=12, record={"schedule": "every", "step": 4, "keep_weights": True}),
+                          tmp_path / "air.h5", progress=False)  # fmt: skip
+    params = {"window": 3, "base": "binning", "n_bins": 10}
+    replayed = information_table([path], "air", {"a": params}, experiment="e", shaped_inputs=inputs)
+    recorded = information_table([path], "air", {"a": params}, experiment="e")
+    assert sorted(replayed["epoch"].unique()) == [4, 8, 12]  # every recorded epoch >= W - 1
+    assert sorted(recorded["epoch"].unique()) == [8, 12]  # windows of recorded epochs 0, 4, 8 and 4, 8, 12
+    replay = Replay(path, inputs)
+    info = read_info(path)
+    window = np.stack([replay.activations(e)[0] for e in (6, 7, 8)])  # layer 1, epochs 6-8: [W, S, N, d]
+    xt, ty = air.information_plane(np.swapaxes(window, 0, 1), info.labels, window=3, base="binning", n_bins=10)
+    row = replayed[(replayed["epoch"] == 8) & (replayed["layer"] == 1)].sort_values("seed")
+    np.testing.assert_allclose(row["I_XT_bits"], np.asarray(xt).reshape(-1), atol=1e-9)
+    np.testing.assert_allclose(row["I_TY_bits"], np.asarray(ty).reshape(-1), atol=1e-9)
+    assert not np.allclose(row["I_XT_bits"], recorded[(recorded["epoch"] == 8) & (recorded["layer"] == 1)].sort_values("seed")["I_XT_bits"])

@@ -117,6 +117,19 @@ def _estimate_pooled_seeds(module, acts, finite, labels, params_list, extra):
     return results if keep.any() else None
 
 
+def _replay(path, shaped_inputs, device):
+    """The chunk's :class:`~infoplane.replay.Replay` when it kept its weights and the inputs are
+    given, else None."""
+    if shaped_inputs is None:
+        return None
+    from .replay import Replay
+
+    try:
+        return Replay(path, shaped_inputs, device or "cpu")
+    except KeyError:  # no kept weights
+        return None
+
+
 def _window_blocks(ends: np.ndarray, window: int, epochs_budget: int):
     """Consecutive runs of the window ends ``ends`` (increasing epoch indices) such that the epochs
     a run reads (its first end's window to its last end) and the windows it copies (W epochs per
@@ -155,6 +168,7 @@ def information_table(
     experiment: str,
     inputs: np.ndarray | None = None,
     stride: int = 1,
+    shaped_inputs: np.ndarray | None = None,
     device: str | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
@@ -169,6 +183,10 @@ def information_table(
     inputs : the dataset's inputs [N, d_x] (all N rows; the probe rows are taken), for
         estimators that use them (``knn``).
     stride : estimate every ``stride``-th recorded epoch and the last (for AIR: window ends).
+    shaped_inputs : the dataset's inputs as training shaped them ([N, *input_shape]); with them,
+        an estimator that pools windows of epochs (AIR) takes each window from truly consecutive
+        epochs e - W + 1 … e, recomputed from the chunk's kept weights (``record.keep_weights``,
+        :class:`infoplane.replay.Replay`), instead of consecutive recorded epochs.
     device : torch device for the estimator.
     progress : show a tqdm progress bar over chunks x layers (``None``: only on a terminal).
 
@@ -221,7 +239,20 @@ def information_table(
             bar.update(1)
             continue
         for info in infos:
-            if pools == "epochs":  # windows of consecutive epochs of each seed, read a block of window ends at a time
+            replay = _replay(info.path, shaped_inputs, device) if pools == "epochs" else None
+            if replay is not None:  # windows of truly consecutive epochs, from the kept weights
+                window = params_list[0]["window"]
+                ends = [int(e) for e in info.epochs[kept] if e >= window - 1]
+                for end in ends:
+                    acts = np.stack([replay.activations(e)[layer - 1] for e in range(end - window + 1, end + 1)])  # [W, S, N, d]
+                    finite = _finite(acts, 2).all(0)  # [S]: every epoch of the window finite
+                    skipped, total = skipped + int((~finite).sum()), total + finite.size
+                    results = _estimate_finite(module, np.swapaxes(acts, 0, 1)[None], finite[None], info.labels,
+                                               params_list, extra)  # fmt: skip
+                    if results is not None:
+                        results = [{k: np.asarray(v).reshape(1, -1) for k, v in r.items()} for r in results]
+                        frames += _frames(results, names, info.seeds, np.array([end]), layer, keep=finite[None])
+            elif pools == "epochs":  # windows of consecutive epochs of each seed, read a block of window ends at a time
                 window = params_list[0]["window"]
                 ends = kept[kept >= window - 1]
                 per_epoch = 4 * len(info.seeds) * n * width  # bytes of one epoch, all seeds

@@ -181,6 +181,9 @@ def job_code(wildcards):
     modules = ["infoplane.estimation"]
     if job.skip:  # the selection, and the replay of kept weights with the families it builds
         modules += ["infoplane.skipping.estimation", "infoplane.replay"]
+    elif getattr(infoplane.estimators.get(job.method), "POOLS", None) == "epochs" and \
+            study.experiments[wildcards.experiment].settings["record"].get("keep_weights"):
+        modules += ["infoplane.replay"]  # AIR's windows replayed from the kept weights
     for name in job.instances:
         modules += infoplane.estimators.module_names(job.method, study.instances[name].params)
     return f"{code_hash(*modules)}, {job_threads(study, 'estimate', wildcards)} threads"

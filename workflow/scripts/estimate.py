@@ -25,8 +25,13 @@ with job(snakemake) as log:
             inputs=inputs, shaped_inputs=shaped, device=device,
         )  # fmt: skip
     else:
+        from infoplane import estimators
+
+        # AIR's windows from truly consecutive epochs where the chunks kept their weights
+        pools_epochs = getattr(estimators.get(p.method), "POOLS", None) == "epochs"
+        shaped = inputs.reshape(len(inputs), *load_input_shape(snakemake.input.dataset)) if pools_epochs else None
         table = information_table(
             snakemake.input.chunks, p.method, instances, experiment=snakemake.wildcards.experiment,
-            inputs=inputs, stride=p.stride, device=device,
+            inputs=inputs, stride=p.stride, device=device, shaped_inputs=shaped,
         )  # fmt: skip
     table.to_csv(snakemake.output[0], index=False, float_format="%.10g")
