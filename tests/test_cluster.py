@@ -38,7 +38,7 @@ from infoplane.instances import estimation_jobs, expand_instances
 from infoplane.validation import TASKS
 
 #: Rules whose jobs go to the cluster; every other rule with a job runs where Snakemake runs.
-CLUSTER_RULES = {"train_chunk", "estimate", "validate_task"}
+CLUSTER_RULES = {"train_chunk", "estimate", "validate_task", "skipping_truth"}
 PACKAGES = ("slurmctld", "slurmd", "slurm-client", "munge")
 #: The programs the test needs from those packages.
 PROGRAMS = ("slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "scontrol", "scancel", "munged", "munge")

@@ -122,3 +122,32 @@ def test_air_takes_truly_consecutive_epochs_from_the_kept_weights(data, tmp_path
     np.testing.assert_allclose(row["I_XT_bits"], np.asarray(xt).reshape(-1), atol=1e-9)
     np.testing.assert_allclose(row["I_TY_bits"], np.asarray(ty).reshape(-1), atol=1e-9)
     assert not np.allclose(row["I_XT_bits"], recorded[(recorded["epoch"] == 8) & (recorded["layer"] == 1)].sort_values("seed")["I_XT_bits"])
+
+
+def test_a_seed_beyond_float16_at_initialisation_replays_and_skips_as_the_recorder_has_it(data, tmp_path):
+    """A linear network whose seed 1 starts with huge weights: its float16 activations overflow
+    at the initial evaluation, so the recorder marks it diverged (epoch 1) with NaN from epoch 0;
+    the replay gives the same, and a skipping job leaves the seed out instead of failing."""
+    import torch
+
+    from infoplane.recording import read_status
+    from infoplane.skipping.estimation import skipped_table
+    from infoplane.training import EnsembleTrainer, record_training
+
+    inputs, labels = data
+    chosen = settings(activation="linear", record={"schedule": "every", "step": 3, "keep_weights": True, "precision": "float16"})
+    trainer = EnsembleTrainer(inputs, labels, [1, 2], chosen)
+    with torch.no_grad():
+        trainer.model.weights[0][0].mul_(1e6)
+    path = record_training(trainer, trainer.settings, tmp_path / "big.h5", progress=False)
+    assert list(read_status(path)["diverged_epoch"]) == [1, -1]
+    replay = Replay(path, inputs)
+    info = read_info(path)
+    for index, epoch in enumerate(info.epochs):
+        np.testing.assert_array_equal(replay.activations(int(epoch))[0], read_activations(path, 1, [index])[0])
+    table = skipped_table([path], "binning", {"b": {"n_bins": 10}}, {"method": "delta_exact", "delta": 0.1, "multiplier": 2,
+                          "normalise": False}, experiment="e", shaped_inputs=inputs)  # fmt: skip
+    assert set(table["seed"]) == {2}
+    state = trainer.network_state()
+    trainer.model.weights[0].data.zero_()
+    assert np.abs(state["weights.0"]).max() > 0  # a copy, not a view of the live weights

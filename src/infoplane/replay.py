@@ -67,7 +67,8 @@ class Replay:
     def activations(self, epoch: int) -> list[np.ndarray]:
         """Every layer's activations [S, P, d_l] after ``epoch`` (0: initialisation), as the
         recorder would have written them (float32 arrays, rounded through the recording's
-        precision; NaN for a seed at or after its divergence epoch).
+        precision; NaN for a seed at or after its divergence epoch, and, as the recorder's check
+        does, for a seed with any value that is not finite after that rounding).
 
         Raises
         ------
@@ -83,9 +84,9 @@ class Replay:
         if int(epoch) == 0:  # non-finite at the initial evaluation: marked epoch 1, zeroed before epoch 0 was kept
             zeroed = np.all([~values.reshape(len(values), -1).any(1) for values in state.values()], axis=0)
             dead |= (self._diverged == 1) & zeroed
-        result = []
-        for values in out:
-            values = values.astype(self._precision).astype(np.float32)
+        result = [values.astype(self._precision).astype(np.float32) for values in out]
+        for values in result:  # what the recorder's check would find: non-finite, or beyond the precision's range
+            dead |= ~np.isfinite(values).reshape(len(values), -1).all(1)
+        for values in result:
             values[dead] = np.nan
-            result.append(values)
         return result

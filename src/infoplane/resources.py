@@ -464,6 +464,14 @@ class JobSizes:
         seconds = training_seconds(data, seeds, int(settings["epochs"]), batch)
         return _request(seconds, training_megabytes(data, seeds, batch), self.config["threads"]["train"], self._gpu())
 
+    def skipping_truth(self, experiment, instance) -> Resources:
+        """Resources of the skipping study's truth job: ``instance`` (an
+        :class:`infoplane.instances.Instance`) at every epoch 0 … epochs of ``experiment``."""
+        from .instances import Job
+
+        job = Job(instance.name, instance.method, (instance.name,), 1, {"method": "simple", "n": 1})
+        return self.estimate(experiment, job, {instance.name: instance.params})
+
     def estimate(self, experiment, job, params: Mapping[str, Mapping]) -> Resources:
         """Resources of estimation ``job`` on ``experiment``; ``params``: instance name -> its
         complete parameters."""

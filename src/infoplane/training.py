@@ -340,8 +340,9 @@ class EnsembleTrainer(SeedDivergence):
 
     def network_state(self) -> dict[str, np.ndarray]:
         """Every tensor of the ensemble's state (parameters and batch-norm buffers, by torch's
-        state_dict names) as float32 NumPy [S, ...]: what ``record.keep_weights`` keeps."""
-        return {name: value.detach().float().cpu().numpy() for name, value in self.model.state_dict().items()}
+        state_dict names) as float32 NumPy [S, ...], copies (on a CPU ``.numpy()`` would alias
+        the live tensors): what ``record.keep_weights`` keeps."""
+        return {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
 
     def evaluate(self):
         """Every layer's activations for the P probe rows, loss/accuracy per seed on the whole
@@ -519,8 +520,8 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
             started = time.perf_counter()
             activations, metrics, _, weight_norms, series = evaluated(None)
             writer.write_epoch(0, activations, metrics, None, weight_norms, series=series)
-            if keep:
-                writer.write_parameters(0, state)
+            if keep:  # after the initial evaluation, which zeroes a seed found non-finite there
+                writer.write_parameters(0, trainer.network_state())
             epoch_seconds = [time.perf_counter() - started]
             for epoch in range(1, epochs + 1):
                 started = time.perf_counter()

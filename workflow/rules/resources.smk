@@ -63,6 +63,8 @@ def _job_resources(name, wildcards):
     if name == "train_chunk":
         chunk_seeds(wildcards)  # a chunk index out of range stops here, naming the experiment's chunks
         return sizes.train_chunk(study.experiments[wildcards.experiment], int(wildcards.chunk))
+    if name == "skipping_truth":
+        return sizes.skipping_truth(study.experiments[wildcards.experiment], study.instances[wildcards.estimator])
     if name == "estimate":
         job = study.jobs[wildcards.experiment][wildcards.job]
         return sizes.estimate(study.experiments[wildcards.experiment], job, {n: study.instances[n].params for n in job.instances})

@@ -20,6 +20,11 @@ rule skipping_truth:
                                                                             S(wildcards).instances[wildcards.estimator].params)),
         moved_aside=chunks_moved_aside,
     threads: lambda wildcards: job_threads(S(wildcards), "estimate")
+    resources:
+        mem_mb=sized("skipping_truth", "mem_mb"),
+        runtime=sized("skipping_truth", "runtime"),
+        cpus_per_task=lambda wildcards, threads: threads,
+        gpu=gpus,
     wildcard_constraints:
         study=only_studies(skipping_studies()),
     log:

@@ -83,6 +83,14 @@ class _Epochs:
         return values
 
 
+class _NonFinite(Exception):
+    """A seed's activations at ``epoch`` are not finite: its curve ends before that epoch."""
+
+    def __init__(self, epoch: int):
+        super().__init__(epoch)
+        self.epoch = epoch
+
+
 def _entropies(labels: np.ndarray) -> tuple[float, float]:
     """H(X) = log2 P (X uniform over the P probe rows) and H(Y) of the probe's labels, bits."""
     counts = np.bincount(labels).astype(np.float64)
@@ -138,11 +146,11 @@ def skipped_table(
         for s, seed in enumerate(int(x) for x in info.seeds):
             limit = int(diverged[s]) if diverged[s] >= 0 else None
             available = [e for e in epochs.available if limit is None or e < limit]
-            if not available:
-                continue
 
             def measure(epoch: int, s=s) -> np.ndarray:
                 acts = epochs(int(epoch))
+                if not all(np.isfinite(layer[s]).all() for layer in acts):
+                    raise _NonFinite(int(epoch))
                 out = []
                 for layer in acts:
                     result = _estimate(module, layer[s][None, None], info.labels, [params], extra)[0]
@@ -150,7 +158,17 @@ def skipped_table(
                                 float(np.asarray(result["I_TY_bits"]).reshape(-1)[0])])  # fmt: skip
                 return np.asarray(out)
 
-            chosen = _select(skip, measure, available, entropies)
+            while True:  # a seed non-finite before its recorded divergence (e.g. between recorded epochs): cut there
+                if not available:
+                    break
+                try:
+                    chosen = _select(skip, measure, available, entropies)
+                    break
+                except _NonFinite as stop:
+                    available = [e for e in available if e < stop.epoch]
+            if not available:
+                log.warning("%s %s seed %d: no finite epoch to measure", experiment, name, seed)
+                continue
             recorded = [int(e) for e in info.epochs if e <= available[-1]]
             frames.append(_rows(chosen, recorded, seed, name))
             log.info("%s %s seed %d: %d of %d epochs measured", experiment, name, seed, chosen.calls, len(available))

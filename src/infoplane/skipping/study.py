@@ -42,7 +42,7 @@ def truth_table(chunk_paths: Sequence, method: str, params: Mapping, *, shaped_i
     -------
     truth : columns ``seed, epoch, layer, I_XT_bits, I_TY_bits`` (NaN from a seed's divergence
         on); timing : ``chunk, epoch, seconds, seeds`` (wall seconds of one epoch's replay and
-        estimates, all of the chunk's seeds, on this job's threads).
+        estimates on this job's threads, and how many seeds were finite there and estimated).
 
     Raises
     ------
@@ -76,7 +76,10 @@ def truth_table(chunk_paths: Sequence, method: str, params: Mapping, *, shaped_i
                     xt[finite] = np.asarray(result["I_XT_bits"]).reshape(-1)
                     ty[finite] = np.asarray(result["I_TY_bits"]).reshape(-1)
                 frames.append(pd.DataFrame({"seed": seeds, "epoch": epoch, "layer": layer, "I_XT_bits": xt, "I_TY_bits": ty}))
-            timing.append({"chunk": index, "epoch": epoch, "seconds": time.perf_counter() - started, "seeds": len(seeds)})
+            finite = np.all([np.isfinite(v).reshape(len(seeds), -1).all(1) for v in acts], axis=0)
+            # the seeds estimated at this epoch: the cost per seed-epoch counts only them
+            timing.append({"chunk": index, "epoch": epoch, "seconds": time.perf_counter() - started,
+                           "seeds": int(finite.sum())})
     truth = pd.concat(frames, ignore_index=True).sort_values(["seed", "epoch", "layer"]).reset_index(drop=True)
     truth.insert(0, "estimator", estimator)
     return truth, pd.DataFrame(timing)
