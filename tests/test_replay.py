@@ -151,3 +151,16 @@ def test_a_seed_beyond_float16_at_initialisation_replays_and_skips_as_the_record
     state = trainer.network_state()
     trainer.model.weights[0].data.zero_()
     assert np.abs(state["weights.0"]).max() > 0  # a copy, not a view of the live weights
+
+
+def test_with_kept_weights_the_air_window_is_checked_against_every_epoch():
+    from conftest import ROOT
+    from infoplane.config import ConfigError, load_config, validate_config
+
+    config = load_config(ROOT / "config" / "tiny.yaml")
+    config["estimators"] = {"air": {"estimator": "air", "params": {"window": 12, "base": "binning", "n_bins": 30}}}
+    config["training"]["record"] = {"schedule": "every", "step": 4}  # 9 recorded epochs of 30
+    with pytest.raises(ConfigError, match="window = 12 pools 12 consecutive recorded epochs, the experiment records"):
+        validate_config(config)
+    config["training"]["record"]["keep_weights"] = True  # windows replayed from the 31 kept epochs
+    validate_config(config)

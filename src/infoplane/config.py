@@ -422,10 +422,14 @@ def _check_sizes(config: dict) -> list[str]:
                 f"change-point needs at least {MIN_CHANGE_POINT_POINTS} recorded epochs after epoch 0: record more "
                 "epochs (more points, a smaller step, a tail)"
             )
+        # kept weights: AIR's windows are replayed from every epoch (infoplane.estimation), not recorded ones
+        measurable = int(settings.settings["epochs"]) + 1 if record.get("keep_weights") else len(epochs)
         for instance_name in settings.estimators:
             instance = instances[instance_name]
+            pooled = getattr(estimators.get(instance.method), "POOLS", None) == "epochs"
             for problem in estimators.data_problems(
-                instance.method, instance.params, n_samples=n_probe, n_epochs=len(epochs), stride=instance.stride
+                instance.method, instance.params, n_samples=n_probe, n_epochs=measurable if pooled else len(epochs),
+                stride=instance.stride,
             ):
                 problems.append(f"estimators.{instance.entry}.params (instance {instance_name}, experiment {name}): {problem}")
         shape = datasets.spec_input_shape(config["datasets"][settings.settings["dataset"]]) if classes else None
