@@ -5,7 +5,6 @@ synthetic tables with known answers, and a real Snakemake run of a tiny study to
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np

@@ -175,6 +175,26 @@ class SeedDivergence:
                         if isinstance(value, torch.Tensor) and value.shape == p.shape:  # exp_avg, exp_avg_sq, momentum
                             value.masked_fill_(view, 0.0)
 
+    def _finish_epoch(self, epoch: int, moments) -> dict[str, np.ndarray] | None:
+        """After an epoch's updates: mark seeds whose parameters are non-finite as diverged at
+        ``epoch``; the gradient statistics of ``moments`` (NaN for diverged seeds), or None."""
+        with torch.no_grad():
+            finite = torch.stack([p.flatten(1).isfinite().all(1) for p in self._params]).all(0)
+        self._mark_diverged(~finite.cpu().numpy(), epoch, "non-finite parameters after an update")
+        if moments is None:
+            return None
+        statistics = moments.statistics()
+        for values in statistics.values():
+            values[~self.alive] = np.nan
+        return statistics
+
+    def _idle_statistics(self, moments, n_layers: int) -> dict[str, np.ndarray] | None:
+        """An epoch with every seed diverged: NaN gradient statistics [S, L], or None."""
+        if moments is None:
+            return None
+        nan = np.full((len(self._seed_names), n_layers), np.nan)
+        return {"mean_norm": nan, "std_norm": nan.copy(), "snr": nan.copy()}
+
     def check_outputs(
         self, activations: Sequence[np.ndarray], metrics: Mapping[str, np.ndarray], *, largest: float | None = None
     ) -> None:
@@ -307,10 +327,7 @@ class EnsembleTrainer(SeedDivergence):
         moments = GradientMoments(model.weights) if gradient_statistics else None
         order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
         if not self.alive.any():  # nothing left to train (the permutations are still drawn)
-            if moments is None:
-                return None
-            nan = np.full((len(self.seeds), model.n_layers), np.nan)
-            return {"mean_norm": nan, "std_norm": nan.copy(), "snr": nan.copy()}
+            return self._idle_statistics(moments, model.n_layers)
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
         model.train()
         for start in range(0, order.shape[1], batch_size):
@@ -328,15 +345,7 @@ class EnsembleTrainer(SeedDivergence):
             if moments is not None:
                 moments.add()
             self.optimizer.step()  # zero gradient and zero state: a diverged seed stays at zero
-        with torch.no_grad():
-            finite = torch.stack([p.flatten(1).isfinite().all(1) for p in self._params]).all(0)
-        self._mark_diverged(~finite.cpu().numpy(), epoch, "non-finite parameters after an update")
-        if moments is None:
-            return None
-        statistics = moments.statistics()
-        for values in statistics.values():
-            values[~self.alive] = np.nan
-        return statistics
+        return self._finish_epoch(epoch, moments)
 
     def network_state(self) -> dict[str, np.ndarray]:
         """Every tensor of the ensemble's state (parameters and batch-norm buffers, by torch's

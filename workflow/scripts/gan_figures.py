@@ -1,7 +1,6 @@
 """Snakemake adapter: one GAN experiment's figures (rule gan_figures): the discriminator's
 information planes with intervals and the grid of generated samples per recorded epoch."""
 
-import numpy as np
 import pandas as pd
 
 from infoplane.plots import gan as plots

@@ -41,7 +41,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from .. import families
 from ..choices import ACTIVATIONS
@@ -170,10 +169,7 @@ class GANTrainer(SeedDivergence):
         moments = GradientMoments(d.weights) if gradient_statistics else None
         order = np.stack([rng.permutation(len(self._train)) for rng in self._batch_rngs])
         if not self.alive.any():
-            if moments is None:
-                return None
-            nan = np.full((len(self.seeds), d.n_layers), np.nan)
-            return {"mean_norm": nan, "std_norm": nan.copy(), "snr": nan.copy()}
+            return self._idle_statistics(moments, d.n_layers)
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
         n_seeds, latent = len(self.seeds), int(self.gan["latent_dim"])
         d.train()
@@ -196,15 +192,7 @@ class GANTrainer(SeedDivergence):
             # 2. the generator's step through the updated discriminator: -log D(G(z))
             per_seed = self._cross_entropy(self.discriminate(fake)[-1], REAL).mean(1)
             self._step(self.optimizer_g, per_seed, epoch, "non-finite generator loss", None)
-        with torch.no_grad():
-            finite = torch.stack([p.flatten(1).isfinite().all(1) for p in self._params]).all(0)
-        self._mark_diverged(~finite.cpu().numpy(), epoch, "non-finite parameters after an update")
-        if moments is None:
-            return None
-        statistics = moments.statistics()
-        for values in statistics.values():
-            values[~self.alive] = np.nan
-        return statistics
+        return self._finish_epoch(epoch, moments)
 
     def _step(self, optimizer, per_seed: torch.Tensor, epoch: int, cause: str, moments) -> None:
         """One optimiser step on the sum over live seeds of ``per_seed`` [S]; a seed whose loss

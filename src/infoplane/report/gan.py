@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ import pandas as pd
 from .. import estimators, families
 from ..config import experiment
 from ..gan.analysis import CLAIM, STATISTICS
-from .latex import software_versions
+from .latex import front_matter, relative, software_versions
 from .results import optimizer_text
 
 __all__ = ["build_context", "value_text"]
@@ -79,7 +77,7 @@ def build_context(*, study: str, config: Mapping, config_files: Sequence[str], e
     section = config["gan"]
 
     def rel(path) -> str:
-        return Path(os.path.relpath(path, report_dir)).as_posix()
+        return relative(path, report_dir)
 
     setups = []
     for name in experiments:
@@ -97,10 +95,7 @@ def build_context(*, study: str, config: Mapping, config_files: Sequence[str], e
         })  # fmt: skip
     used = list(dict.fromkeys(claims["estimator"]))
     return {
-        "title": config.get("report", {}).get("title") or f"GAN discriminators in the information plane, study {study}",
-        "author": config.get("report", {}).get("author", "infoplane"),
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "study": study, "config_name": ", ".join(config_files),
+        **front_matter(config, study, config_files, f"GAN discriminators in the information plane, study {study}"),
         "generator": families.describe(section["generator"]), "generator_activation": section["generator_activation"],
         "latent_dim": section["latent_dim"], "samples": section["samples"],
         "estimators": [{"name": n, "text": estimators.describe(config["estimators"][n]["estimator"],

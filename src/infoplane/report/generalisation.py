@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +16,7 @@ from ..generalisation import seed002
 from ..generalisation.analysis import ALL
 from ..generalisation.signals import FEATURES
 from ..params import format_value
-from .latex import software_versions
+from .latex import front_matter, relative, software_versions
 from .results import model_text, optimizer_text, regulariser_text
 from .validation import estimator_sentence
 
@@ -81,7 +79,7 @@ def build_context(
     info = chunk_infos[any_cell]
 
     def rel(path) -> str:
-        return Path(os.path.relpath(path, report_dir)).as_posix()
+        return relative(path, report_dir)
 
     networks = []
     for name, spec in section["networks"].items():
@@ -136,11 +134,7 @@ def build_context(
                              "values": [percent(by.at[n, "fraction_higher"]) for n in dict.fromkeys(features["network"])]})
     feature_networks = list(dict.fromkeys(features["network"]))
     return {
-        "title": config.get("report", {}).get("title") or f"Pairwise generalisation study {study}",
-        "author": config.get("report", {}).get("author", "infoplane"),
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "study": study,
-        "config_name": ", ".join(config_files),
+        **front_matter(config, study, config_files, f"Pairwise generalisation study {study}"),
         "dataset": settings["dataset"],
         "n_train": len(info.train_index), "n_test": len(info.test_index), "n_probe": len(info.probe_index),
         "probe": settings["record"]["probe"],

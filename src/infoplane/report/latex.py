@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["LatexError", "LATEX_PACKAGES", "SOFTWARE", "tex_escape", "bits", "software_versions", "render", "compile_pdf"]
+__all__ = ["LatexError", "LATEX_PACKAGES", "SOFTWARE", "tex_escape", "bits", "software_versions", "render", "compile_pdf",
+           "front_matter", "relative"]
 
 _TEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -50,6 +51,24 @@ def bits(value, digits: int | None = None) -> str:
     if digits is None:
         digits = 3 if abs(value) < 0.1 else 2
     return f"{value:.{digits}f}"
+
+
+def front_matter(config: Mapping, study: str, config_files, default_title: str) -> dict:
+    """A study report's ``title`` (the config's ``report.title``, else ``default_title``),
+    ``author``, ``generated`` (UTC time), ``study`` and ``config_name`` (the config files)."""
+    from datetime import datetime, timezone
+
+    report = config.get("report", {})
+    return {
+        "title": report.get("title") or default_title, "author": report.get("author", "infoplane"),
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "study": study,
+        "config_name": ", ".join(config_files),
+    }  # fmt: skip
+
+
+def relative(path, report_dir) -> str:
+    """``path`` relative to the report's folder, with forward slashes (for ``\\includegraphics``)."""
+    return Path(os.path.relpath(path, report_dir)).as_posix()
 
 
 def software_versions() -> list[tuple[str, str]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +12,7 @@ import pandas as pd
 from .. import estimators
 from ..config import experiment
 from .gan import value_text
-from .latex import software_versions
+from .latex import front_matter, relative, software_versions
 from .results import model_text, optimizer_text
 
 __all__ = ["build_context"]
@@ -55,14 +53,11 @@ def build_context(*, study: str, config: Mapping, config_files: Sequence[str], e
               "worst": "--" if not np.isfinite(r["worst_error_bits"]) else f"{r['worst_error_bits']:.3f}"}
              for _, r in recommendations.iterrows()]  # fmt: skip
     return {
-        "title": config.get("report", {}).get("title") or f"Epoch skipping, study {study}",
-        "author": config.get("report", {}).get("author", "infoplane"),
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "study": study, "config_name": ", ".join(config_files), "section": section,
+        **front_matter(config, study, config_files, f"Epoch skipping, study {study}"), "section": section,
         "estimators": [{"name": n, "text": estimators.describe(config["estimators"][n]["estimator"],
                                                                 config["estimators"][n].get("params") or {})}
                        for n in section["estimators"]],  # fmt: skip
         "setups": setups, "tables": tables, "picks": picks,
-        "figure": Path(os.path.relpath(figure, report_dir)).as_posix(),
+        "figure": relative(figure, report_dir),
         "software": software_versions(),
     }

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .. import estimators
 from ..config import experiment
-from .latex import software_versions
+from .latex import front_matter, relative, software_versions
 from .results import model_text, optimizer_text
 
 __all__ = ["build_context"]
@@ -34,7 +32,7 @@ def build_context(*, study: str, config: Mapping, config_files: Sequence[str], e
     instance = config["estimators"][section["estimator"]]
 
     def rel(path) -> str:
-        return Path(os.path.relpath(path, report_dir)).as_posix()
+        return relative(path, report_dir)
 
     setups = []
     for name in experiments:
@@ -59,10 +57,7 @@ def build_context(*, study: str, config: Mapping, config_files: Sequence[str], e
         diverged = int(part["n_diverged"].max()) if len(part) else 0
         tables.append({"experiment": name, "rows": rows, "n_seeds": n, "n_diverged": diverged})
     return {
-        "title": config.get("report", {}).get("title") or f"Stopping criteria, study {study}",
-        "author": config.get("report", {}).get("author", "infoplane"),
-        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "study": study, "config_name": ", ".join(config_files),
+        **front_matter(config, study, config_files, f"Stopping criteria, study {study}"),
         "section": {k: section[k] for k in ("every", "patience", "min_delta", "validation_fraction", "restore_best",
                                                "resamples", "confidence")},
         "betas": ", ".join(f"{b:g}" for b in section["betas"]),

@@ -177,19 +177,12 @@ def skipped_table(
 
 
 def _select(skip: Mapping, measure, available: list[int], entropies) -> methods.Selection:
-    """The selection of ``skip``'s method over ``available`` (``entropies``: (H(X), H(Y)) for a
-    normalised distance, else None)."""
-    kind = skip["method"]
-    if kind == "simple":
-        return methods.simple(measure, available, int(skip["n"]))
-    options = dict(delta=float(skip["delta"]), multiplier=int(skip["multiplier"]))
-    if kind == "delta_exact_parallel":
-        workers = int(skip.get("workers", 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return methods.delta_exact_parallel(lambda es: list(pool.map(measure, es)), available, entropies=entropies,
-                                                **options)  # fmt: skip
-    function = methods.delta_exact if kind == "delta_exact" else methods.delta_approximate
-    return function(measure, available, entropies=entropies, **options)
+    """:func:`~infoplane.skipping.selection.select`, the parallel method's rounds on a pool of
+    ``skip["workers"]`` threads."""
+    if skip["method"] != "delta_exact_parallel":
+        return methods.select(skip, measure, available, entropies=entropies)
+    with ThreadPoolExecutor(max_workers=int(skip.get("workers", 1))) as pool:
+        return methods.select(skip, measure, available, entropies=entropies, measure_many=lambda es: list(pool.map(measure, es)))
 
 
 def _rows(chosen: methods.Selection, recorded: list[int], seed: int, name: str) -> pd.DataFrame:

@@ -5,13 +5,13 @@ skip of s moves s entries along it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 __all__ = ["Selection", "distance", "simple", "delta_exact", "delta_approximate", "delta_exact_parallel",
-           "interpolation_error", "METHODS"]  # fmt: skip
+           "interpolation_error", "select", "METHODS"]  # fmt: skip
 
 #: The selection methods by config name.
 METHODS = ("simple", "delta_exact", "delta_approximate", "delta_exact_parallel")
@@ -218,6 +218,28 @@ def delta_exact_parallel(measure_many: Callable[[list[int]], Sequence[np.ndarray
             previous = current
         gaps = opened
     return oracle.done()
+
+
+def select(skip: Mapping, measure: Callable[[int], np.ndarray], epochs: Sequence[int], *,
+           entropies: Sequence[float] | None = None, measure_many=None) -> Selection:
+    """The selection of a checked ``skip`` (:func:`infoplane.skipping.check_skip`) over
+    ``epochs``; ``entropies`` (H(X), H(Y)) are used when ``skip["normalise"]``. The parallel
+    method measures its rounds with ``measure_many`` (default: ``measure`` one by one).
+
+    Raises
+    ------
+    ValueError
+        As the method does.
+    """
+    kind = skip["method"]
+    if kind == "simple":
+        return simple(measure, epochs, int(skip["n"]))
+    options = {"multiplier": int(skip["multiplier"]), "entropies": entropies if skip.get("normalise") else None}
+    if kind == "delta_exact_parallel":
+        many = measure_many or (lambda chosen: [measure(e) for e in chosen])
+        return delta_exact_parallel(many, epochs, float(skip["delta"]), **options)
+    function = delta_exact if kind == "delta_exact" else delta_approximate
+    return function(measure, epochs, float(skip["delta"]), **options)
 
 
 def interpolation_error(selection: Selection, epochs: Sequence[int], truth: np.ndarray) -> dict[str, np.ndarray]:

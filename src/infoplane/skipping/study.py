@@ -105,6 +105,14 @@ def variants(section: Mapping) -> list[tuple[str, dict]]:
     return out
 
 
+def _seed_curves(truth: pd.DataFrame):
+    """(seed, epochs [E], values [E, L, 2], epoch -> values) of every seed with two finite epochs or more."""
+    for seed in sorted(truth["seed"].unique()):
+        epochs, values = _curves(truth, int(seed))
+        if len(epochs) >= 2:
+            yield int(seed), epochs, values, {int(e): values[i] for i, e in enumerate(epochs)}
+
+
 def _curves(truth: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """One seed's finite epochs [E] and values [E, L, 2]."""
     part = truth[truth["seed"] == seed].sort_values(["epoch", "layer"])
@@ -125,16 +133,12 @@ def evaluate(truth: pd.DataFrame, timing: pd.DataFrame, chosen: Sequence[tuple[s
     delta or adjacent; NaN for simple), ``max_error_bits`` and ``mean_error_bits`` (over
     layers and both quantities: the largest and the mean absolute interpolation error), and
     ``max_error_I_XT_bits``, ``max_error_I_TY_bits``."""
-    per_seed_epoch = float(timing["seconds"].sum() / (timing["seeds"] * 1).sum()) if len(timing) else float("nan")
+    per_seed_epoch = float(timing["seconds"].sum() / timing["seeds"].sum()) if len(timing) else float("nan")
     rows = []
-    for seed in sorted(truth["seed"].unique()):
-        epochs, values = _curves(truth, int(seed))
-        if len(epochs) < 2:
-            continue
-        lookup = {int(e): values[i] for i, e in enumerate(epochs)}
+    for seed, epochs, values, lookup in _seed_curves(truth):
         for label, skip in chosen:
             kind = skip["method"]
-            picked = variants_one(skip, lookup, epochs, entropies)
+            picked = methods.select(skip, lookup.__getitem__, epochs, entropies=entropies)
             error = methods.interpolation_error(picked, epochs, values)
             measured = picked.epochs
             if kind == "simple":
@@ -190,12 +194,8 @@ def interpolated_table(truth: pd.DataFrame, skip: Mapping, recorded: Sequence[in
     (:mod:`infoplane.skipping.estimation`), from the truth: ``seed, epoch, layer, I_XT_bits,
     I_TY_bits, measured``."""
     frames = []
-    for seed in sorted(truth["seed"].unique()):
-        epochs, values = _curves(truth, int(seed))
-        if len(epochs) < 2:
-            continue
-        lookup = {int(e): values[i] for i, e in enumerate(epochs)}
-        chosen = variants_one(skip, lookup, epochs, entropies)
+    for seed, epochs, values, lookup in _seed_curves(truth):
+        chosen = methods.select(skip, lookup.__getitem__, epochs, entropies=entropies)
         measured = np.asarray(chosen.epochs, dtype=np.float64)
         picked = np.stack([chosen.values[e] for e in chosen.epochs])
         at = [e for e in recorded if e <= epochs[-1]]
@@ -207,18 +207,6 @@ def interpolated_table(truth: pd.DataFrame, skip: Mapping, recorded: Sequence[in
                 "measured": [e in chosen.values for e in at],
             }))  # fmt: skip
     return pd.concat(frames, ignore_index=True)
-
-
-def variants_one(skip: Mapping, lookup: Mapping, epochs, entropies) -> methods.Selection:
-    kind = skip["method"]
-    if kind == "simple":
-        return methods.simple(lookup.__getitem__, epochs, skip["n"])
-    scale = entropies if skip.get("normalise") else None
-    if kind == "delta_exact_parallel":
-        return methods.delta_exact_parallel(lambda es: [lookup[e] for e in es], epochs, skip["delta"],
-                                            multiplier=skip["multiplier"], entropies=scale)  # fmt: skip
-    function = methods.delta_exact if kind == "delta_exact" else methods.delta_approximate
-    return function(lookup.__getitem__, epochs, skip["delta"], multiplier=skip["multiplier"], entropies=scale)
 
 
 def claim_changes(truth: pd.DataFrame, chosen: Sequence[tuple[str, dict]], recorded: Sequence[int], training: pd.DataFrame,
