@@ -3,8 +3,12 @@
 * :mod:`~infoplane.flow.cmi`: conditional mutual information I(X;Y|Z) of continuous samples, the
   k-nearest-neighbour estimator of Frenzel and Pompe (2007, eq. 2), the conditional form of
   [KSG04] algorithm 1;
+* :mod:`~infoplane.flow.gaussian`: the same for jointly Gaussian variables, from the determinants
+  of sample covariances (the linear estimator; half the Granger causality statistic, Barnett,
+  Barrett and Seth 2009);
 * :mod:`~infoplane.flow.transfer`: transfer entropy (Schreiber 2000, eq. 4)
-  TE(S -> T) = I(T_t ; S_{t-lag} | T_{t-1}, ..., T_{t-history}), estimated with it, over one
+  TE(S -> T) = I(T_t ; S_{t-lag} | T_{t-1}, ..., T_{t-history}), estimated with either (``estimator``
+  "knn" or "gaussian", :data:`~infoplane.flow.transfer.ESTIMATORS`), over one
   series or many trials of one process, and its significance against surrogates whose source is
   shifted in time or whose trials are swapped (each keeps the source's own statistics and breaks
   only its alignment with the target);
@@ -18,7 +22,9 @@ stationary covariance), in ``tests/test_flow.py``.
 """
 
 from .cmi import conditional_mutual_information
+from .gaussian import gaussian_conditional_mutual_information
 from .graph import flow_graph
-from .transfer import embed, significance, transfer_entropy
+from .transfer import ESTIMATORS, embed, significance, transfer_entropy
 
-__all__ = ["conditional_mutual_information", "transfer_entropy", "embed", "significance", "flow_graph"]
+__all__ = ["conditional_mutual_information", "gaussian_conditional_mutual_information", "transfer_entropy", "embed",
+           "significance", "flow_graph", "ESTIMATORS"]  # fmt: skip
