@@ -42,6 +42,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/generalisation.smk"
 include: "workflow/rules/stopping.smk"
 include: "workflow/rules/gan.smk"
+include: "workflow/rules/rnn.smk"
 include: "workflow/rules/skipping.smk"
 include: "workflow/rules/report.smk"
 

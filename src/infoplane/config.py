@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from . import claims, datasets, estimators, families, gan, generalisation, plugins, skipping, stopping
+from . import claims, datasets, estimators, families, gan, generalisation, plugins, rnn, skipping, stopping
 from .choices import ACTIVATIONS, INITIALISATIONS, OPTIMIZERS, REGULARISERS
 from .instances import expand_instances
 from .settings import merge_model, resolve
@@ -147,6 +147,7 @@ def validate_config(config: dict, schema_path: str | os.PathLike | None = None) 
             + stopping.config_problems(config, lambda name: _merged_settings(config, name))
             + gan.config_problems(config, lambda name: _merged_settings(config, name))
             + skipping.study_problems(config, lambda name: _merged_settings(config, name))
+            + rnn.config_problems(config, lambda name: _merged_settings(config, name))
         )
     if not problems:
         problems = _check_datasets(config)  # fills in the MNIST entries' defaults
@@ -212,6 +213,7 @@ def load_schema(schema_path: str | os.PathLike | None = None) -> dict:
     schema["properties"]["stopping"] = stopping.settings_schema()
     schema["properties"]["gan"] = gan.settings_schema()
     schema["properties"]["skipping"] = skipping.study_schema()
+    schema["properties"]["rnn"] = rnn.settings_schema()
     return schema
 
 

@@ -30,6 +30,7 @@ import infoplane.generalisation
 import infoplane.stopping
 import infoplane.gan
 import infoplane.skipping
+import infoplane.rnn
 import infoplane.instances
 import infoplane.validation
 import infoplane.paths as P
@@ -435,7 +436,8 @@ def index_studies():
     """The studies of the index: this run's, and every other study built in this directory before
     (found by its claims table), so that the index shows every built study."""
     built = {Path(p).parts[1] for p in glob.glob(P.STUDY_CLAIMS_TABLE.format(study="*"))}
-    return sorted(set(STUDIES) | {name for name in built if infoplane.studies.STUDY_NAME.match(name)})
+    # the recurrent study answers its own questions, with no claims table of the feed-forward kind
+    return sorted((set(STUDIES) - set(rnn_studies())) | {name for name in built if infoplane.studies.STUDY_NAME.match(name)})
 
 
 # The pairwise generalisation study (generalisation.smk): its studies have a report of their own.
@@ -484,6 +486,26 @@ def gan_pairs(wildcards):
     tests (``claims.estimators``), in the order of its ``information`` input."""
     study = S(wildcards)
     return [[e, m] for e in study.experiments for m in study.claim_instances[e]]
+
+
+# The recurrent study (rnn.smk): its studies have a report of their own too.
+def rnn_studies():
+    return [name for name, study in STUDIES.items() if infoplane.rnn.is_rnn_study(study.config)]
+
+
+def _rnn_data(study, experiment):
+    return infoplane.datasets.source_of(study.config["datasets"][study.experiments[experiment].dataset]).files(
+        study.config["datasets"][study.experiments[experiment].dataset])
+
+
+def rnn_data_file(wildcards):
+    """The series file of an experiment's regression source (the package's CSV)."""
+    return _rnn_data(S(wildcards), wildcards.experiment)
+
+
+def rnn_data_files(wildcards):
+    """The series file of every experiment, in the study's order."""
+    return [f for e in S(wildcards).experiments for f in _rnn_data(S(wildcards), e)]
 
 
 # The epoch-skipping study (skipping.smk): its studies have a report of their own too.

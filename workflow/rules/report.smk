@@ -26,7 +26,7 @@ rule report_pdf:
         captions=captions_of("report_pdf"),
     wildcard_constraints:  # the generalisation, stopping and GAN studies have reports of their own
         study=only_studies(set(STUDIES) - set(generalisation_studies()) - set(stopping_studies()) - set(gan_studies())
-                           - set(skipping_studies())),
+                           - set(skipping_studies()) - set(rnn_studies())),
     log:
         f"{P.LOGS}/report.log",
     benchmark:

@@ -50,6 +50,13 @@ localrules:
     skipping_tables,
     skipping_figure,
     skipping_report,
+    rnn_train,
+    rnn_flows,
+    rnn_information,
+    rnn_tables,
+    rnn_study_figures,
+    rnn_figures,
+    rnn_report,
 
 
 if DOWNLOADS:

@@ -21,6 +21,10 @@ source is one module that declares, once:
     input, a divisor for stored integers, a fixed split).
 ``describe(spec) -> str``
     one line for the report.
+``TASK`` (optional)
+    ``"regression"`` for a source of continuous targets (its ``Arrays.labels`` are floats;
+    :mod:`infoplane.tasks`); absent means classification. Only a study section that trains on
+    continuous targets (``rnn``) takes a regression source.
 ``DOWNLOADS``, ``DOWNLOAD_MIRRORS`` (optional)
     files the checked download rule may fetch into ``data_dir`` (name -> SHA-256, or None with
     ``DOWNLOAD_MD5``), and the base URLs.
@@ -28,7 +32,8 @@ source is one module that declares, once:
 Built in: ``tishby`` (generated from [ST17]'s rule, :mod:`.tishby`), ``mnist`` (the standard IDX
 files, checked download, :mod:`.mnist`), ``fashion_mnist`` (Debian's ``dataset-fashion-mnist``,
 :mod:`.fashion_mnist`), ``cifar10`` (the python-version batches, checked download,
-:mod:`.cifar10`), and ``mat`` for ``path`` entries (:mod:`.matfile`). The workflow writes every
+:mod:`.cifar10`), ``temperatures`` (hourly temperatures from the ``vega-datasets`` package, a
+regression source, :mod:`.temperatures`), and ``mat`` for ``path`` entries (:mod:`.matfile`). The workflow writes every
 study's dataset as a ``.mat`` file in the ``var_u.mat`` layout with the shape of one input
 (``F_shape``): training reshapes to it ([N, 1, 28, 28], [N, 3, 32, 32]) for convolutions; the
 rest reads the flattened [N, d]. Train/test splits and probe sets: :mod:`.splits`.
@@ -56,7 +61,7 @@ from .splits import PROBES, probe_index, probe_rows, train_test_split
 from .tishby import ANTIPODAL_PAIRS, ICOSAHEDRON_EDGES, tishby_dataset, tishby_inputs, tishby_labels
 
 __all__ = [
-    "REGISTRY", "builtin_names", "get", "register", "source_of", "check_spec", "spec_layout", "spec_input_shape",
+    "REGISTRY", "builtin_names", "get", "task_of", "register", "source_of", "check_spec", "spec_layout", "spec_input_shape",
     "load_dataset", "Arrays", "content_sha256",
     "ANTIPODAL_PAIRS", "ICOSAHEDRON_EDGES", "tishby_inputs", "tishby_labels", "tishby_dataset",
     "load_mat", "save_mat", "load_split", "load_input_shape", "train_test_split", "PROBES", "probe_index", "probe_rows",
@@ -70,6 +75,7 @@ REGISTRY: dict[str, str] = {
     "mnist": "infoplane.datasets.mnist",
     "fashion_mnist": "infoplane.datasets.fashion_mnist",
     "cifar10": "infoplane.datasets.cifar10",
+    "temperatures": "infoplane.datasets.temperatures",
     "mat": "infoplane.datasets.matfile",
 }
 _REQUIRED = ("NAME", "DESCRIPTION", "SOURCE", "PARAMETERS", "layout", "input_shape", "files", "missing", "read", "describe")
@@ -84,6 +90,12 @@ def builtin_names() -> tuple[str, ...]:
 def get(name: str) -> ModuleType:
     """The source module registered as ``name``; ValueError naming the registered ones."""
     return registry.lookup(REGISTRY, "dataset source", name)
+
+
+def task_of(spec: dict) -> str:
+    """The task of a config dataset entry's targets: its source's ``TASK``, ``"classification"``
+    when it declares none."""
+    return getattr(source_of(spec), "TASK", "classification")
 
 
 def register(name: str, module: str | ModuleType) -> None:

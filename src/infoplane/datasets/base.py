@@ -17,7 +17,8 @@ __all__ = ["Arrays", "content_sha256", "split_phrase"]
 class Arrays:
     """A dataset as a source reads it.
 
-    inputs : [N, d] (float, or integers with ``divisor``); labels : int [N], 0 … C-1;
+    inputs : [N, d] (float, or integers with ``divisor``); labels : int [N], 0 … C-1 (float
+    targets [N] for a regression source, one that declares ``TASK = "regression"``);
     input_shape : the shape of one input ((d,) for vectors, (C, H, W) for images; its product
     is d); divisor : the stored integers are divided by it when read (pixels / 255);
     train_index, test_index : a fixed split (0-based rows), or None.

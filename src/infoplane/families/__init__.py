@@ -60,6 +60,7 @@ __all__ = ["REGISTRY", "get", "register", "check_model", "layer_widths", "descri
 REGISTRY: dict[str, str] = {
     "mlp": "infoplane.families.mlp",
     "cnn": "infoplane.families.cnn",
+    "rnn": "infoplane.families.rnn",
 }
 
 _REQUIRED = ("PARAMETERS", "SOURCE", "DESCRIPTION", "RECORDED", "REGULARISERS", "INPUT_RANK", "layer_shapes", "cost", "build", "single")
