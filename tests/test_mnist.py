@@ -312,7 +312,7 @@ def test_dataset_entries_are_checked():
         validate_config(config)
     config = _offline_config()
     config["datasets"]["mnist"]["builtin"] = "cifar"
-    with pytest.raises(ConfigError, match=r"datasets.mnist.builtin: 'cifar' is not one of \['tishby', 'mnist', 'fashion_mnist', 'cifar10'\]"):
+    with pytest.raises(ConfigError, match=r"datasets.mnist.builtin: 'cifar' is not one of \['tishby', 'mnist', 'fashion_mnist', 'cifar10', 'temperatures'\]"):
         validate_config(config)
     config = {**_offline_config(), "datasets": {"mnist": {"builtin": "mnist"}}}
     config["training"]["record"]["disk_budget_gb"] = 3.0  # the standard split's probe: 10000 test images

@@ -21,7 +21,7 @@ from infoplane.datasets import temperatures
 from infoplane.rnn import check_settings
 from infoplane.rnn import information as info
 from infoplane.rnn.answers import _phases, answers, kept_seeds
-from infoplane.rnn.flows import depths, flow_epochs, graph_tables
+from infoplane.rnn.flows import depths, flow_epochs, graph_tables, trophic_levels
 from infoplane.rnn.recording import read_run
 from infoplane.rnn.training import RegressionTrainer, shuffled_recurrent, train_rnn
 
@@ -249,7 +249,27 @@ def test_a_driven_chain_gives_its_edges_and_depths():
     found = set(map(tuple, edges.loc[edges["significant"], ["source", "target"]].to_numpy()))
     assert found == {(0, 1), (1, 2)}
     assert nodes.set_index("neuron")["depth"].tolist() == [0, 1, 2]
+    assert np.allclose(nodes.set_index("neuron")["trophic_level"], [0, 1, 2]) and nodes["incoherence"].max() < 1e-9
     assert nodes.set_index("neuron")["role"].tolist() == ["input", "hidden", "output"]
+
+
+def test_trophic_levels_and_incoherence_have_their_closed_forms():
+    chain = np.zeros((3, 3))
+    chain[0, 1] = chain[1, 2] = 2.0
+    levels, f0 = trophic_levels(chain)
+    assert np.allclose(levels, [0, 1, 2]) and f0 == pytest.approx(0.0, abs=1e-12)
+    cycle = np.ones((3, 3)) - np.eye(3)  # every flow both ways: no direction
+    assert trophic_levels(cycle)[1] == pytest.approx(1.0)
+    skip = np.zeros((3, 3))
+    skip[0, 1] = skip[1, 2] = skip[0, 2] = 1.0  # MacKay et al.'s feed-forward triangle: levels 0, 2/3, 4/3, F0 = 1/9
+    levels, f0 = trophic_levels(skip)
+    assert np.allclose(levels, [0, 2 / 3, 4 / 3]) and f0 == pytest.approx(1 / 9)
+    two = np.zeros((4, 4))
+    two[0, 1] = two[2, 3] = 1.0  # two separate edges: each part starts at 0
+    assert np.allclose(trophic_levels(two)[0], [0, 1, 0, 1])
+    assert np.isnan(trophic_levels(np.zeros((2, 2)))[1])
+    with pytest.raises(ValueError, match="non-negative"):
+        trophic_levels(-chain)
 
 
 @pytest.mark.parametrize("drop, verdict", [(1.0, "confirmed"), (0.0, "refuted")])

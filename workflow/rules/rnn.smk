@@ -82,6 +82,7 @@ rule rnn_tables:
     input:
         runs=each_experiment(P.RNN_RUN),
         neurons=each_experiment(P.RNN_NEURONS),
+        pairs=each_experiment(P.RNN_PAIRS),
         states=each_experiment(P.RNN_STATES),
         edges=each_experiment(P.RNN_EDGES),
         nodes=each_experiment(P.RNN_NODES),

@@ -13,10 +13,10 @@ with job(snakemake) as log:
     rows, curves, errors = [], [], []
     for i, experiment in enumerate(p.experiments):
         run = read_run(given.runs[i], states=False)
-        tables = {name: pd.read_csv(given[name][i]) for name in ("neurons", "states", "edges", "nodes")}
+        tables = {name: pd.read_csv(given[name][i]) for name in ("neurons", "pairs", "states", "edges", "nodes")}
         rows.append(answers.answers(run, tables["neurons"], tables["states"], tables["edges"], tables["nodes"], p.claims,
                                     p.section, experiment))  # fmt: skip
-        curves.append(answers.curves(run, tables["neurons"], tables["states"], p.claims, experiment))
+        curves.append(answers.curves(run, tables["neurons"], tables["states"], p.claims, experiment, tables["pairs"]))
         errors.append(answers.performance(run, p.claims, experiment))
         log.info("%s: %d of %d seeds kept", experiment, len(answers.kept_seeds(run)), len(run["seeds"]))
     pd.concat(rows, ignore_index=True).to_csv(snakemake.output.answers, index=False)

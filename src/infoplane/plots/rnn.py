@@ -4,8 +4,8 @@
 * :func:`training_figure`: test error over training against the baselines, and the gradient SNR;
 * :func:`neuron_figure`: I(h;X) and I(h;Y) of the neurons by role over training, trained
   networks against their shuffled controls;
-* :func:`flow_figure`: the flow graph of one seed at a few epochs, neurons placed by depth;
-* :func:`plane_figure`: the information plane of the whole state and of each depth group.
+* :func:`flow_figure`: the flow graph of one seed at a few epochs, neurons placed by trophic level;
+* :func:`plane_figure`: the information plane of the whole state and of each trophic-level group.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def training_figure(curves: pd.DataFrame, performance: pd.DataFrame, experiments
 
 
 def neuron_figure(curves: pd.DataFrame, experiment: str, stem: str | os.PathLike) -> list[Path]:
-    """I(h;X) and I(h;Y) (means over the role's neurons, then over seeds) by role over training;
-    solid trained, dashed shuffled control."""
+    """I(h;X) and I(h;Y) (means over the role's neurons, then over seeds) by role over training,
+    solid trained, dashed shuffled control; and the mean I(h_i;h_j) over pairs of neurons."""
     fig = Figure(figsize=(TEXT_WIDTH_IN, 2.6))
-    axes = fig.subplots(1, 2)
+    axes = fig.subplots(1, 3)
     mine = curves[(curves["experiment"] == experiment) & curves["subject"].str.startswith("role ")]
     for ax, quantity, label in zip(axes, ("I_hX_bits", "I_hY_bits"), ("I(h;X) (bits)", "I(h;Y) (bits)")):
         for subject in sorted(mine["subject"].unique()):
@@ -88,6 +88,11 @@ def neuron_figure(curves: pd.DataFrame, experiment: str, stem: str | os.PathLike
                     _band(ax, part, f"{role} ({variant})", ROLE_COLOURS.get(role, "black"), ls)
         symlog_epochs(ax)
         ax.set_ylabel(label)
+    pairs = curves[(curves["experiment"] == experiment) & (curves["subject"] == "pairs")]
+    if len(pairs):
+        _band(axes[2], pairs, "trained", "tab:green")
+    symlog_epochs(axes[2])
+    axes[2].set_ylabel("mean I(h_i;h_j) over pairs (bits)")
     axes[0].legend(loc="best", ncol=1)
     fig.suptitle(f"{experiment}: neurons by role (mean over the role's neurons and the seeds)")
     fig.tight_layout()
@@ -95,23 +100,17 @@ def neuron_figure(curves: pd.DataFrame, experiment: str, stem: str | os.PathLike
 
 
 def _positions(nodes: pd.DataFrame) -> dict[int, tuple[float, float]]:
-    """Neurons placed by depth (x; unreached to the right) and spread vertically."""
-    depth = nodes.set_index("neuron")["depth"]
-    far = (np.nanmax(depth.to_numpy()) if np.isfinite(depth.to_numpy()).any() else 0) + 1
-    column = depth.fillna(far)
-    out = {}
-    for d, members in column.groupby(column):
-        ys = np.linspace(0, 1, len(members) + 2)[1:-1]
-        for y, neuron in zip(ys, members.index):
-            out[int(neuron)] = (float(d), float(y))
-    return out
+    """Neurons placed by trophic level (x) and spread vertically, in order of level."""
+    level = nodes.set_index("neuron")["trophic_level"].sort_values()
+    ys = np.linspace(0, 1, len(level) + 2)[1:-1]
+    return {int(neuron): (float(x), float(y)) for (neuron, x), y in zip(level.items(), ys)}
 
 
 def flow_figure(edges: pd.DataFrame, nodes: pd.DataFrame, experiment: str, stem: str | os.PathLike,
                 max_panels: int = 3) -> list[Path]:  # fmt: skip
     """The significant flows of the first seed at up to ``max_panels`` flow epochs (trained),
-    and of its shuffled control at the last; x is depth from the input neurons (unreached
-    rightmost), colour the role, arrow width the transfer entropy."""
+    and of its shuffled control at the last; x is the trophic level, colour the role, arrow
+    width the transfer entropy."""
     from matplotlib.patches import FancyArrowPatch
 
     seed = int(nodes["seed"].min()) if len(nodes) else 0
@@ -134,10 +133,11 @@ def flow_figure(edges: pd.DataFrame, nodes: pd.DataFrame, experiment: str, stem:
             x, y = where[int(row.neuron)]
             ax.scatter([x], [y], s=40, color=ROLE_COLOURS.get(row.role, "black"), zorder=3)
             ax.text(x, y, str(int(row.neuron)), fontsize=7, ha="center", va="center", color="white", zorder=4)
-        ax.set_title(f"{variant}, epoch {int(epoch)}: {len(flows)} flows")
-        ax.set_xlabel("depth from the inputs")
+        incoherence = mine["incoherence"].iloc[0] if len(mine) else float("nan")
+        ax.set_title(f"{variant}, epoch {int(epoch)}\n{len(flows)} flows, F0 = {incoherence:.2f}")
+        ax.set_xlabel("trophic level")
         ax.set_yticks([])
-        ax.set_xlim(-0.5, max([p[0] for p in where.values()], default=0) + 0.5)
+        ax.set_xlim(-0.3, max([p[0] for p in where.values()], default=0) + 0.3)
         ax.set_ylim(-0.05, 1.05)
     fig.suptitle(f"{experiment}, seed {seed}: significant transfer entropy (blue input, red output neurons)")
     fig.tight_layout()
@@ -146,7 +146,7 @@ def flow_figure(edges: pd.DataFrame, nodes: pd.DataFrame, experiment: str, stem:
 
 def plane_figure(curves: pd.DataFrame, experiment: str, stem: str | os.PathLike) -> list[Path]:
     """I(X;H) against I(H;Y), means over seeds with intervals, for the whole state and each
-    depth group of the trained networks (and the whole state of the shuffled controls,
+    trophic-level group of the trained networks (and the whole state of the shuffled controls,
     dashed); markers at the first and last recorded epochs."""
     mine = curves[(curves["experiment"] == experiment) & curves["variant"].isin(["trained", "shuffled"])]
     mine = mine[~mine["subject"].str.startswith("role ")]

@@ -22,9 +22,12 @@ __all__ = ["build_context", "STATISTIC_WORDS"]
 #: How the report names each statistic of the answers table.
 STATISTIC_WORDS = {
     "input_to_output_te_asymmetry_bits": "TE(input to output) minus TE(output to input), bits",
-    "forward_flow_fraction": "fraction of significant flows one step deeper",
     "rank_correlation_depth_I_hX": "Spearman rho of depth and I(h;X)",
     "rank_correlation_depth_I_hY": "Spearman rho of depth and I(h;Y)",
+    "rank_correlation_trophic_level_I_hX": "Spearman rho of trophic level and I(h;X)",
+    "rank_correlation_trophic_level_I_hY": "Spearman rho of trophic level and I(h;Y)",
+    "trophic_incoherence": "trophic incoherence F0 of the flow graph (0 directed, 1 no direction)",
+    "output_minus_input_trophic_level": "output neurons' mean trophic level minus the input neurons'",
     "verdict": "both correlations, against the control",
     "I_XT_fall_bits": "I(X;H) fall after its peak, bits",
     "I_XT_rise_bits": "I(X;H) rise to its peak, bits",

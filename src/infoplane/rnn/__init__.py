@@ -16,7 +16,8 @@ and scaling fitted on the training part (:mod:`infoplane.tasks`). Its jobs
   complexity (weight norm, effective rank);
 * :mod:`~infoplane.rnn.flows`: transfer entropy between neurons' state series over the
   window's time steps, significant against trial-shuffled surrogates (Holm), the flow graph per
-  recorded epoch and each neuron's depth (graph distance from the input neurons);
+  recorded epoch, each neuron's depth (graph distance from the input neurons) and trophic level,
+  and the graph's trophic incoherence (how directed it is);
 * :mod:`~infoplane.rnn.answers`: the five questions, each with its statistics, bootstrap
   intervals over seeds and a verdict.
 """
@@ -53,8 +54,9 @@ SETTINGS = (
               "first threshold, n(n-1)/alpha - 1)", "Lindner et al. 2011", minimum=0),
     Parameter("flow_epochs", "integer", 0, "recorded epochs with a flow graph, evenly spread, first and last included "
               "(0: every recorded epoch)", "", minimum=0),
-    Parameter("min_flow_bits", "number", 0.01, "smallest mean transfer-entropy asymmetry, bits, that counts as a "
-              "direction of flow (question 1)", "", exclusive_minimum=0.0),
+    Parameter("min_incoherence_drop", "number", 0.05, "smallest fall of the flow graph's trophic incoherence F0 below "
+              "its shuffled control's that counts as a learned direction of flow (question 1)",
+              "MacKay, Johnson and Sansom 2020", exclusive_minimum=0.0, maximum=1.0),
     Parameter("shuffle_seed", "integer", 0, "seed of the controls' weight shuffles", "", minimum=0),
 )  # fmt: skip
 

@@ -4,21 +4,23 @@ verdict each (confirmed / refuted / inconclusive), from the recurrent study's ta
 Every interval is a percentile bootstrap over the seeds that never diverged
 (:func:`~infoplane.claims.experiment.bootstrap_for`, seeded by the claims' ``seed`` and the
 experiment's name); thresholds are the claims' settings (``min_effect_bits``,
-``min_rank_correlation``, ``min_snr_drop_decades``) and the section's ``min_flow_bits``.
+``min_rank_correlation``, ``min_snr_drop_decades``) and the section's ``min_incoherence_drop``.
 
-1. **Direction of flow** (``direction``): at the last flow epoch, the mean over input neuron i
-   and output neuron j of TE(i -> j) - TE(j -> i). Confirmed if its interval lies above
-   ``min_flow_bits``, refuted if below, inconclusive otherwise. Beside it, the fraction of
-   significant flows that go one step deeper (depth(target) > depth(source)), trained minus
-   shuffled control.
+1. **Direction of flow** (``direction``): at the last flow epoch, the trophic incoherence F0 of
+   the flow graph (:mod:`infoplane.rnn.flows`; 0 perfectly directed, 1 without direction),
+   trained minus shuffled control, and the output neurons' mean trophic level minus the input
+   neurons'. Confirmed if the first lies below -``min_incoherence_drop`` and the second above
+   0; refuted if the first lies above -``min_incoherence_drop`` or the second below 0. Beside
+   them, the mean over input neuron i and output neuron j of TE(i -> j) - TE(j -> i).
 2. **Layer-like structure** (``layers``): at the last flow epoch, Spearman's correlation over
-   the neurons reached from the inputs between depth and I(h;X) (layers would make it
-   negative) and between depth and I(h;Y) (positive), and each minus the shuffled control's.
-   Confirmed if both correlations lie beyond ``min_rank_correlation`` with those signs and both
+   neurons between the trophic level and I(h;X) (layers would make it negative) and between
+   the trophic level and I(h;Y) (positive), and each minus the shuffled control's. Confirmed
+   if both correlations lie beyond ``min_rank_correlation`` with those signs and both
    differences from the control lie on the same sides of 0; refuted if either correlation's
-   interval lies short of that magnitude on its side; inconclusive otherwise.
+   interval lies short of that magnitude on its side; inconclusive otherwise. The same
+   correlations with the depth (distance from the input neurons) are reported beside them.
 3. **The information bottleneck** (``bottleneck``): [ST17]'s fitting-then-compression claim on
-   the whole hidden state's plane and on each depth group's, with its rule
+   the whole hidden state's plane and on each trophic-level group's, with its rule
    (:func:`~infoplane.claims.experiment.verdict_row`); the answer is the whole state's.
 4. **Complexity and I(H;Y) as indicators of learning** (``learning``): per seed, Spearman's
    correlation over the recorded epochs between each measure and the test error. I(H;Y)
@@ -87,85 +89,105 @@ def _spearman(a, b) -> float:
     return float(spearmanr(a[ok], b[ok]).statistic)
 
 
+def _per_seed_node_value(nodes, variant, epoch, seeds, value) -> dict[int, float]:
+    """seed -> ``value(table of that seed's nodes)`` at ``epoch`` of ``variant``."""
+    table = nodes[(nodes["variant"] == variant) & (nodes["epoch"] == epoch)]
+    return {seed: value(table[table["seed"] == seed]) for seed in seeds if (table["seed"] == seed).any()}
+
+
+def _paired(settings, experiment, tag, trained: dict, shuffled: dict) -> tuple[tuple, tuple, tuple]:
+    """Intervals of the trained value, the shuffled control's and their per-seed difference."""
+    difference = {s: trained[s] - shuffled[s] for s in trained if s in shuffled}
+    return (_mean_interval(trained, settings, experiment, f"{tag}/trained"),
+            _mean_interval(shuffled, settings, experiment, f"{tag}/shuffled"),
+            _mean_interval(difference, settings, experiment, f"{tag}/difference"))  # fmt: skip
+
+
 def _direction(edges, nodes, inputs, outputs, seeds, settings, section, experiment) -> list[dict]:
-    rows = []
-    last = edges["epoch"].max()
+    last = nodes["epoch"].max()
+    m = float(section["min_incoherence_drop"])
+    incoherence = {v: _per_seed_node_value(nodes, v, last, seeds, lambda t: float(t["incoherence"].iloc[0]))
+                   for v in ("trained", "shuffled")}  # fmt: skip
+
+    def level_gap(table):
+        levels = table.set_index("neuron")["trophic_level"]
+        return float(levels.reindex(outputs).mean() - levels.reindex(inputs).mean())
+
+    gaps = {v: _per_seed_node_value(nodes, v, last, seeds, level_gap) for v in ("trained", "shuffled")}
+    (f0, n0), (f0_control, n1), (f0_difference, n2) = _paired(settings, experiment, "incoherence", incoherence["trained"],
+                                                             incoherence["shuffled"])  # fmt: skip
+    (gap, n3), (gap_control, n4), (gap_difference, n5) = _paired(settings, experiment, "level_gap", gaps["trained"],
+                                                                gaps["shuffled"])  # fmt: skip
+    level = f"{f0.confidence:.4g}"
+    rule = (f"confirmed if the {level} interval of the trophic incoherence F0 of the trained networks' flow graphs minus "
+            f"that of their shuffled controls lies below -{m:g} and that of the output neurons' mean trophic level minus "
+            f"the input neurons' above 0 (flows run from the inputs to the outputs, more coherently than the same weights "
+            f"without structure); refuted if the first lies above -{m:g} or the second below 0; inconclusive otherwise")
+    if f0_difference.below(-m) and gap.above(0.0):
+        verdict = "confirmed"
+    elif f0_difference.above(-m) or gap.below(0.0):
+        verdict = "refuted"
+    else:
+        verdict = "inconclusive"
+    subject = f"epoch {int(last)}"
+    rows = [
+        _row("direction", experiment, f"{subject}: trained - shuffled", "trophic_incoherence", f0_difference, n2, verdict, rule),
+        _row("direction", experiment, f"{subject}: trained", "trophic_incoherence", f0, n0),
+        _row("direction", experiment, f"{subject}: shuffled", "trophic_incoherence", f0_control, n1),
+        _row("direction", experiment, f"{subject}: trained", "output_minus_input_trophic_level", gap, n3),
+        _row("direction", experiment, f"{subject}: shuffled", "output_minus_input_trophic_level", gap_control, n4),
+    ]
     trained = edges[(edges["variant"] == "trained") & (edges["epoch"] == last)]
     asymmetry = {}
     for seed in seeds:
         table = trained[trained["seed"] == seed].set_index(["source", "target"])["te_bits"]
         pairs = [(i, j) for i in inputs for j in outputs if i != j]
-        if table.empty or not pairs:
-            continue
-        asymmetry[seed] = float(np.mean([table[(i, j)] - table[(j, i)] for i, j in pairs]))
+        if not table.empty and pairs:
+            asymmetry[seed] = float(np.mean([table[(i, j)] - table[(j, i)] for i, j in pairs]))
     value, n = _mean_interval(asymmetry, settings, experiment, "direction")
-    m = float(section["min_flow_bits"])
-    rule = (f"confirmed if the {value.confidence:.4g} interval of the mean TE(input -> output) - TE(output -> input) lies "
-            f"above {m:g} bits; refuted if below {m:g} bits; inconclusive otherwise")
-    verdict = "confirmed" if value.above(m) else "refuted" if value.below(m) else "inconclusive"
-    rows.append(_row("direction", experiment, f"epoch {int(last)}", "input_to_output_te_asymmetry_bits", value, n, verdict, rule))
-    fractions = {}
-    for variant in ("trained", "shuffled"):
-        per_seed = {}
-        depth = nodes[(nodes["variant"] == variant) & (nodes["epoch"] == last)].set_index(["seed", "neuron"])["depth"]
-        chosen = edges[(edges["variant"] == variant) & (edges["epoch"] == last) & edges["significant"]]
-        for seed in seeds:
-            mine = chosen[chosen["seed"] == seed]
-            if mine.empty:
-                continue
-            d_source = depth.reindex(list(zip([seed] * len(mine), mine["source"]))).to_numpy()
-            d_target = depth.reindex(list(zip([seed] * len(mine), mine["target"]))).to_numpy()
-            ok = np.isfinite(d_source) & np.isfinite(d_target)
-            per_seed[seed] = float((d_target[ok] > d_source[ok]).mean()) if ok.any() else np.nan
-        fractions[variant] = per_seed
-        value, n = _mean_interval(per_seed, settings, experiment, f"forward/{variant}")
-        rows.append(_row("direction", experiment, variant, "forward_flow_fraction", value, n))
-    difference = {s: fractions["trained"][s] - fractions["shuffled"][s] for s in seeds
-                  if s in fractions["trained"] and s in fractions["shuffled"]}  # fmt: skip
-    value, n = _mean_interval(difference, settings, experiment, "forward/difference")
-    rows.append(_row("direction", experiment, "trained - shuffled", "forward_flow_fraction", value, n))
+    rows.append(_row("direction", experiment, f"{subject}: trained", "input_to_output_te_asymmetry_bits", value, n))
     return rows
 
 
 def _layers(neurons, nodes, seeds, settings, experiment) -> list[dict]:
     last = nodes["epoch"].max()
     r_min = float(settings["min_rank_correlation"])
-    per = {}
+    correlations: dict = {}
     for variant in ("trained", "shuffled"):
         info = neurons[(neurons["variant"] == variant) & (neurons["epoch"] == last)].set_index(["seed", "neuron"])
-        depth = nodes[(nodes["variant"] == variant) & (nodes["epoch"] == last)].set_index(["seed", "neuron"])["depth"]
-        for quantity in ("I_hX_bits", "I_hY_bits"):
-            values = {}
-            for seed in seeds:
-                if seed not in depth.index.get_level_values(0):
-                    continue
-                d = depth.loc[seed]
-                values[seed] = _spearman(d.to_numpy(), info.loc[seed, quantity].reindex(d.index).to_numpy())
-            per[(variant, quantity)] = values
+        for position in ("trophic_level", "depth"):
+            for quantity in ("I_hX_bits", "I_hY_bits"):
+                def rho(table, quantity=quantity, position=position, info=info):
+                    seed = int(table["seed"].iloc[0])
+                    where = table.set_index("neuron")[position]
+                    return _spearman(where.to_numpy(), info.loc[seed, quantity].reindex(where.index).to_numpy())
+
+                correlations[(variant, position, quantity)] = _per_seed_node_value(nodes, variant, last, seeds, rho)
     rows, stats = [], {}
-    for quantity in ("I_hX_bits", "I_hY_bits"):
-        value, n = _mean_interval(per[("trained", quantity)], settings, experiment, f"layers/{quantity}")
-        rows.append(_row("layers", experiment, "trained", f"rank_correlation_depth_{quantity[:-5]}", value, n))
-        control, n_c = _mean_interval(per[("shuffled", quantity)], settings, experiment, f"layers/{quantity}/shuffled")
-        rows.append(_row("layers", experiment, "shuffled", f"rank_correlation_depth_{quantity[:-5]}", control, n_c))
-        difference = {s: per[("trained", quantity)][s] - per[("shuffled", quantity)][s] for s in seeds
-                      if s in per[("trained", quantity)] and s in per[("shuffled", quantity)]}  # fmt: skip
-        diff, n_d = _mean_interval(difference, settings, experiment, f"layers/{quantity}/difference")
-        rows.append(_row("layers", experiment, "trained - shuffled", f"rank_correlation_depth_{quantity[:-5]}", diff, n_d))
-        stats[quantity] = (value, diff, n)
+    for position in ("trophic_level", "depth"):
+        for quantity in ("I_hX_bits", "I_hY_bits"):
+            name = f"rank_correlation_{position}_{quantity[:-5]}"
+            (value, n), (control, n_c), (diff, n_d) = _paired(settings, experiment, f"layers/{position}/{quantity}",
+                                                              correlations[("trained", position, quantity)],
+                                                              correlations[("shuffled", position, quantity)])  # fmt: skip
+            rows += [_row("layers", experiment, "trained", name, value, n),
+                     _row("layers", experiment, "shuffled", name, control, n_c),
+                     _row("layers", experiment, "trained - shuffled", name, diff, n_d)]  # fmt: skip
+            stats[(position, quantity)] = (value, diff, n)
     level = f"{float(settings['confidence']):.4g}"
-    rule = (f"confirmed if the {level} intervals of the correlation of depth with I(h;X) lie below -{r_min:g} and with "
-            f"I(h;Y) above {r_min:g}, and both differences from the shuffled control on the same sides of 0; refuted if "
-            f"the first lies above -{r_min:g} or the second below {r_min:g}; inconclusive otherwise")
-    (x, dx, n_x), (y, dy, n_y) = stats["I_hX_bits"], stats["I_hY_bits"]
+    rule = (f"confirmed if the {level} intervals of the correlation over neurons of the trophic level with I(h;X) lie "
+            f"below -{r_min:g} and with I(h;Y) above {r_min:g}, and both differences from the shuffled control on the "
+            f"same sides of 0; refuted if the first lies above -{r_min:g} or the second below {r_min:g}; inconclusive "
+            "otherwise")
+    (x, dx, n_x), (y, dy, n_y) = stats[("trophic_level", "I_hX_bits")], stats[("trophic_level", "I_hY_bits")]
     if x.below(-r_min) and y.above(r_min) and dx.below(0.0) and dy.above(0.0):
         verdict = "confirmed"
     elif x.above(-r_min) or y.below(r_min):
         verdict = "refuted"
     else:
         verdict = "inconclusive"
-    rows.append(_row("layers", experiment, "trained", "verdict", Interval(np.nan, np.nan, np.nan, x.confidence),
-                     min(n_x, n_y), verdict, rule))
+    rows.insert(0, _row("layers", experiment, "trained", "verdict", Interval(np.nan, np.nan, np.nan, x.confidence),
+                        min(n_x, n_y), verdict, rule))  # fmt: skip
     return rows
 
 
@@ -295,10 +317,12 @@ def _curve_rows(experiment, variant, subject, quantity, epochs, matrix, settings
                          "n_seeds": len(matrix)})  # fmt: skip
 
 
-def curves(run: Mapping, neurons: pd.DataFrame, states: pd.DataFrame, settings: Mapping, experiment: str) -> pd.DataFrame:
+def curves(run: Mapping, neurons: pd.DataFrame, states: pd.DataFrame, settings: Mapping, experiment: str,
+           pairs: pd.DataFrame | None = None) -> pd.DataFrame:  # fmt: skip
     """Mean curves over seeds with intervals (columns :data:`CURVE_COLUMNS`): the state planes
-    (subject ``all`` and depth groups), neuron information by role (subject ``role <role>``),
-    and every epoch's errors, weight norm and log10 gradient SNR (variant ``training``)."""
+    (subject ``all`` and trophic-level groups), neuron information by role (subject ``role <role>``),
+    the mean I(h_i;h_j) over pairs of neurons (subject ``pairs``, from ``pairs``), and every
+    epoch's errors, weight norm and log10 gradient SNR (variant ``training``)."""
     seeds = kept_seeds(run)
     index = [list(run["seeds"]).index(s) for s in seeds]
     frames = []
@@ -321,6 +345,10 @@ def curves(run: Mapping, neurons: pd.DataFrame, states: pd.DataFrame, settings: 
                 wide = part.pivot_table(index="seed", columns="epoch", values=quantity, aggfunc="mean").reindex(index=seeds)
                 frames.append(_curve_rows(experiment, variant, f"role {name}", quantity, wide.columns.to_numpy(),
                                           wide.to_numpy(), settings, f"{variant}/{name}/{quantity}"))  # fmt: skip
+    if pairs is not None and len(pairs):
+        wide = pairs.pivot_table(index="seed", columns="epoch", values="I_hh_bits", aggfunc="mean").reindex(index=seeds)
+        frames.append(_curve_rows(experiment, "trained", "pairs", "I_hh_bits", wide.columns.to_numpy(), wide.to_numpy(),
+                                  settings, "pairs"))  # fmt: skip
     epochs = np.arange(run["series"]["test_mse"].shape[1])
     for quantity in ("test_mse", "train_mse", "weight_norm"):
         frames.append(_curve_rows(experiment, "training", "network", quantity, epochs, run["series"][quantity][index],

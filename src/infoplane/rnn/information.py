@@ -16,8 +16,8 @@ neuron i's state after the window's last step.
   the states H [P, n], exp of the entropy of the normalised singular values of the centred H
   (Roy and Vetterli 2007, eq. 1 and 2): 1 … n.
 
-Groups of neurons by depth in the flow graph (:mod:`infoplane.rnn.flows`) have planes of their
-own (:func:`group_planes`): each neuron's depth at the last flow epoch.
+Groups of neurons by trophic level in the flow graph (:mod:`infoplane.rnn.flows`) have planes of
+their own (:func:`group_planes`): each neuron's level at the last flow epoch, rounded.
 """
 
 from __future__ import annotations
@@ -126,14 +126,13 @@ def state_table(last: np.ndarray, targets: np.ndarray, seeds: Sequence[int], epo
 
 
 def group_planes(nodes: pd.DataFrame, variant: str) -> dict[str, dict[int, list[int]]]:
-    """Groups ``depth <d>`` (and ``unreached``) of each seed's neurons by their depth at the
-    last flow epoch of ``variant`` (``nodes``: the flow job's node table)."""
+    """Groups ``level <k>`` of each seed's neurons by their trophic level at the last flow epoch
+    of ``variant``, rounded to the nearest integer (``nodes``: the flow job's node table)."""
     table = nodes[nodes["variant"] == variant]
     if table.empty:
         return {}
     last = table[table["epoch"] == table["epoch"].max()]
     groups: dict[str, dict[int, list[int]]] = {}
     for row in last.itertuples(index=False):
-        name = "unreached" if pd.isna(row.depth) else f"depth {int(row.depth)}"
-        groups.setdefault(name, {}).setdefault(int(row.seed), []).append(int(row.neuron))
+        groups.setdefault(f"level {int(round(row.trophic_level))}", {}).setdefault(int(row.seed), []).append(int(row.neuron))
     return dict(sorted(groups.items()))
