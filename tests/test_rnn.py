@@ -21,7 +21,7 @@ from infoplane.datasets import temperatures
 from infoplane.rnn import check_settings
 from infoplane.rnn import information as info
 from infoplane.rnn.answers import _phases, answers, kept_seeds
-from infoplane.rnn.flows import depths, flow_epochs, graph_tables, trophic_levels
+from infoplane.rnn.flows import depths, flow_epochs, graph_tables, trial_rows, trophic_levels
 from infoplane.rnn.recording import read_run
 from infoplane.rnn.training import RegressionTrainer, shuffled_recurrent, train_rnn
 
@@ -253,6 +253,22 @@ def test_a_driven_chain_gives_its_edges_and_depths():
     assert nodes.set_index("neuron")["role"].tolist() == ["input", "hidden", "output"]
 
 
+def test_a_constant_neuron_is_left_out_of_the_graph_and_a_trial_subset_spans_the_probe():
+    rng = np.random.default_rng(4)
+    states = np.zeros((60, 12, 3))
+    states[:, :, 0] = rng.normal(size=(60, 12))
+    states[:, 1:, 1] = 0.9 * states[:, :-1, 0] + 0.2 * rng.normal(size=(60, 11))
+    states[:, :, 2] = 0.5  # dead: constant in every window and step
+    edges, nodes = graph_tables(states[None, None], [0], [3], "trained", check_settings({}), [0], [2])
+    assert set(edges["source"]) | set(edges["target"]) == {0, 1}
+    dead = nodes.set_index("neuron").loc[2]
+    assert math.isnan(dead["depth"]) and math.isnan(dead["trophic_level"]) and dead["in_degree"] == 0
+    assert info.group_planes(nodes, "trained") == {"level 0": {0: [0]}, "level 1": {0: [1]}}
+    rows = trial_rows(400, 50, 0)
+    assert len(set(rows)) == 50 and rows.min() < 100 and rows.max() > 300
+    assert np.array_equal(trial_rows(40, 0, 0), np.arange(40))
+
+
 def test_trophic_levels_and_incoherence_have_their_closed_forms():
     chain = np.zeros((3, 3))
     chain[0, 1] = chain[1, 2] = 2.0
@@ -353,6 +369,9 @@ def test_the_shipped_config_is_valid():
         (lambda c: c.update(datasets={"seattle": {"builtin": "tishby"}, "san_francisco": {"builtin": "tishby"}}),
          "has class labels"),
         (lambda c: c.update(gan={}), "gan: an rnn study cannot also be a gan study"),
+        (lambda c: c["rnn"].update(flow_surrogates=1990, flow_alpha=0.015), "use at least 1999"),
+        (lambda c: c["rnn"].update(flow_lag=5), "rnn.flow_lag, rnn.flow_history: lag 5 and history 1"),
+        (lambda c: c["rnn"].update(flow_trials=2), "rnn.flow_trials: 2 windows as trials"),
     ],
 )
 def test_a_bad_rnn_config_names_the_key(edit, message):
@@ -361,6 +380,16 @@ def test_a_bad_rnn_config_names_the_key(edit, message):
     with pytest.raises(ConfigError) as error:
         validate_config(config)
     assert message in str(error.value)
+
+
+def test_a_window_left_to_its_default_and_a_small_alpha_pass_the_check():
+    config = tiny_config()
+    config["training"]["record"]["probe_size"] = 400
+    for spec in config["datasets"].values():
+        spec.pop("window")
+    config["rnn"].update(flow_alpha=0.004)
+    checked = validate_config(config)
+    assert checked["datasets"]["seattle"]["window"] == 24
 
 
 def test_a_regression_source_outside_the_rnn_study_is_refused():

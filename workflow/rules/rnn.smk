@@ -17,7 +17,7 @@ rule rnn_train:
         dataset=lambda wildcards: canonical(S(wildcards).config["datasets"][S(wildcards).experiments[wildcards.experiment].dataset]),
         seeds=lambda wildcards: list(S(wildcards).experiments[wildcards.experiment].seeds),
         device=lambda wildcards: S(wildcards).config["device"],
-        code=lambda wildcards: f"{code_hash('infoplane.rnn.training', 'infoplane.families.rnn', 'infoplane.families._rnn')}, "
+        code=lambda wildcards: f"{code_hash('infoplane.rnn.training', 'infoplane.families.rnn', 'infoplane.families._rnn', 'infoplane.datasets.temperatures')}, "
                                f"{job_threads(S(wildcards), 'train')} threads",
     threads: threads_of("train")
     wildcard_constraints:
@@ -94,7 +94,7 @@ rule rnn_tables:
         experiments=lambda wildcards: list(S(wildcards).experiments),
         claims=lambda wildcards: canonical(S(wildcards).config["claims"]),
         section=lambda wildcards: canonical(S(wildcards).config["rnn"]),
-        code=code_hash("infoplane.rnn.answers"),
+        code=code_hash("infoplane.rnn.answers", "infoplane.rnn.recording"),
     wildcard_constraints:
         study=only_studies(rnn_studies()),
     log:
@@ -123,7 +123,7 @@ rule rnn_study_figures:
                                     for e in S(wildcards).experiments],
         train_fractions=lambda wildcards: [float(S(wildcards).experiments[e].settings["train_fraction"])
                                            for e in S(wildcards).experiments],
-        code=code_hash("infoplane.plots.rnn"),
+        code=code_hash("infoplane.plots.rnn", "infoplane.datasets.temperatures"),
     wildcard_constraints:
         study=only_studies(rnn_studies()),
     log:

@@ -8,7 +8,13 @@ import numpy as np
 
 from .transfer import check_estimator, significance
 
-__all__ = ["flow_graph"]
+__all__ = ["flow_graph", "fewest_surrogates"]
+
+
+def fewest_surrogates(pairs: int, alpha: float) -> int:
+    """The fewest surrogates per pair with which the smallest p-value, 1 / (1 + n_surrogates),
+    can pass Holm's first threshold alpha / pairs: ceil(pairs / alpha) - 1."""
+    return int(np.ceil(int(pairs) / float(alpha))) - 1
 
 
 def flow_graph(states, *, names: Sequence | None = None, lag: int = 1, history: int = 1, k: int = 4,
@@ -59,7 +65,7 @@ def flow_graph(states, *, names: Sequence | None = None, lag: int = 1, history: 
     if len(names) != n:
         raise ValueError(f"{len(names)} names for {n} series")
     tests = n * (n - 1)
-    needed = int(np.ceil(tests / float(alpha))) - 1
+    needed = fewest_surrogates(tests, alpha)
     if n_surrogates is None:
         n_surrogates = max(99, needed)
     if int(n_surrogates) < needed:
@@ -70,6 +76,7 @@ def flow_graph(states, *, names: Sequence | None = None, lag: int = 1, history: 
         from .transfer import _trial_orders
 
         shared = np.concatenate(list(_trial_orders(np.random.default_rng(seed), array.shape[0], int(n_surrogates))))
+        shared.flags.writeable = False  # transfer.selector caches its sparse matrix by this array's identity
     results = []
     for i in range(n):
         for j in range(n):

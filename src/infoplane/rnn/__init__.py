@@ -106,6 +106,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
     recorded states within ``record.disk_budget_gb``. A regression source outside an ``rnn``
     study is refused too (the classifier trainers take class labels). Returns ``key: message``."""
     from .. import datasets, families
+    from ..flow.graph import fewest_surrogates
     from ..claims.bootstrap import MIN_CHANGE_POINT_POINTS, MIN_SEEDS
     from ..settings import resolve
 
@@ -148,7 +149,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
         if int((epochs > 0).sum()) < MIN_CHANGE_POINT_POINTS:
             problems.append(f"{where}.record: {len(epochs)} recorded epochs; the gradient SNR's change-point and the "
                             f"claims need at least {MIN_CHANGE_POINT_POINTS} after epoch 0")
-        window = int(spec["window"])
+        window = int(datasets.source_of(spec).input_shape(spec)[0])  # the entry's defaults are filled in later
         try:
             families.layer_shapes(settings["model"], (window,), 1)  # the family's roles() check
         except ValueError as error:
@@ -161,10 +162,18 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
         trials = int(config["rnn"]["flow_trials"])
         if trials > int(record["probe_size"]):
             problems.append(f"rnn.flow_trials: {trials} exceeds experiment {name}'s probe_size {record['probe_size']}")
+        if (trials or int(record["probe_size"])) < 3:
+            key = "rnn.flow_trials" if trials else f"{where}.record.probe_size"
+            problems.append(f"{key}: {trials or record['probe_size']} windows as trials; trial-shuffled surrogates need "
+                            "at least 3")
+        lag, history = int(config["rnn"]["flow_lag"]), int(config["rnn"]["flow_history"])
+        if window - max(lag, history) < 2:
+            problems.append(f"rnn.flow_lag, rnn.flow_history: lag {lag} and history {history} leave fewer than 2 of "
+                            f"experiment {name}'s {window} steps per window for the transfer entropy")
         if config["rnn"]["k"] >= int(record["probe_size"]):
             problems.append(f"rnn.k: {config['rnn']['k']} must be below probe_size {record['probe_size']}")
         n = int(settings["model"]["neurons"])
-        needed = -(-n * (n - 1) * 100 // int(round(config["rnn"]["flow_alpha"] * 100))) - 1
+        needed = fewest_surrogates(n * (n - 1), config["rnn"]["flow_alpha"])
         surrogates = int(config["rnn"]["flow_surrogates"])
         if surrogates and surrogates < needed:
             problems.append(f"rnn.flow_surrogates: {surrogates} cannot reach significance with {n * (n - 1)} pairs at "

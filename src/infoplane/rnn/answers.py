@@ -143,7 +143,8 @@ def _direction(edges, nodes, inputs, outputs, seeds, settings, section, experime
         table = trained[trained["seed"] == seed].set_index(["source", "target"])["te_bits"]
         pairs = [(i, j) for i in inputs for j in outputs if i != j]
         if not table.empty and pairs:
-            asymmetry[seed] = float(np.mean([table[(i, j)] - table[(j, i)] for i, j in pairs]))
+            both = [table.get((i, j), np.nan) - table.get((j, i), np.nan) for i, j in pairs]  # constant neurons: untested
+            asymmetry[seed] = float(np.nanmean(both)) if np.isfinite(both).any() else np.nan
     value, n = _mean_interval(asymmetry, settings, experiment, "direction")
     rows.append(_row("direction", experiment, f"{subject}: trained", "input_to_output_te_asymmetry_bits", value, n))
     return rows

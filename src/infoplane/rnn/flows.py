@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..flow import flow_graph
 
-__all__ = ["flow_epochs", "depths", "trophic_levels", "graph_tables", "EDGE_COLUMNS", "NODE_COLUMNS", "role"]
+__all__ = ["flow_epochs", "trial_rows", "depths", "trophic_levels", "graph_tables", "EDGE_COLUMNS", "NODE_COLUMNS", "role"]
 
 EDGE_COLUMNS = ["variant", "seed", "epoch", "source", "target", "te_bits", "p_value", "significant"]
 NODE_COLUMNS = ["variant", "seed", "epoch", "neuron", "role", "depth", "trophic_level", "incoherence", "in_degree",
@@ -56,9 +56,12 @@ def role(neuron: int, inputs: Sequence[int], outputs: Sequence[int]) -> str:
 
 
 def depths(graph, inputs: Sequence[int]) -> dict[int, float]:
-    """Each node's shortest-path distance from the nearest input neuron (NaN when unreachable)."""
+    """Each node's shortest-path distance from the nearest input neuron (NaN when unreachable
+    or when no input neuron is in the graph)."""
     import networkx as nx
 
+    if not inputs:
+        return {int(node): float("nan") for node in graph.nodes}
     lengths = nx.multi_source_dijkstra_path_length(graph, set(int(i) for i in inputs), weight=None)
     return {int(node): float(lengths.get(node, np.nan)) for node in graph.nodes}
 
@@ -100,6 +103,15 @@ def trophic_levels(weights) -> tuple[np.ndarray, float]:
     return levels, incoherence
 
 
+def trial_rows(windows: int, trials: int, seed: int) -> np.ndarray:
+    """The probe windows used as trials: all for ``trials`` 0, else ``trials`` of them drawn
+    without replacement from NumPy's generator of ``seed`` (sorted; the probe is in time order,
+    so its first rows would be one season)."""
+    if trials <= 0 or trials >= windows:
+        return np.arange(windows)
+    return np.sort(np.random.default_rng([int(seed), 7]).choice(windows, int(trials), replace=False))
+
+
 def graph_tables(states: np.ndarray, seeds: Sequence[int], epochs: Sequence[int], variant: str, section: Mapping,
                  inputs: Sequence[int], outputs: Sequence[int], log=None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Edge and node tables of the flow graphs.
@@ -112,28 +124,37 @@ def graph_tables(states: np.ndarray, seeds: Sequence[int], epochs: Sequence[int]
     """
     edges, nodes = [], []
     n = states.shape[-1]
-    trials = int(section["flow_trials"]) or states.shape[2]
+    chosen = trial_rows(states.shape[2], int(section["flow_trials"]), int(section["shuffle_seed"]))
     for r, epoch in enumerate(epochs):
         for s, seed in enumerate(seeds):
-            series = states[r, s, :trials]
+            series = states[r, s][chosen]
             if not np.isfinite(series).all():  # a diverged seed: no graph
                 continue
+            # a constant neuron (dead, or saturated throughout) carries no flow the estimators can measure
+            active = [i for i in range(n) if np.ptp(series[:, :, i]) > 0]
+            if len(active) < 2:
+                continue
             graph = flow_graph(
-                series, lag=int(section["flow_lag"]), history=int(section["flow_history"]), k=int(section["k"]),
+                series[:, :, active], names=active, lag=int(section["flow_lag"]), history=int(section["flow_history"]), k=int(section["k"]),
                 n_surrogates=int(section["flow_surrogates"]) or None, method="trials", alpha=float(section["flow_alpha"]),
                 seed=int(seed) * 1000 + int(epoch), jitter=float(section["jitter"]) if section["flow_estimator"] == "knn" else 0.0,
                 estimator=section["flow_estimator"],
             )  # fmt: skip
             for source, target, te, p, significant in graph.graph["tests"]:
                 edges.append((variant, int(seed), int(epoch), int(source), int(target), float(te), float(p), bool(significant)))
-            depth = depths(graph, inputs)
-            weights = np.zeros((n, n))
+            depth = depths(graph, [i for i in inputs if i in active])
+            weights = np.zeros((len(active), len(active)))
+            place = {neuron: k for k, neuron in enumerate(active)}
             for source, target, data in graph.edges(data=True):
-                weights[int(source), int(target)] = max(float(data["te_bits"]), 0.0)
+                weights[place[int(source)], place[int(target)]] = max(float(data["te_bits"]), 0.0)
             levels, incoherence = trophic_levels(weights)
             for neuron in range(n):
+                if neuron not in place:  # constant: untested, no position in the graph
+                    nodes.append((variant, int(seed), int(epoch), neuron, role(neuron, inputs, outputs), np.nan, np.nan,
+                                  incoherence, 0, 0))  # fmt: skip
+                    continue
                 nodes.append((variant, int(seed), int(epoch), neuron, role(neuron, inputs, outputs), depth[neuron],
-                              float(levels[neuron]), incoherence, graph.in_degree(neuron), graph.out_degree(neuron)))  # fmt: skip
+                              float(levels[place[neuron]]), incoherence, graph.in_degree(neuron), graph.out_degree(neuron)))  # fmt: skip
             if log is not None:
                 log.info("%s seed %d epoch %d: %d significant flows of %d pairs", variant, seed, epoch,
                          graph.number_of_edges(), n * (n - 1))  # fmt: skip

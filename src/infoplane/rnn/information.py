@@ -134,5 +134,7 @@ def group_planes(nodes: pd.DataFrame, variant: str) -> dict[str, dict[int, list[
     last = table[table["epoch"] == table["epoch"].max()]
     groups: dict[str, dict[int, list[int]]] = {}
     for row in last.itertuples(index=False):
+        if pd.isna(row.trophic_level):  # a constant neuron: no place in the flow graph
+            continue
         groups.setdefault(f"level {int(round(row.trophic_level))}", {}).setdefault(int(row.seed), []).append(int(row.neuron))
     return dict(sorted(groups.items()))
