@@ -6,15 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..multiple_testing import fewest_surrogates
 from .transfer import check_estimator, significance
 
 __all__ = ["flow_graph", "fewest_surrogates"]
-
-
-def fewest_surrogates(pairs: int, alpha: float) -> int:
-    """The fewest surrogates per pair with which the smallest p-value, 1 / (1 + n_surrogates),
-    can pass Holm's first threshold alpha / pairs: ceil(pairs / alpha) - 1."""
-    return int(np.ceil(int(pairs) / float(alpha))) - 1
 
 
 def flow_graph(states, *, names: Sequence | None = None, lag: int = 1, history: int = 1, k: int = 4,

@@ -106,7 +106,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
     recorded states within ``record.disk_budget_gb``. A regression source outside an ``rnn``
     study is refused too (the classifier trainers take class labels). Returns ``key: message``."""
     from .. import datasets, families
-    from ..flow.graph import fewest_surrogates
+    from ..multiple_testing import fewest_surrogates
     from ..claims.bootstrap import MIN_CHANGE_POINT_POINTS, MIN_SEEDS
     from ..settings import resolve
 
