@@ -377,12 +377,10 @@ def _experiment_sizes(config: dict, name: str) -> tuple[list[int], int | None, i
     ValueError
         If the probe cannot be drawn (e.g. ``probe_size`` larger than the probe).
     """
-    from .schedules import recording_epochs
+    from .schedules import planned_epochs
 
     settings = experiment(config, name).settings
-    record = settings["record"]
-    epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
-                              step=int(record.get("step", 1)), tail=int(record.get("tail", 0))).tolist()  # fmt: skip
+    epochs = planned_epochs(settings).tolist()
     layout = datasets.spec_layout(config["datasets"][settings["dataset"]])
     if layout is None:
         return epochs, None, None

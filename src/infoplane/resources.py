@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import datasets, families
-from .schedules import recording_epochs
+from .schedules import planned_epochs
 
 __all__ = [
     "Resources", "Layout", "JobSizes", "gpus_for", "layout", "training_seconds", "layer_epoch_seconds",
@@ -261,8 +261,7 @@ def layout(settings: Mapping, spec: Mapping, gan: Mapping | None = None) -> Layo
         split = datasets.train_test_split(n, float(settings["train_fraction"]), int(settings["split_seed"]))
     probe = datasets.probe_rows(dict(settings), n, *split, fixed_split=fixed)
     record = settings["record"]
-    epochs = recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
-                              step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
+    epochs = planned_epochs(settings)
     probe_rows, multiply = len(probe), 1
     if gan is not None:
         classes, probe_rows, multiply = 2, 2 * len(probe), 3

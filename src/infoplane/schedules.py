@@ -20,9 +20,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SCHEDULES", "recording_epochs"]
+__all__ = ["SCHEDULES", "recording_epochs", "planned_epochs"]
 
 SCHEDULES = ("log", "sb18", "sb18_mnist", "every")
+
+
+def planned_epochs(settings) -> np.ndarray:
+    """The recorded epochs [E] of an experiment's settings: :func:`recording_epochs` of its
+    ``epochs`` and its ``record`` section's ``schedule``, ``points`` (default 100), ``step`` (1)
+    and ``tail`` (0). Raises as :func:`recording_epochs`."""
+    record = settings["record"]
+    return recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
+                            step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
 
 
 def recording_epochs(

@@ -81,9 +81,11 @@ class Scaling:
         return cls(float(values.mean()), scale)
 
     def apply(self, values) -> np.ndarray:
+        """``(values - mean) / scale`` as float64, any shape (values in the target's units)."""
         return (np.asarray(values, dtype=np.float64) - self.mean) / self.scale
 
     def invert(self, values) -> np.ndarray:
+        """``values * scale + mean``: scaled values back in the target's units, any shape."""
         return np.asarray(values, dtype=np.float64) * self.scale + self.mean
 
 

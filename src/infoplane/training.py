@@ -45,7 +45,7 @@ from .devices import resolve_device
 from . import families
 from .choices import ACTIVATIONS, OPTIMIZERS
 from .recording import RunWriter
-from .schedules import recording_epochs
+from .schedules import planned_epochs
 from .settings import TRAINING_KEYS, resolve
 
 __all__ = ["TRAINING_KEYS", "resolve_device", "SeedDivergence", "GradientMoments", "EnsembleTrainer", "train_ensemble",
@@ -454,12 +454,9 @@ def train_ensemble(
 
 
 def recording_plan(settings: Mapping) -> np.ndarray:
-    """The recorded epochs [E] of resolved ``settings`` (``epochs`` and ``record``'s schedule)."""
-    record = dict(settings["record"])
-    return recording_epochs(
-        int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
-        step=int(record.get("step", 1)), tail=int(record.get("tail", 0)),
-    )  # fmt: skip
+    """The recorded epochs [E] of resolved ``settings`` (``epochs`` and ``record``'s schedule;
+    :func:`infoplane.schedules.planned_epochs`)."""
+    return planned_epochs(settings)
 
 
 def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, experiment: str = "",

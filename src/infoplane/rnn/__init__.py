@@ -80,19 +80,11 @@ def check_settings(section: Mapping | None) -> dict:
     return check(SETTINGS, dict(section or {}))
 
 
-def recorded_epochs(settings: Mapping):
-    """The recorded epochs of resolved ``settings`` (as :func:`infoplane.training.recording_plan`,
-    without importing torch: the config check runs where torch may not be installed)."""
-    from ..schedules import recording_epochs
-
-    record = settings["record"]
-    return recording_epochs(int(settings["epochs"]), record["schedule"], points=int(record.get("points", 100)),
-                            step=int(record.get("step", 1)), tail=int(record.get("tail", 0)))  # fmt: skip
-
-
 def dump_bytes(settings: Mapping, window: int) -> tuple[int, str]:
     """Bytes of one experiment's recorded states (float32, before compression) and the product."""
-    epochs = len(recorded_epochs(settings))
+    from ..schedules import planned_epochs
+
+    epochs = len(planned_epochs(settings))
     n, seeds, probe = int(settings["model"]["neurons"]), int(settings["seeds"]), int(settings["record"]["probe_size"])
     total = len(VARIANTS) * epochs * seeds * probe * int(window) * n * 4
     return total, (f"{len(VARIANTS)} networks (trained, shuffled) x {epochs} recorded epochs x {seeds} seeds x {probe} "
@@ -108,6 +100,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
     from .. import datasets, families
     from ..multiple_testing import fewest_surrogates
     from ..claims.bootstrap import MIN_CHANGE_POINT_POINTS, MIN_SEEDS
+    from ..schedules import planned_epochs
     from ..settings import resolve
 
     problems = []
@@ -145,7 +138,7 @@ def config_problems(config: dict, settings_of: Callable[[str], Mapping]) -> list
         if "probe_size" not in record:
             problems.append(f"{where}.record.probe_size: give the number of probe windows whose states are recorded")
             continue
-        epochs = recorded_epochs(settings)
+        epochs = planned_epochs(settings)
         if int((epochs > 0).sum()) < MIN_CHANGE_POINT_POINTS:
             problems.append(f"{where}.record: {len(epochs)} recorded epochs; the gradient SNR's change-point and the "
                             f"claims need at least {MIN_CHANGE_POINT_POINTS} after epoch 0")

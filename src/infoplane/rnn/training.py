@@ -132,6 +132,8 @@ class RegressionTrainer(SeedDivergence):
         return out
 
     def norms(self) -> dict[str, np.ndarray]:
+        """Frobenius norms [S] of the recurrent matrix (``weight_norm``) and of the read-out
+        (``readout_norm``); NaN for diverged seeds."""
         with torch.no_grad():
             values = {"weight_norm": self.model.weights[0].flatten(1).norm(dim=1).double().cpu().numpy(),
                       "readout_norm": self.model.weights[1].flatten(1).norm(dim=1).double().cpu().numpy()}  # fmt: skip
@@ -157,6 +159,8 @@ class RegressionTrainer(SeedDivergence):
         return states
 
     def network_state(self) -> dict[str, np.ndarray]:
+        """Every tensor of the ensemble's state (torch's state_dict names) as float32 NumPy
+        copies [S, ...]: what the recording keeps at each recorded epoch."""
         return {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
 
 
