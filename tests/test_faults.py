@@ -669,8 +669,8 @@ def finished(killed_in_training):
 @pytest.mark.long
 @pytest.mark.parametrize("edit, rerun, kept", [
     (lambda c: c["threads"].update(train=2), {"train_chunk": "4", "estimate": str(2 * ESTIMATE_JOBS)}, ()),
-    # only the KDE jobs (PARALLEL) run with threads.estimate; binning and k-NN keep one thread
-    (lambda c: c["threads"].update(estimate=2), {"estimate": "2"}, ("train_chunk",)),
+    # only the KDE and k-NN jobs (PARALLEL) run with threads.estimate; binning keeps one thread
+    (lambda c: c["threads"].update(estimate=2), {"estimate": "4"}, ("train_chunk",)),
     (lambda c: c["threads"].update(validate=2), {"validate_task": "4"}, ("train_chunk", "estimate")),
     (lambda c: c["training"].update(chunk_size=4), {"train_chunk": "2", "estimate": str(2 * ESTIMATE_JOBS)}, ()),
     (lambda c: c["experiments"]["relu"].update(chunk_size=1), {"train_chunk": "4", "estimate": str(ESTIMATE_JOBS)}, ()),

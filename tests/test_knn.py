@@ -72,3 +72,44 @@ def test_information_plane_bounds_and_errors(tishby):
         knn.information_plane(acts[0], y, inputs=x[:10])
     with pytest.raises(ValueError, match="k must be >= 1, got 0"):
         knn.mutual_information(x, x, k=0)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
+    """The blocked pairwise path (N <= BRUTE_FORCE_MAX) and the tree path give the same KSG and
+    Ross estimates: on the equidistant Tishby inputs (no distance matrix of X), on continuous
+    inputs with labels that occur once, on a ReLU layer with repeated rows (zero radii), and on
+    integer points where most distances tie; blocks smaller than a label group cross it."""
+    x, y = tishby
+    x = np.asarray(x, dtype=np.float64)
+    rng = np.random.default_rng(4)
+    tanh = np.tanh((x - 0.5) @ rng.normal(size=(12, 10)) * 2).astype(np.float32).astype(np.float64)
+    relu = np.maximum((x - 0.5) @ rng.normal(size=(12, 4)), 0).round(1)
+    xc = rng.normal(size=(700, 3))
+    yc = rng.integers(0, 4, 700)
+    yc[:2], yc[5] = 9, 11  # two labels that occur once
+    xi = rng.integers(0, 3, size=(500, 2)).astype(np.float64)
+    cases = [(x, tanh, y), (x, relu, y), (xc, 0.7 * xc[:, :2] + rng.normal(size=(700, 2)), yc),
+             (xi, rng.integers(0, 4, size=(500, 2)).astype(np.float64), rng.integers(0, 2, 500))]  # fmt: skip
+    for inputs, layer, labels in cases:
+        prepared = knn._Inputs(inputs, k)
+        assert (prepared.equidistant == 1.0) == (inputs is x)
+        trees = knn._ksg_nats(prepared, layer, k), knn._ross_nats(layer, labels, k)
+        assert knn._brute_force_nats(prepared, layer, labels, k) == pytest.approx(trees, abs=1e-12)
+    prepared = knn._Inputs(x, k)
+    trees = knn._ksg_nats(prepared, tanh, k), knn._ross_nats(tanh, y, k)
+    with pytest.MonkeyPatch.context() as small:
+        small.setattr(knn, "_BLOCK_VALUES", 3 * len(x))  # 3 rows per block
+        assert knn._brute_force_nats(prepared, tanh, y, k) == pytest.approx(trees, abs=1e-12)
+    assert knn._brute_force_nats(prepared, tanh, None, k)[0] == pytest.approx(trees[0], abs=1e-12)
+
+
+def test_tree_path_beyond_the_pairwise_limit(tishby, monkeypatch):
+    """Above BRUTE_FORCE_MAX points the tree searches run; the estimates are the same."""
+    x, y = tishby
+    rng = np.random.default_rng(5)
+    layer = np.tanh(x @ rng.normal(size=(12, 4))).astype(np.float32)
+    pairwise = np.hstack(knn.information_plane(layer, y, inputs=x))
+    monkeypatch.setattr(knn, "BRUTE_FORCE_MAX", 100)
+    monkeypatch.setattr(knn, "_brute_force_nats", None)  # would fail if called
+    assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)

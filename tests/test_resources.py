@@ -65,7 +65,8 @@ def test_cpus_per_task_are_the_rules_threads():
     config["threads"] = {"train": 3, "estimate": 5, "validate": 2}
     assert _train(config, "tanh").cpus_per_task == 3
     assert _estimate(config, "tanh", "kde_lower+kde_upper").cpus_per_task == 5
-    assert _estimate(config, "tanh", "knn").cpus_per_task == 1  # k-NN declares no PARALLEL: one thread
+    assert _estimate(config, "tanh", "knn").cpus_per_task == 5  # k-NN declares PARALLEL (pairwise searches)
+    assert _estimate(config, "tanh", "binning").cpus_per_task == 1  # binning does not: one thread
     validated = list(expand_instances(config["estimators"]).values())
     assert resources.JobSizes(config).validate_task("gaussian", validated).cpus_per_task == 2
 
@@ -223,7 +224,7 @@ def test_requests_cover_the_measured_job_times(name, training, exp_name, job, se
 
 
 def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_machine_are_named(tmp_path):
-    # threads.estimate: 2 goes only to the jobs whose estimators declare PARALLEL (KDE, noisy layer)
+    # threads.estimate: 2 goes only to the jobs whose estimators declare PARALLEL (KDE, noisy layer, k-NN)
     workdir = copy_workflow(tmp_path / "wf")
     config = workdir / "config" / "tiny.yaml"
     config.write_text(config.read_text().replace("  estimate: 1", "  estimate: 2"))
@@ -235,8 +236,8 @@ def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_mach
             job = re.search(r"job=([^,\s]+)", block).group(1)
             found = re.search(r"threads: (\d+)", block)
             threads[job] = int(found.group(1)) if found else 1
-    parallel = {job for job in threads if job.startswith(("kde", "noisy"))}
+    parallel = {job for job in threads if job.startswith(("kde", "noisy", "knn"))}
     assert parallel and all(threads[job] == 2 for job in parallel), threads
-    assert all(threads[job] == 1 for job in set(threads) - parallel), threads  # binning, knn, air, ...
+    assert all(threads[job] == 1 for job in set(threads) - parallel), threads  # binning, air, ...
     assert f"--cores {cpus + 6} on a machine with {cpus} CPUs" in out and f"--cores {cpus} (or no --cores" in out
     assert "on a machine with" not in snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "config/tiny.yaml").stdout

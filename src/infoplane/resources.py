@@ -108,7 +108,7 @@ LAYER_EPOCH_S = {
     # 12-23 ms of CPU (README, "Benchmarks"). Before this round's kernel pass: 92-103 ms.
     "kde": 21e-3,
     "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
-    "knn": 365e-3,
+    "knn": 106e-3,  # 1 thread; see KNN_UNIT_S
 }
 BENCH_ROWS = 4096
 #: Binning packs a row's bin codes into one float64 key up to about 10 units (31^10 < 2^53,
@@ -126,9 +126,16 @@ ADAPTIVE_UNIT_S = 0.36e-3
 #: measured (two jobs sharing 2 cores), 12.8 s at 10000 against 6.5 s. The same for the noisy
 #: layer (d = 256: 0.71 s, d = 1024: 3.84 s of CPU).
 PAIR_WIDTH_KNEE = 10.0
-#: k-NN grows with d: 137, 365, 725 ms at d = 3, 10, 20 (bench): 36.5 ms per unit, at least 4.
-KNN_UNIT_S = 36.5e-3
-KNN_MIN_UNITS = 4
+#: k-NN compares every pair up to ``knn.BRUTE_FORCE_MAX`` rows: one thread at N = 4096 takes
+#: 75, 106, 170, 540 ms at d = 3, 10, 20, 64 on the 12-bit Tishby inputs, whose distances are all
+#: 1 (no distance matrix of X), and 222, 242, 303, 697 ms on 12 continuous inputs (2026-12-04,
+#: random tanh layers): KNN_BASE_S + KNN_UNIT_S per unit of the layer, plus KNN_INPUTS_S +
+#: KNN_UNIT_S per input value, which the model always counts (it cannot know that the inputs are
+#: equidistant: twice the time on the Tishby inputs). Before the pairwise path (trees): 137, 365,
+#: 725 ms at d = 3, 10, 20.
+KNN_BASE_S = 52e-3
+KNN_UNIT_S = 7.6e-3
+KNN_INPUTS_S = 60e-3
 #: Pooled estimators (ensemble over seeds, AIR over epochs) run their base estimator on the
 #: pooled samples, and cost twice that (bench: the ensemble of 6 seeds with a binning base,
 #: 2.6 ms, against 6 x 0.22 ms).
@@ -313,9 +320,10 @@ def training_megabytes(data: Layout, n_seeds: int, batch_size: int) -> float:
 
 
 # --- estimation --------------------------------------------------------------------------------
-def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int) -> float:
+def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int, inputs: int = 0) -> float:
     """Seconds of one thread for estimator ``method`` with ``params`` on one layer-epoch of
-    ``rows`` samples with ``units`` units (one seed; pooled estimators get the pooled rows).
+    ``rows`` samples with ``units`` units (one seed; pooled estimators get the pooled rows);
+    ``inputs``: values per input X, for the estimators that read the inputs (k-NN).
 
     Scaling from the benchmark at N = 4096, d = 10 (:data:`LAYER_EPOCH_S`): binning and
     adaptive binning ~ N, KDE and k-NN ~ N^2 (pairs), the noisy layer ~ N x its Monte Carlo
@@ -335,7 +343,8 @@ def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int) -> 
     if method == "noisy":
         samples = int(params.get("n_samples", BENCH_ROWS)) / BENCH_ROWS
         return LAYER_EPOCH_S["noisy"] * n * samples * wide
-    return KNN_UNIT_S * max(units, KNN_MIN_UNITS) * n * n
+    x_distances = KNN_INPUTS_S + KNN_UNIT_S * inputs if inputs else 0.0
+    return (KNN_BASE_S + KNN_UNIT_S * units + x_distances) * n * n
 
 
 def _pooled_seconds(params: Mapping, rows: int, units: int, draws: int) -> float:
@@ -364,7 +373,8 @@ def estimation_seconds(data: Layout, method: str, params: Sequence[Mapping], n_s
             ends = int((kept >= window - 1).sum())
             seconds += n_seeds * ends * _pooled_seconds(first, data.probe_rows, units, window)
         else:
-            seconds += n_seeds * len(kept) * layer_epoch_seconds(method, first, data.probe_rows, units)
+            inputs = data.n_inputs if method == "knn" else 0
+            seconds += n_seeds * len(kept) * layer_epoch_seconds(method, first, data.probe_rows, units, inputs)
     read = n_seeds * len(kept) * data.probe_rows * sum(data.widths) * data.value_bytes
     return passes * seconds + read / _io_rate(data)
 

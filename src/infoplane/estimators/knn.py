@@ -17,8 +17,11 @@
   Points whose label occurs once are left out, and k is at most N_y - 1, as in scikit-learn.
 
 :func:`information_plane` gives I(X;T) between the network's inputs X [N, d_x] and the layer
-T, and I(T;Y), in bits. The searches are scipy's ``cKDTree`` (k nearest neighbours) and
-scikit-learn's ``KDTree`` (counts within a radius, which counts whole tree nodes at once).
+T, and I(T;Y), in bits. Up to :data:`BRUTE_FORCE_MAX` points the searches compare every pair, in
+blocks of the max-norm distance matrices on torch's threads (:func:`_brute_force_nats`); beyond
+it they are scipy's ``cKDTree`` (k nearest neighbours) and scikit-learn's ``KDTree`` (counts
+within a radius, which counts whole tree nodes at once). Both give the same counts, so the same
+estimates (tested).
 
 Bounds: the estimates are clipped to 0 <= I(T;Y) <= I(X;T) <= log2 N and I(T;Y) <= H(Y). The
 clips are not cosmetic: [KSG04] assumes continuous densities, and on N distinct inputs X with
@@ -44,6 +47,8 @@ PARAMETERS = (
     Parameter("k", "integer", 3, "number of nearest neighbours", "[KSG04]; scikit-learn's default 3", minimum=1),
 )
 USES_INPUTS = True
+#: The pairwise searches run on torch's intra-op threads (see :data:`BRUTE_FORCE_MAX`).
+PARALLEL = True
 #: Largest joint dimension d_x + d (inputs X and layer T) at which this estimator is run. Beyond
 #: it, KSG's max-norm neighbour counts lose their resolution (every point's k-th neighbour in
 #: the joint space is about as far as most points in each marginal space) and the estimate falls
@@ -119,13 +124,17 @@ def _count_within(points: np.ndarray, radius: np.ndarray, queries: np.ndarray | 
 
 class _Inputs:
     """What KSG needs of the inputs X [N, d_x], computed once for all layer-epochs: each
-    point's k-th neighbour distance and its largest distance to any point (max-norm: per
-    coordinate, the farther of the column's minimum and maximum)."""
+    point's k-th neighbour distance, its largest distance to any point (max-norm: per
+    coordinate, the farther of the column's minimum and maximum), and ``equidistant``, the one
+    distance between every two distinct inputs where there is one (1 on the 12-bit Tishby
+    inputs), else None."""
 
     def __init__(self, x: np.ndarray, k: int):
         self.x = x
         self.kth = _kth_distance(x, k)
         self.farthest = np.maximum(x - x.min(0), x.max(0) - x).max(1)
+        nearest = _kth_distance(x, 1)
+        self.equidistant = float(nearest[0]) if nearest.min() == self.farthest.max() else None
 
     def count_within(self, radius: np.ndarray) -> np.ndarray:
         """Points with d_x <= radius (itself included): all N where the ball holds every point."""
@@ -148,6 +157,74 @@ def _prepared_inputs(x: np.ndarray, k: int) -> _Inputs:
         _PREPARED.clear()
         _PREPARED[key] = _Inputs(x, k)
     return _PREPARED[key]
+
+
+#: Largest number of points N at which the searches compare every pair, in blocks of the
+#: max-norm distance matrices on torch's threads (the job's), instead of walking trees: O(N^2 d)
+#: work that uses every thread, against trees that run on one thread and, at the layers' widths
+#: (d >= 3) and N = 4096, visit most pairs anyway (measured: ``benchmarks/run_all.py trained``).
+BRUTE_FORCE_MAX = 16384
+_BLOCK_VALUES = 1 << 20  # float64 distances per block [rows, N]: 8 MB
+
+
+def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | None, k: int) -> tuple[float, float]:
+    """[KSG04] algorithm 1 (I(X;Z)) and, given ``labels``, [Ross14] (I(Z;Y)), in nats, from
+    blocks of the full max-norm distance matrices: the same counts as the tree searches of
+    :func:`_ksg_nats` and :func:`_ross_nats` (balls closed at the largest double below the
+    radius), so the same estimates. Returns (I(X;Z), I(Z;Y)); I(Z;Y) is nan without labels.
+
+    The points are ordered by label, so that each row's neighbours within its label are one
+    slice of its distance row: one pass over the distances finds the k smallest per label, from
+    which both the joint k-th neighbour (KSG) and the k-th neighbour within the label (Ross)
+    follow. Where every two inputs are the same distance c apart (``inputs.equidistant``), the
+    joint distance of i != j is max(c, d_z(i, j)): no distance matrix of X is computed.
+    """
+    import torch
+
+    n = len(z)
+    y = np.zeros(n, dtype=np.int64) if labels is None else np.asarray(labels)
+    order = np.argsort(y, kind="stable")
+    _, starts, sizes = np.unique(y[order], return_index=True, return_counts=True)
+    group = np.repeat(np.arange(len(sizes)), sizes)  # label group of each (ordered) point
+    k_label = np.minimum(k, sizes - 1)  # [Ross14]: at most N_y - 1 neighbours
+    kept = np.repeat(sizes > 1, sizes)  # a label that occurs once is left out
+    kept_columns = None if kept.all() else torch.from_numpy(kept)
+    zt = torch.from_numpy(np.ascontiguousarray(z[order], dtype=np.float64))
+    c = inputs.equidistant
+    xt = None if c is not None else torch.from_numpy(np.ascontiguousarray(inputs.x[order], dtype=np.float64))
+    n_x, n_z, m = (torch.empty(n, dtype=torch.int64) for _ in range(3))
+    rows = max(1, _BLOCK_VALUES // n)
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        dz = torch.cdist(zt[s:e], zt, p=float("inf"))
+        smallest = [dz[:, a : a + size].topk(min(k + 1, size), dim=1, largest=False).values for a, size in zip(starts, sizes)]
+        if labels is not None:
+            own = group[s:e]
+            radius = torch.empty(e - s, dtype=torch.float64)
+            for g, values in enumerate(smallest):
+                mine = torch.from_numpy(own == g)
+                if sizes[g] > 1 and bool(mine.any()):
+                    radius[mine] = values[mine, int(k_label[g])]
+            radius = torch.nextafter(radius, torch.zeros(()))[:, None]
+            m[s:e] = (dz <= radius).sum(1, dtype=torch.int32) if kept_columns is None else (dz[:, kept_columns] <= radius).sum(1, dtype=torch.int32)
+        if c is not None:  # the (k+1)-th smallest joint distance, itself the first at 0
+            eps = torch.cat(smallest, dim=1).topk(k + 1, dim=1, largest=False).values[:, k].clamp(min=c)
+            r = torch.nextafter(eps, torch.zeros(()))
+            n_x[s:e] = torch.where(r >= c, n - 1, 0)
+        else:
+            dx = torch.cdist(xt[s:e], xt, p=float("inf"))
+            r = torch.nextafter(torch.maximum(dx, dz).topk(k + 1, dim=1, largest=False).values[:, k], torch.zeros(()))
+            n_x[s:e] = (dx <= r[:, None]).sum(1, dtype=torch.int32) - 1
+        n_z[s:e] = (dz <= r[:, None]).sum(1, dtype=torch.int32) - 1
+    ksg = float(digamma(n) + digamma(k) - np.mean(digamma(n_x.numpy() + 1)) - np.mean(digamma(n_z.numpy() + 1)))
+    if labels is None:
+        return ksg, math.nan
+    if not kept.any():
+        return ksg, 0.0
+    counts = np.repeat(sizes, sizes)[kept]
+    k_used = np.repeat(k_label, sizes)[kept]
+    ross = float(digamma(kept.sum()) + np.mean(digamma(k_used)) - np.mean(digamma(counts)) - np.mean(digamma(m.numpy()[kept])))
+    return ksg, ross
 
 
 def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
@@ -213,7 +290,9 @@ def mutual_information(x, z, *, k: int = 3) -> float:
         raise ValueError(f"need more than k = {k} samples, got {len(x)}")
     if not (np.isfinite(x).all() and np.isfinite(z).all()):
         raise ValueError("x and z must be finite")
-    return _ksg_nats(_Inputs(x, k), z, k) / math.log(2)
+    inputs = _Inputs(x, k)
+    nats = _brute_force_nats(inputs, z, None, k)[0] if len(x) <= BRUTE_FORCE_MAX else _ksg_nats(inputs, z, k)
+    return nats / math.log(2)
 
 
 def _ross_nats(t: np.ndarray, y: np.ndarray, k: int) -> float:
@@ -244,7 +323,7 @@ def information_plane(activations, labels, *, k: int = 3, inputs=None, device=No
     labels : int array [N].
     k : number of nearest neighbours (default 3).
     inputs : array [N, d_x], the network's inputs X (required).
-    device : accepted for a uniform interface; the searches run on the CPU.
+    device : accepted for a uniform interface; the searches run on the CPU (torch's threads).
 
     Returns
     -------
@@ -274,6 +353,10 @@ def information_plane(activations, labels, *, k: int = 3, inputs=None, device=No
     i_ty = np.empty(flat.shape[0])
     prepared = _prepared_inputs(x, k)  # the same inputs for every layer-epoch of a job
     for b, layer in enumerate(flat):
-        i_xt[b] = min(max(_ksg_nats(prepared, layer, k) / math.log(2), 0.0), math.log2(n))
-        i_ty[b] = min(max(_ross_nats(layer, y, k) / math.log(2), 0.0), i_xt[b], h_y)
+        if n <= BRUTE_FORCE_MAX:
+            ksg, ross = _brute_force_nats(prepared, layer, y, k)
+        else:
+            ksg, ross = _ksg_nats(prepared, layer, k), _ross_nats(layer, y, k)
+        i_xt[b] = min(max(ksg / math.log(2), 0.0), math.log2(n))
+        i_ty[b] = min(max(ross / math.log(2), 0.0), i_xt[b], h_y)
     return i_xt.reshape(leading), i_ty.reshape(leading)
