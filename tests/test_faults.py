@@ -251,6 +251,23 @@ class _FakeJob:
         self.log, self.rule, self.wildcards, self.threads = [str(log)], "estimate", {"experiment": "tanh"}, 1
 
 
+def test_a_job_that_imports_torch_late_gets_the_rules_threads(tmp_path):
+    """k-NN imports torch only inside its pairwise search, after the job has started: torch's
+    thread pool must still have the rule's threads, not the machine's CPU count."""
+    code = (
+        "import sys; from infoplane import runtime\n"
+        "class Job:\n"
+        f"    log, rule, wildcards, threads = [{str(tmp_path / 'job.log')!r}], 'estimate', {{}}, 1\n"
+        "with runtime.job(Job()):\n"
+        "    assert 'torch' not in sys.modules\n"
+        "    import torch\n"
+        "    print(torch.get_num_threads())\n"
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "1"
+
+
 def test_a_job_that_meets_a_damaged_chunk_moves_it_aside_and_says_rerun(copy, tmp_path):
     flip_in_dataset(copy, "activations/layer_5")
     with pytest.raises(recording.DamagedRecordingError) as error:

@@ -104,12 +104,18 @@ def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
     assert knn._brute_force_nats(prepared, tanh, None, k)[0] == pytest.approx(trees[0], abs=1e-12)
 
 
-def test_tree_path_beyond_the_pairwise_limit(tishby, monkeypatch):
-    """Above BRUTE_FORCE_MAX points the tree searches run; the estimates are the same."""
+def test_tree_path_beyond_the_pairwise_limit_and_below_its_width(tishby, monkeypatch):
+    """Above BRUTE_FORCE_MAX points, or below PAIRWISE_MIN_UNITS units, the tree searches run;
+    the estimates are the same."""
     x, y = tishby
     rng = np.random.default_rng(5)
-    layer = np.tanh(x @ rng.normal(size=(12, 4))).astype(np.float32)
+    layer = np.tanh(x @ rng.normal(size=(12, 8))).astype(np.float32)
+    assert knn._pairwise(4096, 8) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS - 1)
     pairwise = np.hstack(knn.information_plane(layer, y, inputs=x))
-    monkeypatch.setattr(knn, "BRUTE_FORCE_MAX", 100)
-    monkeypatch.setattr(knn, "_brute_force_nats", None)  # would fail if called
-    assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)
+    with monkeypatch.context() as patched:
+        patched.setattr(knn, "BRUTE_FORCE_MAX", 100)
+        patched.setattr(knn, "_brute_force_nats", None)  # would fail if called
+        assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)
+        patched.setattr(knn, "BRUTE_FORCE_MAX", 16384)
+        patched.setattr(knn, "PAIRWISE_MIN_UNITS", 9)
+        assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)

@@ -136,6 +136,10 @@ PAIR_WIDTH_KNEE = 10.0
 KNN_BASE_S = 52e-3
 KNN_UNIT_S = 7.6e-3
 KNN_INPUTS_S = 60e-3
+#: Below ``knn.PAIRWISE_MIN_UNITS`` units the trees search: 36.5 ms per unit, at least 4 (their
+#: benchmark: 137 ms at d = 3; trained layers 26-84 ms at d = 3-5, one thread).
+KNN_TREE_UNIT_S = 36.5e-3
+KNN_TREE_MIN_UNITS = 4
 #: Pooled estimators (ensemble over seeds, AIR over epochs) run their base estimator on the
 #: pooled samples, and cost twice that (bench: the ensemble of 6 seeds with a binning base,
 #: 2.6 ms, against 6 x 0.22 ms).
@@ -343,6 +347,10 @@ def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int, inp
     if method == "noisy":
         samples = int(params.get("n_samples", BENCH_ROWS)) / BENCH_ROWS
         return LAYER_EPOCH_S["noisy"] * n * samples * wide
+    from .estimators.knn import PAIRWISE_MIN_UNITS
+
+    if units < PAIRWISE_MIN_UNITS:
+        return KNN_TREE_UNIT_S * max(units, KNN_TREE_MIN_UNITS) * n * n
     x_distances = KNN_INPUTS_S + KNN_UNIT_S * inputs if inputs else 0.0
     return (KNN_BASE_S + KNN_UNIT_S * units + x_distances) * n * n
 

@@ -17,11 +17,11 @@
   Points whose label occurs once are left out, and k is at most N_y - 1, as in scikit-learn.
 
 :func:`information_plane` gives I(X;T) between the network's inputs X [N, d_x] and the layer
-T, and I(T;Y), in bits. Up to :data:`BRUTE_FORCE_MAX` points the searches compare every pair, in
-blocks of the max-norm distance matrices on torch's threads (:func:`_brute_force_nats`); beyond
-it they are scipy's ``cKDTree`` (k nearest neighbours) and scikit-learn's ``KDTree`` (counts
-within a radius, which counts whole tree nodes at once). Both give the same counts, so the same
-estimates (tested).
+T, and I(T;Y), in bits. Up to :data:`BRUTE_FORCE_MAX` points of at least
+:data:`PAIRWISE_MIN_UNITS` units the searches compare every pair, in blocks of the max-norm
+distance matrices on torch's threads (:func:`_brute_force_nats`); otherwise they are scipy's
+``cKDTree`` (k nearest neighbours) and scikit-learn's ``KDTree`` (counts within a radius, which
+counts whole tree nodes at once). Both give the same counts, so the same estimates (tested).
 
 Bounds: the estimates are clipped to 0 <= I(T;Y) <= I(X;T) <= log2 N and I(T;Y) <= H(Y). The
 clips are not cosmetic: [KSG04] assumes continuous densities, and on N distinct inputs X with
@@ -47,7 +47,8 @@ PARAMETERS = (
     Parameter("k", "integer", 3, "number of nearest neighbours", "[KSG04]; scikit-learn's default 3", minimum=1),
 )
 USES_INPUTS = True
-#: The pairwise searches run on torch's intra-op threads (see :data:`BRUTE_FORCE_MAX`).
+#: The pairwise searches (layers of :data:`PAIRWISE_MIN_UNITS` units or more) run on torch's
+#: intra-op threads (see :data:`BRUTE_FORCE_MAX`).
 PARALLEL = True
 #: Largest joint dimension d_x + d (inputs X and layer T) at which this estimator is run. Beyond
 #: it, KSG's max-norm neighbour counts lose their resolution (every point's k-th neighbour in
@@ -164,7 +165,17 @@ def _prepared_inputs(x: np.ndarray, k: int) -> _Inputs:
 #: work that uses every thread, against trees that run on one thread and, at the layers' widths
 #: (d >= 3) and N = 4096, visit most pairs anyway (measured: ``benchmarks/run_all.py trained``).
 BRUTE_FORCE_MAX = 16384
+#: Fewest layer units at which the pairwise searches run; below, the trees are cheaper in CPU.
+#: Measured on trained Tishby layers (N = 4096, 3000 epochs, ms of one thread, pairwise /
+#: trees): d = 10: 129 / 262 (tanh), 131 / 196 (ReLU); d = 7: 94 / 99, 107 / 105; d = 5: 87 /
+#: 47, 84 / 70; d = 3: 74 / 28, 81 / 41.
+PAIRWISE_MIN_UNITS = 6
 _BLOCK_VALUES = 1 << 20  # float64 distances per block [rows, N]: 8 MB
+
+
+def _pairwise(n: int, d: int) -> bool:
+    """Whether N points of d units are searched pair by pair (else by trees)."""
+    return n <= BRUTE_FORCE_MAX and d >= PAIRWISE_MIN_UNITS
 
 
 def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | None, k: int) -> tuple[float, float]:
@@ -291,7 +302,7 @@ def mutual_information(x, z, *, k: int = 3) -> float:
     if not (np.isfinite(x).all() and np.isfinite(z).all()):
         raise ValueError("x and z must be finite")
     inputs = _Inputs(x, k)
-    nats = _brute_force_nats(inputs, z, None, k)[0] if len(x) <= BRUTE_FORCE_MAX else _ksg_nats(inputs, z, k)
+    nats = _brute_force_nats(inputs, z, None, k)[0] if _pairwise(*z.shape) else _ksg_nats(inputs, z, k)
     return nats / math.log(2)
 
 
@@ -353,7 +364,7 @@ def information_plane(activations, labels, *, k: int = 3, inputs=None, device=No
     i_ty = np.empty(flat.shape[0])
     prepared = _prepared_inputs(x, k)  # the same inputs for every layer-epoch of a job
     for b, layer in enumerate(flat):
-        if n <= BRUTE_FORCE_MAX:
+        if _pairwise(n, d):
             ksg, ross = _brute_force_nats(prepared, layer, y, k)
         else:
             ksg, ross = _ksg_nats(prepared, layer, k), _ross_nats(layer, y, k)

@@ -27,7 +27,8 @@ def job(snakemake):
     """Run a Snakemake script body with logging to ``snakemake.log[0]``.
 
     Sends the library's log records and warnings to the log file, sets the number of torch
-    threads to the rule's ``threads`` when the script has imported torch, and writes a failing
+    threads to the rule's ``threads`` (when the script imports torch later, through
+    ``OMP_NUM_THREADS``, which torch reads on import), and writes a failing
     job's traceback to the log before re-raising it (Snakemake then removes the job's outputs).
     A damaged chunk file (:class:`~infoplane.recording.DamagedRecordingError`) is moved aside
     (:func:`~infoplane.runtime.damage.move_aside_logged`) and the job fails with a message naming
@@ -43,9 +44,12 @@ def job(snakemake):
     logging.captureWarnings(True)
     log = logging.getLogger("infoplane.job")
     log.info("rule %s, wildcards %s, threads %s", snakemake.rule, dict(snakemake.wildcards), snakemake.threads)
+    threads = max(1, int(snakemake.threads))
     torch = sys.modules.get("torch")  # imported by the script's library modules, if it uses torch
     if torch is not None:
-        torch.set_num_threads(max(1, int(snakemake.threads)))
+        torch.set_num_threads(threads)
+    else:  # torch imported later (k-NN's pairwise searches) sizes its thread pool from this
+        os.environ["OMP_NUM_THREADS"] = str(threads)
     try:
         _load_plugins(snakemake, log)
         yield log
