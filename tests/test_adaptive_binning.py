@@ -68,3 +68,21 @@ def test_closed_cases_and_miller_madow(tishby):
     occupied = len({tuple(r) for r in codes[0]})
     assert mm[0] - plain[0] == pytest.approx((occupied - 1) / (2 * 4096 * np.log(2)), abs=1e-12)
     assert mm[1] <= mm[0]
+
+
+def test_counting_edges_equals_the_binary_search_exactly():
+    """The per-edge comparisons give np.searchsorted(edges, values, side="right") for float32,
+    float16 and float64 values, values on an edge, edges that are not float32 numbers (equal
+    width), repeated edges, and more edges than are compared one by one."""
+    rng = np.random.default_rng(7)
+    values = np.tanh(rng.normal(size=(500, 6)) * 2).astype(np.float32)
+    mass = adaptive_binning.layer_edges(values, 30, "equal_mass")
+    width = adaptive_binning.layer_edges(values, 30, "equal_width")
+    assert not np.array_equal(width.astype(np.float32).astype(np.float64), width)  # exercises float64 comparison
+    just_above = np.nextafter(width.astype(np.float32), np.float32(np.inf))  # float32 neighbours of float64 edges
+    values[:len(width), 0] = just_above
+    values[len(width):2 * len(width), 0] = width.astype(np.float32)
+    for edges in (mass, width, np.repeat(mass, 2)[:50], np.sort(rng.uniform(-1, 1, 200))):
+        for layer in (values, values.astype(np.float64), values.astype(np.float16)):
+            expected = np.searchsorted(edges, layer.astype(np.float64), side="right")
+            assert np.array_equal(adaptive_binning.edges_at_or_below(layer, edges), expected)

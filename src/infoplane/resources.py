@@ -101,7 +101,7 @@ IO_COMPRESSED_BYTES_PER_S = 40e6
 #: with N and d as in :func:`layer_epoch_seconds`.
 LAYER_EPOCH_S = {
     "binning": 0.22e-3,
-    "adaptive_binning": 3.6e-3,
+    "adaptive_binning": 0.74e-3,
     # Both bounds of one noise variance in one pass, CPU seconds (the pass runs on 2 threads): the
     # paper-scale run of 2026-12-03 took 848 and 856 s of CPU for 41 700 seed-layer-epochs of
     # trained tanh and ReLU networks each (20.3 and 20.5 ms); the benchmark's trained layers
@@ -116,8 +116,10 @@ BENCH_ROWS = 4096
 #: growing with d (checked against MNIST: 0.2 s per network-epoch on 10000 rows, 1094 units).
 BINNING_PACKED_UNITS = 10
 BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
-#: Adaptive binning grows with d: 0.95, 3.6, 6.8 ms at d = 3, 10, 20 (bench): 0.36 ms per unit.
-ADAPTIVE_UNIT_S = 0.36e-3
+#: Adaptive binning grows with d: 0.31, 0.74, 1.9, 6.5 ms at d = 3, 10, 20, 64 (2026-12-04, random
+#: tanh layers, N = 4096, since bins are counted by comparisons; 0.95, 3.6, 6.8 ms at d = 3, 10, 20
+#: before): 0.1 ms per unit.
+ADAPTIVE_UNIT_S = 0.1e-3
 #: KDE is about flat in d up to 10 units (8.0, 7.2, 8.5 ms of wall at d = 3, 10, 20 on the
 #: benchmark's layers) and grows as d / 10 beyond. Measured 2026-12-03 (README, "Benchmarks", CPU
 #: seconds per layer-epoch at N = 4096): d = 256, 0.83 s (model 0.54 s); d = 1024, 1.27 s at

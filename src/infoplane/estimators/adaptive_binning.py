@@ -73,16 +73,44 @@ def describe(params: Mapping) -> str:
 
 def layer_edges(values: np.ndarray, n_bins: int, scheme: str) -> np.ndarray:
     """Bin edges of one layer-epoch from all its activations ``values`` (any shape), float64."""
-    values = np.asarray(values, dtype=np.float64).ravel()
+    values = np.asarray(values)
+    if values.dtype not in (np.float32, np.float64):
+        values = values.astype(np.float64)
+    values = values.ravel()  # float32 stays float32: its sort is twice as fast, its values exact in float64
     low = 0.0 if values.min() >= 0 else min(-1.0, float(values.min()))
     if scheme == "equal_width":
         return np.linspace(low, float(values.max()), n_bins)
-    distinct = np.unique(values)
+    distinct = np.unique(values).astype(np.float64)
     distinct = distinct[distinct != low]
     if distinct.size == 0:
         return np.array([low])
     picks = distinct[(np.arange(n_bins) * (distinct.size / n_bins)).astype(np.int64)]
     return np.concatenate([[low], picks, [distinct[-1]]])
+
+
+#: Up to this many edges a value's bin is counted by one comparison per edge (a pass over the
+#: layer each: 0.12 ms for 30 bins on 4096 x 10 values, against 0.6-1.1 ms for a binary search
+#: per value, ``np.searchsorted``); beyond it, the binary search.
+_COMPARED_EDGES = 64
+
+
+def edges_at_or_below(layer: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """For every value of ``layer`` the number of ``edges`` (sorted, float64) <= it: the same as
+    ``np.searchsorted(edges, layer, side="right")``, exactly (float32 values are compared in
+    float32 only when every edge is a float32 number, else in float64)."""
+    if len(edges) > _COMPARED_EDGES:
+        return np.searchsorted(edges, layer, side="right")
+    cut = edges
+    if layer.dtype == np.float32 and np.array_equal(edges.astype(np.float32).astype(np.float64), edges):
+        cut = edges.astype(np.float32)  # the equal-mass edges are the layer's own values
+    elif layer.dtype != np.float64:
+        layer = layer.astype(np.float64)
+    counts = np.zeros(layer.shape, dtype=np.uint8)
+    above = np.empty(layer.shape, dtype=bool)
+    for edge in cut:
+        np.greater_equal(layer, edge, out=above)
+        counts += above
+    return counts
 
 
 def bin_codes(activations: np.ndarray, n_bins: int, scheme: str) -> tuple[np.ndarray, list[int]]:
@@ -92,7 +120,7 @@ def bin_codes(activations: np.ndarray, n_bins: int, scheme: str) -> tuple[np.nda
     radix = 1
     for b, layer in enumerate(activations):
         edges = layer_edges(layer, n_bins, scheme)
-        codes[b] = (np.searchsorted(edges, layer, side="right") - 1) % len(edges)
+        codes[b] = (edges_at_or_below(layer, edges).astype(np.int64) - 1) % len(edges)
         radix = max(radix, len(edges))
     return codes, [radix] * activations.shape[-1]
 
