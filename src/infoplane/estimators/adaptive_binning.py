@@ -32,7 +32,8 @@ from ._discrete import CORRECTIONS, binned_information
 from ..params import Parameter, check
 
 __all__ = [
-    "PARAMETERS", "SCHEMES", "check_params", "describe", "layer_edges", "bin_codes", "information_plane", "pooled_information",
+    "PARAMETERS", "SCHEMES", "check_params", "describe", "layer_edges", "edges_at_or_below", "bin_codes", "information_plane",
+    "pooled_information",
 ]  # fmt: skip
 
 SOURCE = "[CHO19] §3 and their code (set_up_bins)"
