@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from infoplane.datasets import load_dataset
 from infoplane.estimators import knn, reference
@@ -105,17 +106,27 @@ def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
 
 
 def test_tree_path_beyond_the_pairwise_limit_and_below_its_width(tishby, monkeypatch):
-    """Above BRUTE_FORCE_MAX points, or below PAIRWISE_MIN_UNITS units, the tree searches run;
+    """Above BRUTE_FORCE_MAX points, or below the pairwise searches' fewest units, the trees run;
     the estimates are the same."""
     x, y = tishby
     rng = np.random.default_rng(5)
     layer = np.tanh(x @ rng.normal(size=(12, 8))).astype(np.float32)
-    assert knn._pairwise(4096, 8) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS - 1)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert knn._pairwise(4096, 8) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS - 1)
+        torch.set_num_threads(2)  # the trees would leave a thread idle: pairwise from fewer units
+        assert knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS_THREADED) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS_THREADED - 1)
+        assert not knn._pairwise(knn.BRUTE_FORCE_MAX + 1, 8)
+    finally:
+        torch.set_num_threads(threads)
     pairwise = np.hstack(knn.information_plane(layer, y, inputs=x))
     with monkeypatch.context() as patched:
         patched.setattr(knn, "BRUTE_FORCE_MAX", 100)
         patched.setattr(knn, "_brute_force_nats", None)  # would fail if called
         assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)
-        patched.setattr(knn, "BRUTE_FORCE_MAX", 16384)
+        patched.undo()
+        patched.setattr(knn, "_brute_force_nats", None)
         patched.setattr(knn, "PAIRWISE_MIN_UNITS", 9)
+        patched.setattr(knn, "PAIRWISE_MIN_UNITS_THREADED", 9)
         assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)

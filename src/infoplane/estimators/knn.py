@@ -18,7 +18,8 @@
 
 :func:`information_plane` gives I(X;T) between the network's inputs X [N, d_x] and the layer
 T, and I(T;Y), in bits. Up to :data:`BRUTE_FORCE_MAX` points of at least
-:data:`PAIRWISE_MIN_UNITS` units the searches compare every pair, in blocks of the max-norm
+:data:`PAIRWISE_MIN_UNITS` units (:data:`PAIRWISE_MIN_UNITS_THREADED` with two threads or
+more) the searches compare every pair, in blocks of the max-norm
 distance matrices on torch's threads (:func:`_brute_force_nats`); otherwise they are scipy's
 ``cKDTree`` (k nearest neighbours) and scikit-learn's ``KDTree`` (counts within a radius, which
 counts whole tree nodes at once). Both give the same counts, so the same estimates (tested).
@@ -167,17 +168,29 @@ def _prepared_inputs(x: np.ndarray, k: int) -> _Inputs:
 #: work that uses every thread, against trees that run on one thread and, at the layers' widths
 #: (d >= 3) and N = 4096, visit most pairs anyway (measured: ``benchmarks/run_all.py trained``).
 BRUTE_FORCE_MAX = 16384
-#: Fewest layer units at which the pairwise searches run; below, the trees are cheaper in CPU.
-#: Measured on trained Tishby layers (N = 4096, 3000 epochs, ms of one thread, pairwise /
-#: trees): d = 10: 129 / 262 (tanh), 131 / 196 (ReLU); d = 7: 94 / 99, 107 / 105; d = 5: 87 /
-#: 47, 84 / 70; d = 3: 74 / 28, 81 / 41.
+#: Fewest layer units at which the pairwise searches run on one thread; below, the trees are
+#: cheaper in CPU. Measured on trained Tishby layers (N = 4096, 3000 epochs, ms of one thread,
+#: pairwise / trees): d = 10: 129 / 262 (tanh), 131 / 196 (ReLU); d = 7: 94 / 99, 107 / 105;
+#: d = 5: 87 / 47, 84 / 70; d = 3: 74 / 28, 81 / 41.
 PAIRWISE_MIN_UNITS = 6
+#: The same with two threads or more, where the trees still use one (scikit-learn's counts hold
+#: the GIL) while the job holds all of them, so wall time decides: trained layers after 8000
+#: epochs, 2 threads, pairwise / trees (2026-12-04): d = 5: 53 / 78 (tanh), 52 / 74 (ReLU);
+#: d = 4: 44 / 47, 53 / 66; d = 3: 36 / 23, 53 / 36.
+PAIRWISE_MIN_UNITS_THREADED = 4
 _BLOCK_VALUES = 1 << 20  # float64 distances per block [rows, N]: 8 MB
 
 
 def _pairwise(n: int, d: int) -> bool:
-    """Whether N points of d units are searched pair by pair (else by trees)."""
-    return n <= BRUTE_FORCE_MAX and d >= PAIRWISE_MIN_UNITS
+    """Whether N points of d units are searched pair by pair (else by trees), given torch's
+    thread count (:data:`PAIRWISE_MIN_UNITS`, :data:`PAIRWISE_MIN_UNITS_THREADED`)."""
+    if n > BRUTE_FORCE_MAX or d < PAIRWISE_MIN_UNITS_THREADED:
+        return False
+    if d >= PAIRWISE_MIN_UNITS:
+        return True
+    import torch  # the pairwise path needs it anyway
+
+    return torch.get_num_threads() > 1
 
 
 def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | None, k: int) -> tuple[float, float]:
