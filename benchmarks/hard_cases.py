@@ -123,8 +123,10 @@ def estimator_rows(name: str, layers: np.ndarray, x, y, args, *, knn_on: bool = 
     add("noisy layer [GBG19] 4096 samples", lambda a: noisy.information_plane(a, y),
         lambda a: reference.noisy_direct(a, y, noise_variance=1e-3, noise=noise.numpy()[None]), repeats=1)  # fmt: skip
     if knn_on:
+        # best of --repeats like the others, now that the pairwise path takes tens of ms (the
+        # wide layers' seconds once: there the searches run for seconds)
         add("k-NN [KSG04] + [Ross14] k = 3", lambda a: knn.information_plane(a, y, inputs=x),
-            lambda a: np.clip(reference.knn_plain(x, a, y), 0, np.log2(n)), repeats=1)  # fmt: skip
+            lambda a: np.clip(reference.knn_plain(x, a, y), 0, np.log2(n)), repeats=args.repeats if d <= 64 else 1)  # fmt: skip
     return rows
 
 
@@ -183,7 +185,7 @@ def knn_limit(layer: np.ndarray, x, y) -> str:
     """What bounds k-NN on ``layer`` [1, N, d]: the share of the max-norm distances
     (``torch.cdist``, every pair once per row block) in the pairwise pass, the rest being the
     k smallest per label (``topk``) and two counts per row."""
-    distances, total = time_in(torch, "cdist", lambda: knn.information_plane(layer, y, inputs=x))
+    distances, total = min(time_in(torch, "cdist", lambda: knn.information_plane(layer, y, inputs=x)) for _ in range(3))
     n = layer.shape[1]
     return (f"the pairwise pass over all {n * n / 1e6:.1f} M ordered pairs: the max-norm distances (torch.cdist) take "
             f"{distances * 1e3:.0f} of {total * 1e3:.0f} ms, the rest is the k smallest per label and two counts per row")
