@@ -88,7 +88,7 @@ def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
     relu = np.maximum((x - 0.5) @ rng.normal(size=(12, 4)), 0).round(1)
     xc = rng.normal(size=(700, 3))
     yc = rng.integers(0, 4, 700)
-    yc[:2], yc[5] = 9, 11  # two labels that occur once
+    yc[:2], yc[5], yc[10:13] = 9, 11, 12  # labels with 2 and 3 members (k_label < k) and one that occurs once
     xi = rng.integers(0, 3, size=(500, 2)).astype(np.float64)
     cases = [(x, tanh, y), (x, relu, y), (xc, 0.7 * xc[:, :2] + rng.normal(size=(700, 2)), yc),
              (xi, rng.integers(0, 4, size=(500, 2)).astype(np.float64), rng.integers(0, 2, 500))]  # fmt: skip

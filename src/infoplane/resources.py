@@ -138,8 +138,9 @@ PAIR_WIDTH_KNEE = 10.0
 KNN_BASE_S = 52e-3
 KNN_UNIT_S = 7.6e-3
 KNN_INPUTS_S = 60e-3
-#: Below ``knn.PAIRWISE_MIN_UNITS`` units the trees search: 36.5 ms per unit, at least 4 (their
-#: benchmark: 137 ms at d = 3; trained layers 26-84 ms at d = 3-5, one thread).
+#: Where the trees search (below ``knn.PAIRWISE_MIN_UNITS_THREADED`` units, or beyond
+#: ``knn.BRUTE_FORCE_MAX`` rows): 36.5 ms per unit, at least 4 (their benchmark: 137 ms at d = 3;
+#: trained layers 26-84 ms at d = 3-5, one thread), times (N / 4096)^2.
 KNN_TREE_UNIT_S = 36.5e-3
 KNN_TREE_MIN_UNITS = 4
 #: Pooled estimators (ensemble over seeds, AIR over epochs) run their base estimator on the
@@ -349,9 +350,11 @@ def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int, inp
     if method == "noisy":
         samples = int(params.get("n_samples", BENCH_ROWS)) / BENCH_ROWS
         return LAYER_EPOCH_S["noisy"] * n * samples * wide
-    from .estimators.knn import PAIRWISE_MIN_UNITS
+    from .estimators.knn import BRUTE_FORCE_MAX, PAIRWISE_MIN_UNITS_THREADED
 
-    if units < PAIRWISE_MIN_UNITS:
+    # the path knn._pairwise takes with the Tishby configs' 2 threads (one thread takes the trees
+    # up to 5 units: cheaper than this model, which then only overestimates)
+    if units < PAIRWISE_MIN_UNITS_THREADED or rows > BRUTE_FORCE_MAX:
         return KNN_TREE_UNIT_S * max(units, KNN_TREE_MIN_UNITS) * n * n
     x_distances = KNN_INPUTS_S + KNN_UNIT_S * inputs if inputs else 0.0
     return (KNN_BASE_S + KNN_UNIT_S * units + x_distances) * n * n
