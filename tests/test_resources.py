@@ -203,11 +203,14 @@ MEASURED = [
     ("config.yaml", {}, "relu", "train", 72),
     ("config.yaml", {}, "tanh", "kde_lower+kde_upper", 35),
     ("config.yaml", {}, "relu", "kde_lower+kde_upper", 31),
-    # k-NN with its pairwise searches (2 threads), a clean clone's make report of 2026-12-04
-    ("config.yaml", {}, "tanh", "knn", 29),
-    ("config.yaml", {}, "relu", "knn", 26),
-    ("config.yaml", {}, "tanh", "adaptive-scheme-equal_mass", 3),
-    ("config.yaml", {}, "relu", "adaptive-scheme-equal_mass", 5),
+    # the same at this code (k-NN's pairwise searches), one thread per estimation job as the
+    # config now gives, two jobs side by side (snakemake report --cores 2, 2026-12-04)
+    ("config.yaml", {}, "tanh", "knn", 38),
+    ("config.yaml", {}, "relu", "knn", 43),
+    ("config.yaml", {}, "tanh", "kde_lower+kde_upper", 43),
+    ("config.yaml", {}, "relu", "kde_lower+kde_upper", 40),
+    ("config.yaml", {}, "tanh", "adaptive-scheme-equal_mass", 5),
+    ("config.yaml", {}, "relu", "adaptive-scheme-equal_mass", 3),
     ("config.yaml", {}, "tanh", "noisy", 11),
     # "MNIST": the offline study when it had 2 seeds x 50 epochs (the two experiments side by side)
     ("mnist_offline.yaml", {"seeds": 2, "chunk_size": 2, "epochs": 50}, "relu", "train", 203),
