@@ -96,9 +96,21 @@ _COMPARED_EDGES = 64
 
 
 def edges_at_or_below(layer: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """For every value of ``layer`` the number of ``edges`` (sorted, float64) <= it: the same as
-    ``np.searchsorted(edges, layer, side="right")``, exactly (float32 values are compared in
-    float32 only when every edge is a float32 number, else in float64)."""
+    """For every value of ``layer`` the number of ``edges`` at or below it, i.e. the bin index + 1
+    of [ST17]'s ``digitize``, as [CHO19] bin their activations.
+
+    Parameters
+    ----------
+    layer : float array of any shape (activations, float16, float32 or float64; finite).
+    edges : float64 array [E], sorted ascending (repeats allowed), in activation units.
+
+    Returns
+    -------
+    Integer array of ``layer``'s shape: exactly ``np.searchsorted(edges, layer, side="right")``
+    (uint8 when E <= 64, where one comparison per edge replaces the binary search; float32
+    values are compared in float32 only when every edge is a float32 number, else in float64).
+    Raises nothing of its own.
+    """
     if len(edges) > _COMPARED_EDGES:
         return np.searchsorted(edges, layer, side="right")
     cut = edges

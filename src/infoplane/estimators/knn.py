@@ -163,6 +163,17 @@ def _prepared_inputs(x: np.ndarray, k: int) -> _Inputs:
     return _PREPARED[key]
 
 
+def _ksg_from_counts(n: int, k: int, n_x: np.ndarray, n_z: np.ndarray) -> float:
+    """[KSG04] eq. 8 in nats from each point's marginal counts n_x, n_z [N]."""
+    return float(digamma(n) + digamma(k) - np.mean(digamma(n_x + 1)) - np.mean(digamma(n_z + 1)))
+
+
+def _ross_from_counts(k_used: np.ndarray, label_counts: np.ndarray, m: np.ndarray) -> float:
+    """[Ross14] eq. 2 in nats over the kept points [M]: each one's k, its label's size N_y and
+    its count m of all kept points within its radius (itself included)."""
+    return float(digamma(len(m)) + np.mean(digamma(k_used)) - np.mean(digamma(label_counts)) - np.mean(digamma(m)))
+
+
 #: Largest number of points N at which the searches compare every pair, in blocks of the
 #: max-norm distance matrices on torch's threads (the job's), instead of walking trees: O(N^2 d)
 #: work that uses every thread, against trees that run on one thread and, at the layers' widths
@@ -242,15 +253,12 @@ def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | Non
             r = torch.nextafter(torch.maximum(dx, dz).topk(k + 1, dim=1, largest=False).values[:, k], torch.zeros(()))
             n_x[s:e] = (dx <= r[:, None]).sum(1, dtype=torch.int32) - 1
         n_z[s:e] = (dz <= r[:, None]).sum(1, dtype=torch.int32) - 1
-    ksg = float(digamma(n) + digamma(k) - np.mean(digamma(n_x.numpy() + 1)) - np.mean(digamma(n_z.numpy() + 1)))
+    ksg = _ksg_from_counts(n, k, n_x.numpy(), n_z.numpy())
     if labels is None:
         return ksg, math.nan
     if not kept.any():
         return ksg, 0.0
-    counts = np.repeat(sizes, sizes)[kept]
-    k_used = np.repeat(k_label, sizes)[kept]
-    ross = float(digamma(kept.sum()) + np.mean(digamma(k_used)) - np.mean(digamma(counts)) - np.mean(digamma(m.numpy()[kept])))
-    return ksg, ross
+    return ksg, _ross_from_counts(np.repeat(k_label, sizes)[kept], np.repeat(sizes, sizes)[kept], m.numpy()[kept])
 
 
 def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
@@ -287,7 +295,7 @@ def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
         r_open = np.nextafter(distances[:, -1], 0)
         n_z[open_] = _count_within(z, queries=z[open_], radius=r_open) - 1
         n_x[open_] = _count_within(x, queries=x[open_], radius=r_open) - 1
-    return float(digamma(n) + digamma(k) - np.mean(digamma(n_x + 1)) - np.mean(digamma(n_z + 1)))
+    return _ksg_from_counts(n, k, n_x, n_z)
 
 
 def mutual_information(x, z, *, k: int = 3) -> float:
@@ -336,7 +344,7 @@ def _ross_nats(t: np.ndarray, y: np.ndarray, k: int) -> float:
     if not keep.any():
         return 0.0
     m = _count_within(t[keep], radius[keep])
-    return float(digamma(keep.sum()) + np.mean(digamma(k_used[keep])) - np.mean(digamma(label_counts[keep])) - np.mean(digamma(m)))
+    return _ross_from_counts(k_used[keep], label_counts[keep], m)
 
 
 def information_plane(activations, labels, *, k: int = 3, inputs=None, device=None) -> tuple[np.ndarray, np.ndarray]:
