@@ -15,7 +15,7 @@ def _names(paths):
 def test_closure_follows_imports_at_any_depth_and_package_inits():
     names = _names(import_closure(["infoplane.estimation", "infoplane.estimators.kde"]))
     assert {"__init__.py", "estimation.py", "recording.py", "estimators/__init__.py", "params.py",
-            "estimators/kde.py", "estimators/_kernels.py", "estimators/_common.py"} <= names  # fmt: skip
+            "estimators/kde.py", "estimators/_kernels.py", "estimators/_fused.py", "estimators/_common.py"} <= names  # fmt: skip
     assert "estimators/binning.py" not in names  # the registry imports estimators by name only
     assert "tables.py" not in names and "report/__init__.py" not in names
 

@@ -18,10 +18,12 @@ or 4 s2), so 0 <= I(X;T) <= log2 N for any finite layer: every kernel term is at
 self term is exactly 1.
 
 Computation (:func:`infoplane.estimators._kernels.kernel_sums`): one pass over the upper
-triangle of the kernel per layer-epoch, float64 distances, float32 exponentials, float64
-accumulation; blocks whose every term is below 2^-60 are skipped; when both bounds are asked
-for with the same noise variance (:func:`information_planes`), the upper bound's kernel is the
-fourth power of the lower bound's, from the same pass.
+triangle of the kernel per layer-epoch; terms below 2^-60 are left out. On the CPU the pass is
+fused and compiled (:mod:`infoplane.estimators._fused`: float32 coordinate differences,
+Cody-Waite float32 exponentials, float64 accumulation); elsewhere it is a tensor pass (float64
+distances, float32 exponentials). When both bounds are asked for with the same noise variance
+(:func:`information_planes`), the upper bound's kernel is the fourth power of the lower
+bound's, from the same pass. Both stay within 1e-7 bits of the float64 formula (tests).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ __all__ = [
 ]  # fmt: skip
 
 SOURCE = "[KT17] eq. 10; [SB18] kde.py"
-#: The kernel pass runs on torch's intra-op threads (both cores of a 2-core machine: CPU time 2x wall, measured).
+#: Long kernel passes (wide layers) are split over the job's threads (infoplane.estimators._fused).
 PARALLEL = True
 BOUNDS = ("upper", "lower")
 PARAMETERS = (
