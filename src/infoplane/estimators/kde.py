@@ -84,8 +84,9 @@ def conditional_entropy(d: int, noise_variance: float) -> float:
     return 0.5 * d * (math.log(2.0 * math.pi * noise_variance) + 1.0)
 
 
-def entropy_bound(log_sums: torch.Tensor, n: int, d: int, noise_variance: float, bound: str) -> torch.Tensor:
-    """[KT17] bound on the mixture entropy in nats from the per-row log kernel sums [..., n].
+def entropy_bound(log_sums, n: int, d: int, noise_variance: float, bound: str):
+    """[KT17] bound on the mixture entropy in nats from the per-row log kernel sums [..., n] (a
+    tensor or an array; the result is of the same kind, with the leading shape).
 
     ``log_sums`` must have been computed with kernel width ``noise_variance`` for the upper
     bound and ``4 * noise_variance`` for the lower bound.
@@ -105,28 +106,33 @@ def entropy_bound(log_sums: torch.Tensor, n: int, d: int, noise_variance: float,
     return h
 
 
-def information_from_sums(sums: torch.Tensor, y: torch.Tensor, n_classes: int, d: int, noise_variance: float, bound: str,
-                          clip: bool = True):
+def information_from_sums(sums, y, n_classes: int, d: int, noise_variance: float, bound: str, clip: bool = True):
     """I(X;T), I(T;Y) in bits from per-row, per-class kernel sums [N, C] (rows in input order).
+
+    ``sums`` and the labels ``y`` [N] may be tensors (on any device) or arrays; the few
+    operations on N rows run in NumPy, so that no thread pool of torch is woken (its threads
+    would spin on the other cores through the next kernel pass).
 
     With ``clip`` (default) the values are clipped into 0 <= I(T;Y) <= I(X;T) <= log2 N, I(T;Y) <= H(Y): the bounds' formulas obey the
     first three up to rounding; I(T;Y) can fall a little below 0 on layers that carry no label
     information (it is a difference of two bounds), and is then reported as 0.
     """
+    sums = sums.detach().cpu().numpy() if isinstance(sums, torch.Tensor) else np.asarray(sums, dtype=np.float64)
+    y = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     n = sums.shape[0]
-    h_t = entropy_bound(sums.sum(-1).log(), n, d, noise_variance, bound)
-    h_t_given_y = torch.zeros((), dtype=torch.float64, device=sums.device)
-    n_y = torch.bincount(y, minlength=n_classes)
+    h_t = entropy_bound(np.log(sums.sum(-1)), n, d, noise_variance, bound)
+    h_t_given_y = 0.0
+    n_y = np.bincount(y, minlength=n_classes)
     for c in range(n_classes):
         if n_y[c] > 0:
             rows = y == c
-            h_t_given_y = h_t_given_y + int(n_y[c]) / n * entropy_bound(sums[rows, c].log(), int(n_y[c]), d, noise_variance, bound)
+            h_t_given_y += int(n_y[c]) / n * float(entropy_bound(np.log(sums[rows, c]), int(n_y[c]), d, noise_variance, bound))
     i_xt = float((h_t - conditional_entropy(d, noise_variance)) / math.log(2))
     i_ty = float((h_t - h_t_given_y) / math.log(2))
     if not clip:
         return i_xt, i_ty
-    p_y = n_y[n_y > 0].double() / n
-    h_y = float(-(p_y * torch.log2(p_y)).sum())
+    p_y = n_y[n_y > 0] / n
+    h_y = float(-(p_y * np.log2(p_y)).sum())
     i_xt = min(max(i_xt, 0.0), math.log2(n))
     return i_xt, min(max(i_ty, 0.0), i_xt, h_y)
 
