@@ -196,39 +196,81 @@ def _leading_axis(centred: np.ndarray) -> np.ndarray:
     return v
 
 
+@njit(nogil=True, cache=True)
+def _tile(points, groups, n_groups, projection, tile):
+    """Tiles along ``projection`` within each group (see :func:`tiles_along_axis`), and the
+    points gathered into them: tiles [K, T, d], tiles_t [K, d, T] (padding repeats the tile's
+    first point; ``lens`` says how many are valid)."""
+    n, d = points.shape
+    order = np.argsort(projection, kind="mergesort")
+    counts = np.zeros(n_groups, dtype=np.int64)
+    for i in range(n):
+        counts[groups[i]] += 1
+    first_tile = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        first_tile[g + 1] = first_tile[g] + (counts[g] + tile - 1) // tile
+    n_tiles = first_tile[n_groups]
+    index = np.full((n_tiles, tile), -1, dtype=np.int64)
+    lens = np.zeros(n_tiles, dtype=np.int64)
+    tile_groups = np.empty(n_tiles, dtype=np.int64)
+    for g in range(n_groups):
+        tile_groups[first_tile[g] : first_tile[g + 1]] = g
+    seen = np.zeros(n_groups, dtype=np.int64)
+    for i in order:  # ascending projection: each group's points fill its tiles in that order
+        g = groups[i]
+        k = first_tile[g] + seen[g] // tile
+        index[k, seen[g] % tile] = i
+        lens[k] += 1
+        seen[g] += 1
+    lo = np.empty(n_tiles)
+    hi = np.empty(n_tiles)
+    tiles = np.empty((n_tiles, tile, d), dtype=points.dtype)
+    tiles_t = np.empty((n_tiles, d, tile), dtype=points.dtype)
+    for k in range(n_tiles):
+        lo[k] = projection[index[k, 0]]
+        hi[k] = projection[index[k, lens[k] - 1]]
+        for s in range(tile):
+            i = index[k, s] if s < lens[k] else index[k, 0]
+            for c in range(d):
+                tiles[k, s, c] = points[i, c]
+                tiles_t[k, c, s] = points[i, c]
+    return index, lens, tile_groups, lo, hi, tiles, tiles_t
+
+
+@njit(nogil=True, cache=True)
+def _scatter(out, index, lens, groups, n):
+    """Sums [n_w, n, G] in input order from ``out`` [n_w, G, K, T], self terms added."""
+    n_w, n_groups = out.shape[0], out.shape[1]
+    sums = np.empty((n_w, n, n_groups))
+    for k in range(index.shape[0]):
+        for s in range(lens[k]):
+            i = index[k, s]
+            for w in range(n_w):
+                for g in range(n_groups):
+                    sums[w, i, g] = out[w, g, k, s]
+                sums[w, i, groups[i]] += 1.0  # the self term, exactly 2^0
+    return sums
+
+
 def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile: int = TILE):
     """Tiles of neighbouring points along the leading principal axis, each within one group.
 
     Parameters
     ----------
-    points : float [N, d]; groups : int [N] in 0 … n_groups-1.
+    points : float32 or float64 [N, d]; groups : int64 [N] in 0 … n_groups-1.
 
     Returns
     -------
-    ``(index, lens, tile_groups, lo, hi)``: int64 [K, tile], the points of each tile in
-    ascending projection (-1 for padding, only at the end of a group's last tile); int64 [K],
-    valid points per tile; int64 [K], each tile's group; float64 [K], the smallest and largest
-    projection in each tile.
+    ``(index, lens, tile_groups, lo, hi, tiles, tiles_t)``: int64 [K, tile], the points of each
+    tile in ascending projection (-1 for padding, only at the end of a group's last tile); int64
+    [K], valid points per tile; int64 [K], each tile's group; float64 [K], the smallest and
+    largest projection in each tile; the points gathered into the tiles, [K, tile, d] and
+    [K, d, tile] (padding repeats the tile's first point).
     """
     x = points.astype(np.float64)
     centred = x - x.mean(0)
     projection = centred @ _leading_axis(centred)
-    order = np.lexsort((projection, groups))
-    counts = np.bincount(groups, minlength=n_groups)
-    tiles_per_group = -(-counts // tile)
-    first_tile = np.concatenate([[0], np.cumsum(tiles_per_group)[:-1]])
-    first_point = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    sorted_groups = groups[order]
-    rank = np.arange(len(order)) - first_point[sorted_groups]
-    tile_of = first_tile[sorted_groups] + rank // tile
-    n_tiles = int(tiles_per_group.sum())
-    index = np.full((n_tiles, tile), -1, dtype=np.int64)
-    index[tile_of, rank % tile] = order
-    lens = np.bincount(tile_of, minlength=n_tiles)
-    tile_groups = np.repeat(np.arange(n_groups), tiles_per_group)
-    lo = projection[index[:, 0]]
-    hi = projection[index[np.arange(n_tiles), lens - 1]]
-    return index, lens, tile_groups, lo, hi
+    return _tile(points, groups, n_groups, projection, tile)
 
 
 def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int, widths, clip: float,
@@ -253,12 +295,10 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
     groups = np.asarray(groups, dtype=np.int64)
     n = points.shape[0]
     scale = _LOG2E / (2.0 * float(widths[0]))
-    index, lens, tile_groups, lo, hi = tiles_along_axis(points, groups, n_groups)
+    index, lens, tile_groups, lo, hi, tiles, tiles_t = tiles_along_axis(points, groups, n_groups)
     # tile pairs a <= b whose projections come within the clip's distance
     gap = np.maximum(np.maximum(lo[None] - hi[:, None], lo[:, None] - hi[None]), 0.0)
     pairs = np.argwhere(np.triu(gap * gap <= -clip / scale))
-    tiles = np.ascontiguousarray(points[np.maximum(index, 0)])
-    tiles_t = np.ascontiguousarray(tiles.transpose(0, 2, 1))
     head = np.float32(scale)
     if float(head) > scale:  # the tail must be >= 0 (see _pass)
         head = np.nextafter(head, np.float32(0.0))
@@ -280,13 +320,4 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
     else:
         with ThreadPoolExecutor(len(parts)) as pool:
             out = sum(pool.map(run, parts))
-    valid = index >= 0
-    rows, slots = np.nonzero(valid)
-    members = index[rows, slots]
-    result = []
-    for w in range(n_w):
-        sums = np.empty((n, n_groups))
-        sums[members] = out[w][:, rows, slots].T
-        sums[members, groups[members]] += 1.0  # the self term, exactly 2^0
-        result.append(sums)
-    return result
+    return list(_scatter(out, index, lens, groups, n))
