@@ -102,11 +102,12 @@ IO_COMPRESSED_BYTES_PER_S = 40e6
 LAYER_EPOCH_S = {
     "binning": 0.22e-3,
     "adaptive_binning": 0.74e-3,
-    # Both bounds of one noise variance in one pass, CPU seconds (the pass runs on 2 threads): the
-    # paper-scale run of 2026-12-03 took 848 and 856 s of CPU for 41 700 seed-layer-epochs of
-    # trained tanh and ReLU networks each (20.3 and 20.5 ms); the benchmark's trained layers
-    # 12-23 ms of CPU (README, "Benchmarks"). Before this round's kernel pass: 92-103 ms.
-    "kde": 21e-3,
+    # Both bounds of one noise variance in one pass, CPU seconds of one thread, reading included:
+    # the paper-scale run at every recorded epoch, 2026-12-04 (the fused pass, estimators._fused),
+    # took 516 and 455 s of CPU for 82 800 seed-layer-epochs of trained tanh and ReLU networks
+    # each (6.2 and 5.5 ms); the benchmark's trained layers 3-7 ms. The tensor pass before it:
+    # 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
+    "kde": 6.2e-3,
     "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
     "knn": 106e-3,  # 1 thread; see KNN_UNIT_S
 }
@@ -120,13 +121,12 @@ BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
 #: tanh layers, N = 4096, since bins are counted by comparisons; 0.95, 3.6, 6.8 ms at d = 3, 10, 20
 #: before): 0.1 ms per unit.
 ADAPTIVE_UNIT_S = 0.1e-3
-#: KDE is about flat in d up to 10 units (8.0, 7.2, 8.5 ms of wall at d = 3, 10, 20 on the
-#: benchmark's layers) and grows as d / 10 beyond. Measured 2026-12-03 (README, "Benchmarks", CPU
-#: seconds per layer-epoch at N = 4096): d = 256, 0.83 s (model 0.54 s); d = 1024, 1.27 s at
-#: s2 = 0.1 and 4.07 s at s2 = 1e-3, where exact differences replace the product (model 2.15 s):
-#: within the safety factor. MNIST's 1024-unit layer: 0.51 s predicted at 2000 rows against 0.8 s
-#: measured (two jobs sharing 2 cores), 12.8 s at 10000 against 6.5 s. The same for the noisy
-#: layer (d = 256: 0.71 s, d = 1024: 3.84 s of CPU).
+#: KDE is about flat in d up to 10 units and grows as d / 10 beyond: the fused pass's squared
+#: distances cost one float32 difference and multiply-add per coordinate and pair. Measured
+#: 2026-12-04 (one thread, N = 4096, tanh(Wx) layers, CPU seconds per layer-epoch): d = 20,
+#: 13-19 ms (model 12 ms); d = 256, 0.14-0.26 s (model 0.16 s); d = 1024, 0.52 s at s2 = 1e-3 and
+#: 0.71-0.90 s at s2 = 0.1 (model 0.63 s): within the safety factor. The noisy layer (the tensor
+#: pass, unchanged) at d = 256: 0.71 s, d = 1024: 3.84 s of CPU (2026-12-03).
 PAIR_WIDTH_KNEE = 10.0
 #: k-NN compares every pair up to ``knn.BRUTE_FORCE_MAX`` rows: one thread at N = 4096 takes
 #: 75, 106, 170, 540 ms at d = 3, 10, 20, 64 on the 12-bit Tishby inputs, whose distances are all
@@ -203,8 +203,10 @@ def gpus_for(device: str) -> int:
     raise ValueError(f"unknown device {device!r}: cpu, cuda, cuda:<i> or auto")
 
 
-#: What each thread beyond the first adds to a PARALLEL estimator's speed (the paper-scale run's
-#: KDE jobs, 2 threads: 848 s of CPU in 483 s of wall, a speed-up of 1.76).
+#: What each thread beyond the first adds to a PARALLEL estimator's speed (the tensor KDE pass's
+#: paper-scale jobs, 2 threads: 848 s of CPU in 483 s of wall, a speed-up of 1.76; the fused KDE
+#: pass splits only long passes, 1.45x at d = 1024, and keeps narrow layers on one thread, which
+#: the safety factor covers).
 THREAD_EFFICIENCY = 0.75
 
 

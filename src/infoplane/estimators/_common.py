@@ -38,7 +38,12 @@ def as_tensor(activations, device=None):
         t = t.double()
     elif t.dtype in (torch.float16, torch.bfloat16):
         t = t.float()
-    if t.numel() and not (torch.isfinite(t.amax()) and torch.isfinite(t.amin())):  # NaN propagates
+    if t.device.type == "cpu":  # NumPy's reduction: a torch one over many values wakes torch's
+        # thread pool, whose threads then spin on the other cores through the estimator's work
+        finite = not t.numel() or bool(np.isfinite(t.numpy().max()) and np.isfinite(t.numpy().min()))
+    else:
+        finite = not t.numel() or bool(torch.isfinite(t.amax()) and torch.isfinite(t.amin()))
+    if not finite:  # NaN propagates through max and min
         bad = (~torch.isfinite(t)).nonzero()[0].tolist()
         raise ValueError(f"activations hold NaN or infinity (first at index {bad})")
     return t
