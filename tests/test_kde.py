@@ -171,7 +171,17 @@ def _engine_cases():
         "d = 40 (blocks of 16 coordinates)": (rng.normal(size=(300, 40)).astype(np.float32) * 0.02, g2(300), 1e-3),
         "integer lattice (repeated distances)": ((rng.integers(0, 4, size=(800, 3)) * 0.03).astype(np.float32), g2(800), 1e-3),
         "overflowing distances": (np.concatenate([rng.normal(size=(200, 2)) * 0.05, [[3e19, -3e19], [-3e19, 3e19]]]).astype(np.float32), g2(202), 1e-3),
+        "near float64's limit": (np.array([[1e155, -1e155]] * 2 + [[-1e155, 1e155]] * 2 + [[0.0, 0.0]] * 4), np.arange(8) % 2, 1e-3),
+        "terms below 2^-24 after a duplicate": (_duplicate_then_small_terms(), np.zeros(192, dtype=np.int64), 1e-3),
     }  # fmt: skip
+
+
+def _duplicate_then_small_terms():
+    """A row whose sum holds 1 (its duplicate) before 62 terms of 5.5e-8 each (< 2^-24): a
+    float32 running sum would drop them all (found by a review's fuzzing)."""
+    far = math.sqrt(-2e-3 * math.log(5.5e-8))
+    tie = np.array([[0.0, 0.0]] + [[0.0, far]] * 62 + [[0.0, 0.0]])
+    return np.concatenate([[[-1e3, 0.0]] * 64, tie, [[1e3, 0.0]] * 64])
 
 
 @pytest.mark.parametrize("engine", ["fused", "tensor"])
@@ -194,11 +204,20 @@ def test_kernel_sums_of_both_engines_match_the_definition(engine, case):
             assert error.max() < 1e-6, (case, width, error.max())
 
 
-@pytest.mark.parametrize("case", ["tanh float32", "integer lattice (repeated distances)", "huge float64"])
+def _bound_cases():
+    cases = {k: _engine_cases()[k] for k in ("tanh float32", "integer lattice (repeated distances)", "huge float64",
+                                              "near float64's limit")}
+    cases["1-d lattice, s2 = 1e-2"] = (np.random.default_rng(0).integers(0, 4, (1500, 1)) * 0.01, np.arange(1500) % 2, 1e-2)
+    cases["24 clusters on a simplex"] = (np.repeat(np.eye(24, dtype=np.float32) * 0.0208309, 64, 0), np.arange(1536) % 2, 1e-3)
+    return cases
+
+
+@pytest.mark.parametrize("case", list(_bound_cases()))
 def test_fused_bounds_within_1e_7_bits_of_the_float64_formula(case):
-    """Repeated distances (a lattice) would let float32 rounding of the exponent add up the same
-    way in every row; the reduction keeps the bounds within 1e-7 bits of the formula."""
-    points, groups, s2 = _engine_cases()[case]
+    """Repeated distances (lattices, clusters) would let float32 rounding of the exponent or of
+    running sums add up the same way in every row (a review found 3e-7 to 6e-7 bits on the last
+    two cases with float32 tile sums); the bounds stay within 1e-7 bits of the formula."""
+    points, groups, s2 = _bound_cases()[case]
     for bound in ("upper", "lower"):
         expected = reference.kde_float64(points, groups, noise_variance=s2, bound=bound)
         got = kde.information_plane(points, groups, noise_variance=s2, bound=bound)
@@ -215,3 +234,9 @@ def test_engine_errors_name_the_bad_value():
         kernel_sums(t, g, 1, [1e-3], engine="gpu")
     with pytest.raises(ValueError, match="engine 'fused' takes the symmetric case"):
         kernel_sums(t, g, 1, [1e-3], queries=t, engine="fused")
+    from infoplane.estimators._fused import symmetric_kernel_sums
+
+    with pytest.raises(ValueError, match=r"groups must be 4 values in 0 … 1, got 4 in 0 … 2"):
+        symmetric_kernel_sums(np.zeros((4, 2), np.float32), np.array([0, 1, 2, 0]), 2, [1e-3], -60.0)
+    with pytest.raises(ValueError, match=r"clip must be in \[-126, 0\].*got -250"):
+        symmetric_kernel_sums(np.zeros((4, 2), np.float32), np.zeros(4, np.int64), 1, [1e-3], -250.0)

@@ -121,9 +121,17 @@ def _augmented(points, index, centre, scale, offsets, left: bool, box_points):
 
 
 def _principal_axes(centred: torch.Tensor, count: int) -> torch.Tensor:
-    """Orthonormal columns [d, count]: the leading principal axes of the rows of ``centred``."""
-    _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
-    return vectors[:, -count:].flip(1).contiguous()
+    """Orthonormal columns [d, count]: the leading principal axes of the rows of ``centred``
+    (scaled first, so that finite values near float64's limit do not overflow the scatter
+    matrix; the first coordinate axes when that still fails: any orthonormal columns are safe)."""
+    top = centred.abs().max() if centred.numel() else torch.zeros((), dtype=centred.dtype)
+    fallback = torch.eye(centred.shape[1], count, dtype=centred.dtype, device=centred.device)
+    if not (torch.isfinite(top) and top > 0):
+        return fallback
+    x = centred / top
+    _, vectors = torch.linalg.eigh(x.T @ x)  # ascending eigenvalues
+    vectors = vectors[:, -count:].flip(1).contiguous()
+    return vectors if bool(torch.isfinite(vectors).all()) else fallback
 
 
 def _box_distances(lo_a, hi_a, lo_b, hi_b) -> torch.Tensor:
@@ -223,7 +231,8 @@ def kernel_sums(
 
     # which centre tiles can hold a term above the clip for which query tile
     off_max = torch.where(index_q >= 0, offsets[index_q.clamp(min=0)], -math.inf).amax(1)
-    near = (_box_distances(lo_q, hi_q, lo_c, hi_c) <= ((off_max - CLIP_LOG2) / scale)[:, None]).cpu().numpy()
+    # a tile pair is skipped only when the test says so (a box that overflowed keeps it)
+    near = (~(_box_distances(lo_q, hi_q, lo_c, hi_c) > ((off_max - CLIP_LOG2) / scale)[:, None])).cpu().numpy()
     right_t = right.reshape(-1, d + 2).T.contiguous()  # [d + 2, K T]
     hmax_q, hmax_c = hmax_q.cpu().numpy(), hmax_c.cpu().numpy()
     tile_offsets = torch.arange(tile, device=device)
