@@ -289,7 +289,7 @@ def test_the_html_report_opens_in_a_browser(tiny_run):
 
     from conftest import snakemake
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = shutil.which("chromium")  # Debian's package, which make test installs
     if chromium is None:
         pytest.skip("Chromium is not installed (make test installs Debian's chromium as root)")
     pytest.importorskip("playwright.sync_api", reason="playwright (the test extras) is not installed")
