@@ -257,3 +257,113 @@ def test_device_selection():
             resolve_device("cuda")
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         resolve_device("tpu")
+
+
+# --- the compiled passes of narrow mlp ensembles (infoplane.families._fused_mlp) ---------------
+
+COMPILED = ["tanh", "relu", "sigmoid", "linear", "leaky_relu"]
+
+
+def _one_batch(trainer, index, alive):
+    """Every parameter's gradient of one mini-batch (rows ``index`` [S, B]) on trainer's engine."""
+    if trainer.fused is not None:
+        finite = trainer.fused.gradients(trainer._x_fused, index, trainer.labels, alive)
+    else:
+        logits = trainer.model.training_outputs(trainer._x_stored, torch.from_numpy(index))
+        per_seed = torch.nn.functional.cross_entropy(logits, torch.from_numpy(trainer.labels[index]), reduction="none").mean(1)
+        trainer.optimizer.zero_grad(set_to_none=False)
+        torch.where(torch.from_numpy(alive), per_seed, 0.0).sum().backward()
+        finite = torch.isfinite(per_seed).numpy()
+    return [p.grad.numpy().copy() for p in trainer.model.parameters()], finite
+
+
+@pytest.mark.parametrize("activation", COMPILED)
+def test_compiled_gradients_equal_autograd(tishby, activation):
+    x, y = tishby
+    settings = {**SETTINGS, "activation": activation}
+    torch_path = EnsembleTrainer(x, y, [0, 1, 2, 3], settings, engine="torch")
+    fused = EnsembleTrainer(x, y, [0, 1, 2, 3], settings, engine="fused")
+    for _ in range(2):  # away from the initial weights
+        torch_path.train_epoch()
+    with torch.no_grad():
+        for p, q in zip(torch_path.model.parameters(), fused.model.parameters()):
+            q.copy_(p)
+    index = np.random.default_rng(0).choice(torch_path.train_index, size=(4, 300))  # a batch of 300 with repeats
+    alive = np.array([True, True, False, True])
+    expected, _ = _one_batch(torch_path, index, alive)
+    got, finite = _one_batch(fused, index, alive)
+    assert finite.all()
+    for e, g in zip(expected, got):
+        assert np.all(g[2] == 0)  # the seed that is not alive gets no gradient
+        np.testing.assert_allclose(g, e, rtol=0, atol=2e-6 * max(np.abs(e).max(), 1e-3))
+    # every layer's outputs: the torch forward pass's
+    for ours, theirs in zip(fused.fused.outputs(fused._x_fused, np.arange(len(y))), torch_path.model.layer_outputs(torch.from_numpy(x))):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=5e-6)
+
+
+def test_compiled_activations_against_their_definitions():
+    from infoplane.families import _fused_mlp
+
+    z = np.concatenate([np.linspace(-20, 20, 400001), np.logspace(-30, 1.3, 20000), -np.logspace(-30, 1.3, 20000)])
+    z = z.astype(np.float32)
+    z64 = z.astype(np.float64)
+    definitions = {"tanh": np.tanh(z64), "sigmoid": 1 / (1 + np.exp(-z64)), "relu": np.maximum(z64, 0),
+                   "leaky_relu": np.where(z64 > 0, z64, 0.2 * z64), "linear": z64}  # fmt: skip
+    for name, code in _fused_mlp.ACTIVATIONS.items():
+        values = z[None].copy()
+        _fused_mlp._activate(values, 1, values.shape[1], code)
+        error = np.abs(values[0] - definitions[name])
+        assert error.max() <= 2.5e-7 * np.maximum(1, np.abs(definitions[name])).max(), name
+        if name == "tanh":  # relative precision near 0, and the range
+            small = np.abs(z) < 0.0625
+            assert (error[small] <= 2e-7 * np.abs(definitions[name][small])).all()
+            assert np.abs(values).max() <= 1
+        special = np.array([[np.nan, np.inf, -np.inf, 0.0]], np.float32)
+        _fused_mlp._activate(special, 1, 4, code)
+        assert np.isnan(special[0, 0]), name  # NaN propagates: the divergence checks see it
+        if name == "tanh":
+            assert special[0, 1:].tolist() == [1.0, -1.0, 0.0]
+
+
+def test_compiled_training_follows_autograd_and_marks_divergence(tishby, tmp_path):
+    x, y = tishby
+    trainers = {e: EnsembleTrainer(x, y, [0, 1], SETTINGS, engine=e) for e in ("torch", "fused")}
+    for _ in range(20):
+        stats = {e: t.train_epoch(gradient_statistics=True) for e, t in trainers.items()}
+    for p, q in zip(trainers["torch"].model.parameters(), trainers["fused"].model.parameters()):
+        np.testing.assert_allclose(q.detach().numpy(), p.detach().numpy(), rtol=0, atol=1e-5)
+    np.testing.assert_allclose(stats["fused"]["snr"], stats["torch"]["snr"], rtol=1e-4)
+    # a seed whose logits turn NaN is diverged by its training loss, as on the torch path
+    fused = trainers["fused"]
+    with torch.no_grad():
+        fused.model.weights[-1][1, 0, 0] = float("nan")
+    fused.train_epoch()
+    assert fused.diverged_epoch.tolist() == [-1, 21] and fused.divergence_cause[1] == "non-finite training loss"
+    assert all(np.isfinite(p.detach().numpy()).all() for p in fused.model.parameters())
+
+
+def test_compiled_passes_split_over_threads_give_the_same_numbers(tishby):
+    from infoplane.families._fused_mlp import FusedMLP
+
+    x, y = tishby
+    trainer = EnsembleTrainer(x, y, [0, 1, 2, 3, 4], SETTINGS, engine="fused")
+    index = np.random.default_rng(1).choice(trainer.train_index, size=(5, 512))
+    alive = np.ones(5, bool)
+    one, _ = _one_batch(trainer, index, alive)
+    trainer.fused = FusedMLP(trainer.model.weights, trainer.model.biases, "tanh", threads=2)
+    two, _ = _one_batch(trainer, index, alive)
+    for a, b in zip(one, two):
+        assert np.array_equal(a, b)
+
+
+def test_engine_choice(tishby):
+    x, y = tishby
+    assert EnsembleTrainer(x, y, [0], SETTINGS).fused is not None  # auto: the Tishby network compiles
+    assert EnsembleTrainer(x, y, [0], SETTINGS, engine="torch").fused is None
+    for settings, why in [({**SETTINGS, "activation": "softplus"}, "activation"), ({**SETTINGS, "dropout": 0.2}, "dropout"),
+                          ({**SETTINGS, "hidden_widths": [100]}, "width")]:  # fmt: skip
+        assert EnsembleTrainer(x, y, [0], settings).fused is None, why  # auto falls back to torch
+        with pytest.raises(ValueError, match="engine 'fused'.*no compiled passes"):
+            EnsembleTrainer(x, y, [0], settings, engine="fused")
+    with pytest.raises(ValueError, match="engine must be one of .* got 'jit'"):
+        EnsembleTrainer(x, y, [0], SETTINGS, engine="jit")

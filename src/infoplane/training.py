@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 #: Rows per forward pass when :meth:`EnsembleTrainer.evaluate` computes the metrics apart from
 #: the probe's activations (MNIST: 70000 rows through a 1024-wide layer).
 EVALUATION_BLOCK = 8192
+#: How a trainer computes its forward and backward passes (:class:`EnsembleTrainer`'s ``engine``).
+ENGINES = ("auto", "torch", "fused")
 
 
 def _check_settings(settings: Mapping) -> dict:
@@ -250,6 +252,10 @@ class EnsembleTrainer(SeedDivergence):
         :func:`resolve_device`.
     split : optional fixed ``(train_index, test_index)`` (MNIST's 60000/10000); without it the
         split comes from ``train_fraction`` and ``split_seed``.
+    engine : ``"auto"`` (the family's compiled passes where it has them and they apply, e.g.
+        :meth:`EnsembleMLP.fused_passes <infoplane.families._mlp.EnsembleMLP.fused_passes>` for
+        narrow networks on a CPU; torch otherwise), ``"torch"`` (autograd always) or
+        ``"fused"`` (the compiled passes, ValueError where there are none).
 
     Attributes
     ----------
@@ -262,7 +268,7 @@ class EnsembleTrainer(SeedDivergence):
     """
 
     def __init__(
-        self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu", split=None
+        self, inputs, labels, seeds: Sequence[int], settings: Mapping, device: str = "cpu", split=None, engine: str = "auto"
     ):
         self.settings = settings = _check_settings(settings)
         inputs = np.asarray(inputs, dtype=np.float32)
@@ -301,6 +307,17 @@ class EnsembleTrainer(SeedDivergence):
         self._test = torch.from_numpy(self.test_index).to(self.device)
         self._probe = torch.from_numpy(self.probe_index).to(self.device)
         self._batch_rngs = [np.random.default_rng([int(seed), 1]) for seed in self.model.seeds]
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        #: the family's compiled forward and backward passes (None: torch's autograd)
+        self.fused = None
+        if engine != "torch" and hasattr(self.model, "fused_passes"):
+            self.fused = self.model.fused_passes(torch.get_num_threads())
+        if engine == "fused" and self.fused is None:
+            raise ValueError(f"engine 'fused': model family {model['family']!r} with these settings has no compiled passes "
+                             "(a CPU, no dropout or batch norm, a compiled activation and narrow layers are needed)")
+        if self.fused is not None:
+            self._x_fused = self._x_stored.numpy()  # [d_in, N], the compiled passes' inputs
         self._init_divergence(len(self.model.seeds), [self.model], [self.optimizer])
 
     @property
@@ -328,6 +345,8 @@ class EnsembleTrainer(SeedDivergence):
         order = np.stack([rng.permutation(len(self.train_index)) for rng in self._batch_rngs])
         if not self.alive.any():  # nothing left to train (the permutations are still drawn)
             return self._idle_statistics(moments, model.n_layers)
+        if self.fused is not None:
+            return self._train_epoch_fused(self.train_index[order], epoch, moments)
         order = self._train[torch.from_numpy(order).to(self.device)]  # [S, n_train]
         model.train()
         for start in range(0, order.shape[1], batch_size):
@@ -345,6 +364,20 @@ class EnsembleTrainer(SeedDivergence):
             if moments is not None:
                 moments.add()
             self.optimizer.step()  # zero gradient and zero state: a diverged seed stays at zero
+        return self._finish_epoch(epoch, moments)
+
+    def _train_epoch_fused(self, order: np.ndarray, epoch: int, moments) -> dict[str, np.ndarray] | None:
+        """:meth:`train_epoch`'s mini-batches through the compiled passes: each writes every
+        seed's gradient into the parameters' ``.grad``, then the optimiser steps as on the
+        torch path. ``order`` int64 [S, n_train]: dataset rows in each seed's order."""
+        for start in range(0, order.shape[1], self.batch_size):
+            index = np.ascontiguousarray(order[:, start : start + self.batch_size])  # [S, B]
+            finite = self.fused.gradients(self._x_fused, index, self.labels, self.alive)
+            if not finite.all():  # that seed's gradients are zero already
+                self._mark_diverged(~finite, epoch, "non-finite training loss")
+            if moments is not None:
+                moments.add()
+            self.optimizer.step()
         return self._finish_epoch(epoch, moments)
 
     def network_state(self) -> dict[str, np.ndarray]:
@@ -365,7 +398,11 @@ class EnsembleTrainer(SeedDivergence):
         model = self.model
         model.eval()
         with torch.no_grad():
-            if self._probe_all:  # one pass gives both (the Tishby set-up)
+            if self.fused is not None:
+                outputs = [torch.from_numpy(o) for o in self.fused.outputs(self._x_fused, self.probe_index)]
+                logits = outputs[-1] if self._probe_all else \
+                    torch.from_numpy(self.fused.outputs(self._x_fused, np.arange(len(self.labels)))[-1])
+            elif self._probe_all:  # one pass gives both (the Tishby set-up)
                 outputs = model.layer_outputs(self._x)
                 logits = outputs[-1]
             else:

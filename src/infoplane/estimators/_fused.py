@@ -39,51 +39,22 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
+
+from .._numba import EXACT_FLAGS as _EXACT_FLAGS, FLAGS as _FLAGS, TAYLOR_EXP2 as _C
+from .._numba import fma32 as _fma32, int32_as_float32 as _int32_as_float32
 
 __all__ = ["TILE", "symmetric_kernel_sums", "tiles_along_axis"]
 
 TILE = 64
-#: LLVM's fast-math flags minus "no NaN / no infinity": far float32 distances may overflow to
-#: infinity (they are clamped to _DIST_MAX), which those flags would leave undefined.
-_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
-_EXACT_FLAGS = {"nsz", "arcp", "contract", "afn"}  # the exponent's reduction: no reassociation
-_LN2 = math.log(2.0)
-# 2^f = sum_k (f ln 2)^k / k!, k = 0 … 7, as a polynomial in f (Horner coefficients)
-_C = [np.float32(_LN2**k / math.factorial(k)) for k in range(8)]
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = _C
 _HALF = np.float32(0.5)
 _ZERO = np.float32(0.0)
-_LOG2E = 1.0 / _LN2
+_LOG2E = 1.0 / math.log(2.0)
 _POWER_STEPS = 12  # power iterations for the leading axis of a wide layer
 _DIST_MAX = np.float32(2.0**100)  # squared distances clamped here: no infinity times a zero tail
 _THREADED_WORK = 2e8  # pair-coordinates of a pass below which it runs on one thread
 _BLOCK = 16  # coordinates summed in float32 before a float64 sum (wide layers)
-
-
-@intrinsic
-def _int32_as_float32(typingctx, bits):
-    """The float32 whose bit pattern is the int32 ``bits`` (an LLVM bitcast: vectorises)."""
-    signature = types.float32(types.int32)
-
-    def codegen(context, builder, sig, args):
-        return builder.bitcast(args[0], ir.FloatType())
-
-    return signature, codegen
-
-
-@intrinsic
-def _fma32(typingctx, a, b, c):
-    """a * b + c for float32, rounded once (llvm.fma: the compiler cannot split it or reuse a
-    rounded product in its place)."""
-    signature = types.float32(types.float32, types.float32, types.float32)
-
-    def codegen(context, builder, sig, args):
-        return builder.fma(*args)
-
-    return signature, codegen
 
 
 @njit(fastmath=_EXACT_FLAGS, cache=True)

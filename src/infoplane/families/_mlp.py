@@ -88,6 +88,18 @@ class EnsembleMLP(SeedEnsemble):
         batch = stored.index_select(1, index.flatten()).view(stored.shape[0], *index.shape)
         return self.feature_major_outputs(batch.transpose(0, 1))[-1]
 
+    def fused_passes(self, threads: int = 1):
+        """The compiled forward and backward passes over this ensemble
+        (:class:`~infoplane.families._fused_mlp.FusedMLP`), or None where they do not apply
+        (a GPU, dropout, batch normalisation, an activation not compiled, a layer wider than
+        :data:`~infoplane.families._fused_mlp.MAX_WIDTH`)."""
+        from . import _fused_mlp
+
+        if not _fused_mlp.supports(self.widths, self.activation_name, dropout=self.dropout.p,
+                                   batch_norm=self.norms is not None, device=self.weights[0].device):  # fmt: skip
+            return None
+        return _fused_mlp.FusedMLP(self.weights, self.biases, self.activation_name, threads)
+
     def feature_major_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Like :meth:`layer_outputs` for feature-major inputs [S, widths[0], B]; returns
         tensors [S, width_l, B]."""
