@@ -123,7 +123,7 @@ def test_errors_name_the_bad_value():
 @pytest.mark.parametrize("bound", ["upper", "lower"])
 @pytest.mark.parametrize("kind", ["clusters", "huge"])
 def test_skipped_tiles_and_exact_fallback_match_the_formula(bound, kind):
-    """Far-apart clusters: most tiles are skipped (every term below 2^-60). Huge values
+    """Far-apart clusters: most tiles are skipped (every term below 2^-40). Huge values
     (|t| ~ 1e6 against sqrt(s2) ~ 0.03): the matrix-product distances would round by more than
     1e-9 and the tiles are recomputed centred, or from differences."""
     rng = np.random.default_rng(7)

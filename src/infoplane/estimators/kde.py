@@ -18,7 +18,7 @@ or 4 s2), so 0 <= I(X;T) <= log2 N for any finite layer: every kernel term is at
 self term is exactly 1.
 
 Computation (:func:`infoplane.estimators._kernels.kernel_sums`): one pass over the upper
-triangle of the kernel per layer-epoch; terms below 2^-60 are left out. On the CPU the pass is
+triangle of the kernel per layer-epoch; terms below 2^-40 are left out. On the CPU the pass is
 fused and compiled (:mod:`infoplane.estimators._fused`: float32 coordinate differences,
 Cody-Waite float32 exponentials, float64 accumulation); elsewhere it is a tensor pass (float64
 distances, float32 exponentials). When both bounds are asked for with the same noise variance
