@@ -440,6 +440,7 @@ def train_ensemble(
     experiment: str = "",
     progress: bool | None = None,
     split: tuple[np.ndarray, np.ndarray] | None = None,
+    engine: str = "auto",
 ) -> Path:
     """Train S seeds together and write their recordings to one HDF5 file.
 
@@ -459,6 +460,7 @@ def train_ensemble(
     device : ``"cpu"``, ``"cuda"``, ``"cuda:<i>"`` or ``"auto"``.
     experiment : name stored in the file.
     progress : show a tqdm progress bar (``None``: only on a terminal).
+    engine : how the forward and backward passes are computed (:class:`EnsembleTrainer`).
 
     Returns
     -------
@@ -482,7 +484,7 @@ def train_ensemble(
     output = Path(output)
     if output.exists():
         raise FileExistsError(f"refusing to overwrite existing recording {output}")
-    trainer = EnsembleTrainer(inputs, labels, seeds, settings, device, split=split)
+    trainer = EnsembleTrainer(inputs, labels, seeds, settings, device, split=split, engine=engine)
     attrs = {
         # the values its hidden layers can take, from the declaration: readers check against it
         "activation_range": json.dumps(list(ACTIVATIONS[trainer.settings["activation"]].range)),

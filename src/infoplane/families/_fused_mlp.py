@@ -117,26 +117,61 @@ def _derivative(delta, a, rows, n, code):
 
 
 @njit(fastmath=FLAGS, nogil=True, cache=True, error_model="numpy")
-def _affine(w, bias, a_in, z, n):
-    """z[:o, :n] = w [o, i] a_in[:i, :n] + bias [o, 1], four inputs per pass over a row."""
-    n_out, n_in = w.shape
-    for o in range(n_out):
-        row = z[o]
-        bo = bias[o, 0]
+def _affine_row(w, o, b0, a_in, row, n):
+    """row[:n] = w[o] a_in[:, :n] + b0, four inputs per pass."""
+    n_in = w.shape[1]
+    for b in range(n):
+        row[b] = b0
+    i = 0
+    while i + 4 <= n_in:
+        u0, u1, u2, u3 = w[o, i], w[o, i + 1], w[o, i + 2], w[o, i + 3]
+        r0, r1, r2, r3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
         for b in range(n):
-            row[b] = bo
+            row[b] += (u0 * r0[b] + u1 * r1[b]) + (u2 * r2[b] + u3 * r3[b])
+        i += 4
+    for i in range(i, n_in):
+        u = w[o, i]
+        r = a_in[i]
+        for b in range(n):
+            row[b] += u * r[b]
+
+
+@njit(fastmath=FLAGS, nogil=True, cache=True, error_model="numpy")
+def _affine(w, bias, a_in, z, n):
+    """z[:o, :n] = w [o, i] a_in[:i, :n] + bias (a scalar per output row, ``bias[o, 0]``; None
+    for none): two output rows and four inputs per pass, so each input value loaded feeds
+    eight multiply-adds."""
+    n_out, n_in = w.shape
+    o = 0
+    while o + 2 <= n_out:
+        row0 = z[o]
+        row1 = z[o + 1]
+        b0 = _ZERO if bias is None else bias[o, 0]
+        b1 = _ZERO if bias is None else bias[o + 1, 0]
+        for b in range(n):
+            row0[b] = b0
+            row1[b] = b1
         i = 0
         while i + 4 <= n_in:
-            w0, w1, w2, w3 = w[o, i], w[o, i + 1], w[o, i + 2], w[o, i + 3]
+            u0, u1, u2, u3 = w[o, i], w[o, i + 1], w[o, i + 2], w[o, i + 3]
+            v0, v1, v2, v3 = w[o + 1, i], w[o + 1, i + 1], w[o + 1, i + 2], w[o + 1, i + 3]
             r0, r1, r2, r3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
             for b in range(n):
-                row[b] += (w0 * r0[b] + w1 * r1[b]) + (w2 * r2[b] + w3 * r3[b])
+                x0, x1, x2, x3 = r0[b], r1[b], r2[b], r3[b]
+                row0[b] += (u0 * x0 + u1 * x1) + (u2 * x2 + u3 * x3)
+                row1[b] += (v0 * x0 + v1 * x1) + (v2 * x2 + v3 * x3)
             i += 4
         for i in range(i, n_in):
-            wi = w[o, i]
+            u = w[o, i]
+            v = w[o + 1, i]
             r = a_in[i]
             for b in range(n):
-                row[b] += wi * r[b]
+                x = r[b]
+                row0[b] += u * x
+                row1[b] += v * x
+        o += 2
+    if o < n_out:
+        _affine_row(w, o, _ZERO if bias is None else bias[o, 0], a_in, z[o], n)
 
 
 @njit(fastmath=FLAGS, nogil=True, cache=True, error_model="numpy")
@@ -207,18 +242,7 @@ def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare
                 gw[o, i] += acc
         if l == 0:
             break
-        # spare[:n_in] = W^T delta, then times f'(a_in): the next delta
-        for i in range(n_in):
-            row = spare[i]
-            for b in range(n):
-                row[b] = _ZERO
-        for o in range(n_out):
-            d = delta[o]
-            for i in range(n_in):
-                wi = w[o, i]
-                row = spare[i]
-                for b in range(n):
-                    row[b] += wi * d[b]
+        _affine(w.T, None, delta, spare, n)  # spare[:n_in] = W^T delta, then times f'(a_in): the next delta
         if code != 3:
             _derivative(spare, a_in, n_in, n, code)
         delta, spare = spare, delta
