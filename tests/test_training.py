@@ -313,11 +313,9 @@ def test_compiled_activations_against_their_definitions():
         values = z[None].copy()
         _fused_mlp._activate(values, 1, values.shape[1], code)
         error = np.abs(values[0] - definitions[name])
-        assert error.max() <= 2.5e-7 * np.maximum(1, np.abs(definitions[name])).max(), name
-        if name == "tanh":  # relative precision near 0, and the range
-            small = np.abs(z) < 0.0625
-            assert (error[small] <= 2e-7 * np.abs(definitions[name][small])).all()
-            assert np.abs(values).max() <= 1
+        assert error.max() <= 1.5e-7 * np.maximum(1, np.abs(definitions[name])).max(), name
+        if name in ("tanh", "sigmoid"):  # the range the recordings are checked against
+            assert np.abs(values).max() <= 1 and (name == "tanh" or values.min() >= 0)
         special = np.array([[np.nan, np.inf, -np.inf, 0.0]], np.float32)
         _fused_mlp._activate(special, 1, 4, code)
         assert np.isnan(special[0, 0]), name  # NaN propagates: the divergence checks see it

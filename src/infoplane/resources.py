@@ -66,7 +66,9 @@ BASE_MEM_MB = 600.0
 #: 2026-12-03, after the tanh and batch-gather speed-ups): 3.8, 4.5, 6.7 and 18.1 ms per epoch of
 #: a chunk of 1, 4, 12 and 50 seeds (tanh; ReLU 3.1 to 18.5 ms), with the weights' flops below.
 #: The paper-scale run agrees: 235 s of CPU for 50 seeds x 8000 epochs with recording, against
-#: 289 s modelled.
+#: 289 s modelled. This is torch's autograd; the compiled passes of narrow MLPs
+#: (infoplane.families._fused_mlp) take about half (162 s of CPU for that run, 2026-12-04), so
+#: for them the model asks for about twice what they need.
 BATCH_S = 0.50e-3
 SEED_BATCH_S = 0.023e-3
 #: Floating-point operations per second of one thread on the weights' matrix products: fitted to
@@ -103,11 +105,12 @@ LAYER_EPOCH_S = {
     "binning": 0.22e-3,
     "adaptive_binning": 0.74e-3,
     # Both bounds of one noise variance in one pass, CPU seconds of one thread, reading included:
-    # the paper-scale run at every recorded epoch, 2026-12-04 (the fused pass, estimators._fused),
-    # took 516 and 455 s of CPU for 82 800 seed-layer-epochs of trained tanh and ReLU networks
-    # each (6.2 and 5.5 ms); the benchmark's trained layers 3-7 ms. The tensor pass before it:
+    # the paper-scale run at every recorded epoch, 2026-12-04 (the fused pass, estimators._fused,
+    # terms below 2^-40 dropped), took 544 and 485 s of CPU for 82 800 seed-layer-epochs of trained
+    # tanh and ReLU networks each, the two jobs side by side (6.6 and 5.9 ms; alone, the same
+    # layers take 4-6 ms); at 2^-60, 516 and 455 s on another day. The tensor pass before it:
     # 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
-    "kde": 6.2e-3,
+    "kde": 6.6e-3,
     "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
     "knn": 106e-3,  # 1 thread; see KNN_UNIT_S
 }
