@@ -199,6 +199,13 @@ MEASURED = [
     ("paper.yaml", {}, "relu", "kde_lower+kde_upper", 482),
     ("paper.yaml", {}, "tanh", "binning", 38),
     ("paper.yaml", {}, "relu", "binning_sb18", 61),
+    # the same with the compiled training passes (families._fused_mlp), 2026-12-04, at 33dc80d
+    ("paper.yaml", {}, "tanh", "train", 188),
+    ("paper.yaml", {}, "relu", "train", 157),
+    ("paper.yaml", {}, "tanh", "kde_lower+kde_upper", 544),
+    ("paper.yaml", {}, "relu", "kde_lower+kde_upper", 495),
+    ("paper.yaml", {}, "tanh", "binning", 46),
+    ("paper.yaml", {}, "relu", "binning_sb18", 76),
     # "The default run": a clean clone's make report (--cores 2), its benchmark tables
     ("config.yaml", {}, "tanh", "train", 86),
     ("config.yaml", {}, "relu", "train", 72),

@@ -45,7 +45,9 @@ __all__ = ["ACTIVATIONS", "MAX_WIDTH", "supports", "batch_gradients", "forward",
 ACTIVATIONS = {"tanh": 0, "relu": 1, "sigmoid": 2, "linear": 3, "leaky_relu": 4}
 _LEAKY_SLOPE = np.float32(SLOPE)
 #: Widest layer (input included) trained here: the loops are a plain product, which loses to a
-#: blocked matrix product (torch's) once layers are wide. Measured on 2 cores: see the README.
+#: blocked matrix product (torch's) once layers are wide. Measured (12-w-w-w-2 ReLU, 20 seeds,
+#: batch 512, one thread, 2026-12-04), torch / compiled per network-epoch: w = 16 2.4x, 32 1.7x,
+#: 64 1.7x, 128 0.93x, 256 0.72x.
 MAX_WIDTH = 64
 #: Rows of a mini-batch taken through all layers at a time: bounds the workspace for large
 #: batches. Shorter rows do not pay for staying in the first-level cache: on the Tishby network
