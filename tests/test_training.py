@@ -365,3 +365,17 @@ def test_engine_choice(tishby):
             EnsembleTrainer(x, y, [0], settings, engine="fused")
     with pytest.raises(ValueError, match="engine must be one of .* got 'jit'"):
         EnsembleTrainer(x, y, [0], SETTINGS, engine="jit")
+
+
+def test_a_loss_past_float32s_range_diverges_its_seed_on_both_engines(tishby):
+    # SGD at learning rate 1e38: the logits stay finite for a while, the rows' losses overflow first
+    x, y = tishby
+    settings = {**SETTINGS, "optimizer": "sgd", "learning_rate": 1e38}
+    diverged = {}
+    for engine in ("torch", "fused"):
+        trainer = EnsembleTrainer(x, y, [0, 1, 2], settings, engine=engine)
+        for _ in range(3):
+            trainer.train_epoch()
+        diverged[engine] = (trainer.diverged_epoch.tolist(), trainer.divergence_cause)
+    assert diverged["fused"] == diverged["torch"]
+    assert all(e >= 1 for e in diverged["torch"][0]) and "non-finite training loss" in diverged["torch"][1]

@@ -61,6 +61,13 @@ class Replay:
         x = torch.from_numpy(inputs).to(self.device)
         all_rows = np.array_equal(info.probe_index, np.arange(len(inputs)))
         self._x = x if all_rows else x[torch.from_numpy(info.probe_index).to(self.device)]
+        # the forward pass training's evaluation took (engine "auto"): the family's compiled
+        # passes where they apply, so that replayed values equal the recorded ones bit for bit
+        fused = getattr(self.model, "fused_passes", None)
+        self._fused = fused(torch.get_num_threads()) if fused is not None else None
+        if self._fused is not None:
+            self._x_fused = self.model.training_inputs(x).numpy()  # [d_in, N]
+            self._rows = np.asarray(info.probe_index, dtype=np.int64)
         self._diverged = read_status(path)["diverged_epoch"]
         self._precision = np.dtype(info.attrs.get("precision", "float32"))
 
@@ -79,7 +86,11 @@ class Replay:
         self.model.load_state_dict({name: torch.from_numpy(values) for name, values in state.items()})
         self.model.eval()
         with torch.no_grad():
-            out = recorded_activations(self.model.layer_outputs(self._x))
+            if self._fused is not None:
+                outputs = [torch.from_numpy(o) for o in self._fused.outputs(self._x_fused, self._rows)]
+            else:
+                outputs = self.model.layer_outputs(self._x)
+            out = recorded_activations(outputs)
         dead = (self._diverged >= 0) & (self._diverged <= int(epoch))
         if int(epoch) == 0:  # non-finite at the initial evaluation: marked epoch 1, zeroed before epoch 0 was kept
             zeroed = np.all([~values.reshape(len(values), -1).any(1) for values in state.values()], axis=0)

@@ -23,8 +23,9 @@ float32 in a different order, and the activations of :data:`ACTIVATIONS` compute
 within 9.1e-8. f' is taken from the output a_l, as torch's backward formulas do (tanh 1 - a^2,
 sigmoid a (1 - a), ReLU and leaky ReLU from the sign of a).
 
-A seed that is not alive gets zero gradients; a seed whose logits are not all finite gets zero
-gradients and is reported (``finite[s]`` False) for the trainer to mark diverged.
+A seed that is not alive gets zero gradients; a seed whose mini-batch loss is not finite (a
+non-finite logit, or a sum of per-row losses past float32's range, as torch's mean would find)
+gets zero gradients and is reported (``finite[s]`` False) for the trainer to mark diverged.
 """
 
 from __future__ import annotations
@@ -190,15 +191,10 @@ def _forward_seed(x, rows, weights, biases, s, code, acts, n):
 def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare, n, inv_batch):
     """Backward pass of seed s after :func:`_forward_seed` on n rows of its mini-batch (labels
     [n]), adding their share of the batch-mean gradient (``inv_batch`` = 1 / batch size) to
-    grad_w, grad_b. False (nothing added) when a logit is not finite."""
+    grad_w, grad_b. False (nothing added) when their cross-entropy is not finite."""
     n_layers = len(weights)
     logits = acts[n_layers]
     n_classes = weights[n_layers - 1].shape[1]
-    for c in range(n_classes):
-        for b in range(n):
-            if not np.isfinite(logits[c, b]):
-                return False
-    # softmax(z) - onehot(y), over n: delta[c] first holds exp(z_c - max)
     top = spare[0]
     total = spare[1]
     for b in range(n):
@@ -206,6 +202,21 @@ def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare
     for c in range(1, n_classes):
         for b in range(n):
             top[b] = max(top[b], logits[c, b])
+    # The rows' cross-entropy is sum_b (max_c z - z_y) + sum_b log sum_c exp(z_c - max), the
+    # second part in [0, n log C]: the loss is not finite exactly when a row's max_c z - z_y, or
+    # their float32 sum (torch sums the losses), is not: a NaN or infinite logit, or an overflow.
+    # The differences are stored first: in one loop the compiler may reassociate the sum of
+    # differences into a difference of sums, which need not overflow where they do.
+    for b in range(n):
+        total[b] = top[b] - logits[labels[b], b]
+    bad = 0
+    loss = _ZERO
+    for b in range(n):
+        bad += not np.isfinite(total[b])
+        loss += total[b]
+    if bad or not np.isfinite(loss):
+        return False
+    # softmax(z) - onehot(y), over n: delta[c] first holds exp(z_c - max)
     for b in range(n):
         total[b] = _ZERO
     for c in range(n_classes):
