@@ -351,7 +351,6 @@ class FusedMLP:
         self.biases = tuple(b.detach().numpy() for b in biases)
         self.grad_w = tuple(w.grad.numpy() for w in weights)
         self.grad_b = tuple(b.grad.numpy() for b in biases)
-        self._param_refs = params
         self._grads = [p.grad for p in params]
         self.n_seeds = self.weights[0].shape[0]
         self.widths = [self.weights[0].shape[2]] + [w.shape[1] for w in self.weights]
@@ -376,13 +375,6 @@ class FusedMLP:
             fn(0, *self._blocks[0])
         else:
             list(self._pool.map(lambda k: fn(k, *self._blocks[k]), range(len(self._blocks))))
-
-    def check_shared(self) -> None:
-        """RuntimeError if a gradient tensor was replaced (``zero_grad(set_to_none=True)``): the
-        compiled pass would write into arrays nobody reads."""
-        for p, grad in zip(self._param_refs, self._grads):
-            if p.grad is not grad:
-                raise RuntimeError("a parameter's .grad was replaced; the fused pass writes into the original")
 
     def gradients(self, x: np.ndarray, index: np.ndarray, labels: np.ndarray, alive: np.ndarray) -> np.ndarray:
         """Write every seed's gradient of its mini-batch's mean cross-entropy into the
