@@ -59,6 +59,7 @@ _LOG2E = np.float32(1.0 / math.log(2.0))
 _ONE = np.float32(1.0)
 _TWO = np.float32(2.0)
 _ZERO = np.float32(0.0)
+_INF = np.float32(np.inf)
 
 
 @njit(fastmath=FLAGS, cache=True, inline="always", error_model="numpy")
@@ -191,7 +192,8 @@ def _forward_seed(x, rows, weights, biases, s, code, acts, n):
 def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare, n, inv_batch):
     """Backward pass of seed s after :func:`_forward_seed` on n rows of its mini-batch (labels
     [n]), adding their share of the batch-mean gradient (``inv_batch`` = 1 / batch size) to
-    grad_w, grad_b. False (nothing added) when their cross-entropy is not finite."""
+    grad_w, grad_b. Returns the rows' float32 sum of max_c z - z_y (the part of their
+    cross-entropy that can overflow); infinity, nothing added, when that is not finite."""
     n_layers = len(weights)
     logits = acts[n_layers]
     n_classes = weights[n_layers - 1].shape[1]
@@ -209,13 +211,15 @@ def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare
     # differences into a difference of sums, which need not overflow where they do.
     for b in range(n):
         total[b] = top[b] - logits[labels[b], b]
+    # Finiteness as |v| < inf: numba's isfinite is v - v == 0, which these fast-math flags
+    # (reassociation, no signed zeros) fold to true; a comparison with infinity is kept.
     bad = 0
     loss = _ZERO
     for b in range(n):
-        bad += not np.isfinite(total[b])
+        bad += not (abs(total[b]) < _INF)
         loss += total[b]
-    if bad or not np.isfinite(loss):
-        return False
+    if bad or not (abs(loss) < _INF):
+        return _INF
     # softmax(z) - onehot(y), over n: delta[c] first holds exp(z_c - max)
     for b in range(n):
         total[b] = _ZERO
@@ -253,7 +257,7 @@ def _gradients_seed(labels, weights, grad_w, grad_b, s, code, acts, delta, spare
         if code != 3:
             _derivative(spare, a_in, n_in, n, code)
         delta, spare = spare, delta
-    return True
+    return loss
 
 
 @njit(fastmath=FLAGS, nogil=True, cache=True, error_model="numpy")
@@ -276,6 +280,7 @@ def batch_gradients(x, index, labels, alive, weights, biases, grad_w, grad_b, co
             grad_w[l][s] = _ZERO
             grad_b[l][s] = _ZERO
         ok = bool(alive[s])
+        loss = _ZERO  # the batch's sum of max_c z - z_y, over its chunks: overflows where torch's loss does
         start = 0
         while ok and start < batch:
             n = min(chunk, batch - start)
@@ -283,7 +288,8 @@ def batch_gradients(x, index, labels, alive, weights, biases, grad_w, grad_b, co
             _forward_seed(x, rows, weights, biases, s, code, acts, n)
             for b in range(n):
                 rows_labels[b] = labels[rows[b]]
-            ok = _gradients_seed(rows_labels, weights, grad_w, grad_b, s, code, acts, delta, spare, n, inv_batch)
+            loss += _gradients_seed(rows_labels, weights, grad_w, grad_b, s, code, acts, delta, spare, n, inv_batch)
+            ok = abs(loss) < _INF
             start += n
         finite[s] = ok or not alive[s]
         if not ok:
