@@ -54,6 +54,8 @@ _LOG2E = 1.0 / math.log(2.0)
 _POWER_STEPS = 12  # power iterations for the leading axis of a wide layer
 _DIST_MAX = np.float32(2.0**100)  # squared distances clamped here: no infinity times a zero tail
 _THREADED_WORK = 2e8  # pair-coordinates of a pass below which it runs on one thread
+_AXIS_ROWS = 1024  # rows (about) from which the leading axis of a narrow layer is taken: any axis keeps the
+# pruning exact, and a quarter of N = 4096 rows finds the same slabs
 _BLOCK = 16  # coordinates summed in float32 before a float64 sum (wide layers)
 
 
@@ -189,11 +191,53 @@ def _leading_axis(centred: np.ndarray) -> np.ndarray:
 
 
 @njit(nogil=True, cache=True)
-def _tile(points, groups, n_groups, projection, tile):
-    """Tiles along ``projection`` within each group (see :func:`tiles_along_axis`), and the
-    points gathered into them: tiles [K, T, d], tiles_t [K, d, T] (padding repeats the tile's
-    first point; ``lens`` says how many are valid)."""
+def _moments(points):
+    """The rows' mean [d] (float64), the scatter matrix [d, d] of the centred rows divided by
+    their largest magnitude, and whether that magnitude is finite and > 0 (else the scatter
+    matrix is not computed): :func:`_leading_axis`'s first steps without its copies."""
     n, d = points.shape
+    mean = np.zeros(d)
+    for i in range(n):
+        for c in range(d):
+            mean[c] += points[i, c]
+    mean /= max(n, 1)
+    top = 0.0
+    finite = True
+    for i in range(n):
+        for c in range(d):
+            v = abs(points[i, c] - mean[c])
+            finite &= np.isfinite(v)
+            top = max(top, v)
+    scatter = np.zeros((d, d))
+    if not (finite and top > 0):
+        return mean, scatter, False
+    row = np.empty(d)
+    for i in range(n):
+        for c in range(d):
+            row[c] = (points[i, c] - mean[c]) / top
+        for c in range(d):
+            for e in range(c, d):
+                scatter[c, e] += row[c] * row[e]
+    for c in range(d):
+        for e in range(c):
+            scatter[c, e] = scatter[e, c]
+    return mean, scatter, True
+
+
+@njit(nogil=True, cache=True)
+def _tile(points, groups, n_groups, mean, axis, tile, reach):
+    """Tiles along ``axis`` within each group (see :func:`tiles_along_axis`), the points gathered
+    into them: tiles [K, T, d], tiles_t [K, d, T] (padding repeats the tile's first point;
+    ``lens`` says how many are valid), and the tile pairs a <= b [P, 2] whose projections come
+    within ``reach`` (squared; a pair is left out only when the test says so: a projection that
+    overflowed keeps it)."""
+    n, d = points.shape
+    projection = np.empty(n)
+    for i in range(n):
+        acc = 0.0
+        for c in range(d):
+            acc += (points[i, c] - mean[c]) * axis[c]
+        projection[i] = acc
     order = np.argsort(projection, kind="mergesort")
     counts = np.zeros(n_groups, dtype=np.int64)
     for i in range(n):
@@ -226,7 +270,18 @@ def _tile(points, groups, n_groups, projection, tile):
             for c in range(d):
                 tiles[k, s, c] = points[i, c]
                 tiles_t[k, c, s] = points[i, c]
-    return index, lens, tile_groups, lo, hi, tiles, tiles_t
+    pairs = np.empty((n_tiles * (n_tiles + 1) // 2, 2), dtype=np.int64)
+    n_pairs = 0
+    for a in range(n_tiles):
+        for b in range(a, n_tiles):
+            below = lo[b] - hi[a]  # NaN (an overflowed projection) fails both tests: the pair is kept
+            above = lo[a] - hi[b]
+            if (below > 0.0 and below * below > reach) or (above > 0.0 and above * above > reach):
+                continue
+            pairs[n_pairs, 0] = a
+            pairs[n_pairs, 1] = b
+            n_pairs += 1
+    return index, lens, tile_groups, lo, hi, tiles, tiles_t, pairs[:n_pairs]
 
 
 @njit(nogil=True, cache=True)
@@ -244,25 +299,35 @@ def _scatter(out, index, lens, groups, n):
     return sums
 
 
-def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile: int = TILE):
+def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile: int = TILE, reach: float = math.inf):
     """Tiles of neighbouring points along the leading principal axis, each within one group.
 
     Parameters
     ----------
     points : float32 or float64 [N, d]; groups : int64 [N] in 0 … n_groups-1.
+    reach : squared distance beyond which a pair of points is left out (the pairs of tiles
+        returned are those whose projections come within it).
 
     Returns
     -------
-    ``(index, lens, tile_groups, lo, hi, tiles, tiles_t)``: int64 [K, tile], the points of each
-    tile in ascending projection (-1 for padding, only at the end of a group's last tile); int64
-    [K], valid points per tile; int64 [K], each tile's group; float64 [K], the smallest and
-    largest projection in each tile; the points gathered into the tiles, [K, tile, d] and
-    [K, d, tile] (padding repeats the tile's first point).
+    ``(index, lens, tile_groups, lo, hi, tiles, tiles_t, pairs)``: int64 [K, tile], the points of
+    each tile in ascending projection (-1 for padding, only at the end of a group's last tile);
+    int64 [K], valid points per tile; int64 [K], each tile's group; float64 [K], the smallest
+    and largest projection in each tile; the points gathered into the tiles, [K, tile, d] and
+    [K, d, tile] (padding repeats the tile's first point); int64 [P, 2], the tile pairs a <= b
+    within reach, in row-major order.
     """
-    x = points.astype(np.float64)
-    centred = x - x.mean(0)
-    projection = centred @ _leading_axis(centred)
-    return _tile(points, groups, n_groups, projection, tile)
+    d = points.shape[1]
+    if d <= 64:  # the scatter matrix in one compiled pass over at most ~1024 rows (any axis is exact)
+        mean, scatter, ok = _moments(points[:: max(1, len(points) // _AXIS_ROWS)])
+        axis = np.linalg.eigh(scatter)[1][:, -1] if ok else np.eye(d)[0]
+        if not np.isfinite(axis).all():
+            axis = np.eye(d)[0]
+    else:
+        x = points.astype(np.float64)
+        mean = x.mean(0)
+        axis = _leading_axis(x - mean)
+    return _tile(points, groups, n_groups, mean, np.ascontiguousarray(axis), tile, float(reach))
 
 
 def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int, widths, clip: float,
@@ -297,12 +362,8 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
     if not -126.0 <= clip <= 0.0:
         raise ValueError(f"clip must be in [-126, 0] (float32's normal range), got {clip}")
     scale = _LOG2E / (2.0 * float(widths[0]))
-    index, lens, tile_groups, lo, hi, tiles, tiles_t = tiles_along_axis(points, groups, n_groups)
-    # tile pairs a <= b whose projections come within the clip's distance (a pair is left out
-    # only when the test says so: a projection that overflowed keeps it)
-    gap = np.maximum(np.maximum(lo[None] - hi[:, None], lo[:, None] - hi[None]), 0.0)
-    with np.errstate(invalid="ignore", over="ignore"):
-        pairs = np.argwhere(np.triu(~(gap * gap > -clip / scale)))
+    # tile pairs a <= b whose projections come within the clip's distance
+    index, lens, tile_groups, lo, hi, tiles, tiles_t, pairs = tiles_along_axis(points, groups, n_groups, reach=-clip / scale)
     head = np.float32(scale)
     if float(head) > scale:  # the tail must be >= 0 (see _pass)
         head = np.nextafter(head, np.float32(0.0))

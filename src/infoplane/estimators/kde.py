@@ -96,11 +96,15 @@ def entropy_bound(log_sums, n: int, d: int, noise_variance: float, bound: str):
     ValueError
         If ``bound`` is not ``"upper"`` or ``"lower"``.
     """
+    return _bound_from_mean_log(log_sums.mean(-1), n, d, noise_variance, bound)
+
+
+def _bound_from_mean_log(mean_log_sums, n: int, d: int, noise_variance: float, bound: str):
+    """:func:`entropy_bound` from the mean over rows of the log kernel sums (nats)."""
     if bound not in BOUNDS:
         raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
     width = noise_variance if bound == "upper" else 4.0 * noise_variance
-    log_p = log_sums - math.log(n) - 0.5 * d * math.log(2.0 * math.pi * width)
-    h = 0.5 * d - log_p.mean(-1)  # H_KL with this width
+    h = 0.5 * d - (mean_log_sums - math.log(n) - 0.5 * d * math.log(2.0 * math.pi * width))  # H_KL with this width
     if bound == "lower":
         h = h + 0.5 * d * math.log(0.25)  # H_BD
     return h
@@ -123,10 +127,10 @@ def information_from_sums(sums, y, n_classes: int, d: int, noise_variance: float
     h_t = entropy_bound(np.log(sums.sum(-1)), n, d, noise_variance, bound)
     h_t_given_y = 0.0
     n_y = np.bincount(y, minlength=n_classes)
-    for c in range(n_classes):
-        if n_y[c] > 0:
-            rows = y == c
-            h_t_given_y += int(n_y[c]) / n * float(entropy_bound(np.log(sums[rows, c]), int(n_y[c]), d, noise_variance, bound))
+    # each row's log sum over its own class, summed by class: the class-conditional bounds' means
+    log_own = np.bincount(y, weights=np.log(sums[np.arange(n), y]), minlength=n_classes)
+    for c in np.flatnonzero(n_y):
+        h_t_given_y += int(n_y[c]) / n * float(_bound_from_mean_log(log_own[c] / n_y[c], int(n_y[c]), d, noise_variance, bound))
     i_xt = float((h_t - conditional_entropy(d, noise_variance)) / math.log(2))
     i_ty = float((h_t - h_t_given_y) / math.log(2))
     if not clip:
