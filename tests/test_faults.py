@@ -83,6 +83,40 @@ def test_an_undamaged_chunk_reads(copy):
     assert values.shape == (3, 2, 4096, 3) and np.abs(values).max() <= 1
 
 
+def test_reads_into_a_buffer_equal_plain_reads(copy):
+    buffer = np.full(10**6, -7.0, dtype=np.float32)
+    for layer in (1, 5):
+        for epochs in (slice(None), [0, 1], [1, 2], [0, 2], slice(1, 3), [2]):
+            plain = recording.read_activations(copy, layer, epochs)
+            into = recording.read_activations(copy, layer, epochs, out=buffer)
+            assert np.array_equal(into, plain) and np.shares_memory(into, buffer), (layer, epochs)
+    # indices that are not evenly spaced, or a buffer too small, are read into a new array
+    small = np.empty(10, dtype=np.float32)
+    assert not np.shares_memory(recording.read_activations(copy, 1, out=small), small)
+
+
+def test_a_buffered_read_still_finds_damage(copy):
+    buffer = np.empty(10**6, dtype=np.float32)
+    flip_in_dataset(copy, "activations/layer_5")
+    with pytest.raises(recording.DamagedRecordingError, match=r"dataset /activations/layer_5: a stored chunk fails its Fletcher-32"):
+        recording.read_activations(copy, 5, out=buffer)
+    with h5py.File(copy, "r+") as f:
+        f["activations/layer_2"][1, 1, 7, 1] = np.inf
+    with pytest.raises(recording.DamagedRecordingError, match=r"1 values are NaN or infinite outside a diverged seed's epochs"):
+        recording.read_activations(copy, 2, slice(0, 3), out=buffer)
+
+
+def test_finite_flags_seed_epochs_with_nan_or_infinity():
+    from infoplane.estimation import _finite
+
+    acts = np.zeros((3, 2, 5, 4), dtype=np.float32)
+    acts[0, 1, 2, 3] = np.nan
+    acts[2, 0, 4, 0] = -np.inf
+    acts[1, 1, 0, 0] = np.finfo(np.float32).max
+    assert _finite(acts, 2).tolist() == [[True, False], [True, True], [False, True]]
+    assert _finite(acts[:, :, :0], 2).all()
+
+
 def test_a_truncated_chunk_is_named(copy):
     size = copy.stat().st_size
     os.truncate(copy, size // 2)

@@ -74,8 +74,12 @@ def _estimate(module, acts, labels, params_list, extra):
 
 
 def _finite(acts, n_leading):
-    """bool array of the first ``n_leading`` dimensions of ``acts``: every value below is finite."""
-    return np.isfinite(acts).reshape(*acts.shape[:n_leading], -1).all(-1)
+    """bool array of the first ``n_leading`` dimensions of ``acts``: every value below is finite
+    (from the smallest and largest: NaN propagates through both, no array of flags is made)."""
+    flat = acts.reshape(*acts.shape[:n_leading], -1)
+    if flat.shape[-1] == 0:
+        return np.ones(flat.shape[:-1], dtype=bool)
+    return np.isfinite(flat.min(-1)) & np.isfinite(flat.max(-1))
 
 
 def _scatter(results, mask):
@@ -219,6 +223,7 @@ def information_table(
     n = len(first.labels)
     kept = np.unique(np.append(np.arange(0, len(first.epochs), stride), len(first.epochs) - 1))
     frames = []
+    buffer = None  # one array for every read (fresh memory is dear on this project's VMs)
     skipped = total = 0  # seed-epoch-layers with non-finite activations, and all of them
     units = first.n_layers * (1 if pools == "seeds" else len(infos))
     bar = tqdm(total=units, desc=f"{'+'.join(names)} on {experiment}", unit="layer",
@@ -272,9 +277,12 @@ def information_table(
                         frames += _frames(results, names, info.seeds, info.epochs[block], layer, keep=whole)
             else:
                 step = max(1, _READ_BUDGET // (4 * len(info.seeds) * n * width))
+                needed = min(step, len(kept)) * len(info.seeds) * n * width
+                if buffer is None or buffer.size < needed:  # pages are taken only as reads first fill them
+                    buffer = np.empty(max(needed, _READ_BUDGET // 4), dtype=np.float32)
                 for start in range(0, len(kept), step):
                     part = kept[start : start + step]
-                    acts = read_activations(info.path, layer, part)
+                    acts = read_activations(info.path, layer, part, out=buffer)  # overwritten by the next read
                     finite = _finite(acts, 2)  # [E', S]
                     skipped, total = skipped + int((~finite).sum()), total + finite.size
                     results = _estimate_finite(module, acts, finite, info.labels, params_list, extra)
