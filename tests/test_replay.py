@@ -58,6 +58,20 @@ def test_replayed_activations_equal_the_recorded_ones_at_every_recorded_epoch(da
     assert all(v.shape[0] == 2 and v.dtype == np.float32 for v in state.values())
 
 
+@pytest.mark.parametrize("engine", ["torch", "fused"])
+def test_replay_takes_the_forward_pass_training_took(data, tmp_path, engine):
+    # the compiled and the autograd forward passes differ by rounding (about 1e-6): a chunk
+    # records which evaluated it, and the replay takes that one (a review found a torch-engine
+    # chunk replayed through the compiled pass)
+    inputs, labels = data
+    path = train_ensemble(inputs, labels, [1, 2], settings(), tmp_path / "chunk.h5", progress=False, engine=engine)
+    assert read_info(path).attrs["engine"] == engine
+    replay = Replay(path, inputs)
+    for index, epoch in enumerate(read_info(path).epochs):
+        for layer, values in enumerate(replay.activations(int(epoch)), start=1):
+            np.testing.assert_array_equal(values, read_activations(path, layer, [index])[0])
+
+
 def test_a_diverged_seed_replays_as_nan_from_its_divergence_epoch(data, tmp_path):
     inputs, labels = data
     path = train_ensemble(inputs, labels, [1, 2], settings(learning_rate=1e38, optimizer="sgd"), tmp_path / "d.h5",

@@ -9,6 +9,8 @@ output layer), d_l the width of layer l::
                                the experiment's settings), activation,
                                activation_range (JSON [low, high], null where
                                unbounded: the declared range readers check), device,
+                               engine ("fused" or "torch": the forward pass that
+                               evaluated the recorded epochs; absent before 2026-12-04),
                                infoplane_version, torch_version, n_inputs (N),
                                precision, compression (text as fixed-length
                                UTF-8: h5py returns bytes; the readers decode them)

@@ -61,10 +61,12 @@ class Replay:
         x = torch.from_numpy(inputs).to(self.device)
         all_rows = np.array_equal(info.probe_index, np.arange(len(inputs)))
         self._x = x if all_rows else x[torch.from_numpy(info.probe_index).to(self.device)]
-        # the forward pass training's evaluation took (engine "auto"): the family's compiled
-        # passes where they apply, so that replayed values equal the recorded ones bit for bit
+        # the forward pass training's evaluation took (the chunk's "engine" attribute; chunks
+        # written before it was recorded were trained with engine "auto": the family's compiled
+        # passes where they apply), so that replayed values equal the recorded ones bit for bit
         fused = getattr(self.model, "fused_passes", None)
-        self._fused = fused(torch.get_num_threads()) if fused is not None else None
+        engine = str(info.attrs.get("engine", "auto"))
+        self._fused = fused(torch.get_num_threads()) if fused is not None and engine != "torch" else None
         if self._fused is not None:
             self._x_fused = self.model.training_inputs(x).numpy()  # [d_in, N]
             self._rows = np.asarray(info.probe_index, dtype=np.int64)

@@ -535,6 +535,8 @@ def record_training(trainer, settings: Mapping, output: str | os.PathLike, *, ex
         "settings": {key: trainer.settings[key] for key in TRAINING_KEYS},
         "activation": settings["activation"],
         "device": str(trainer.device),
+        # which forward pass evaluated the recorded epochs (Replay takes the same one)
+        "engine": "fused" if getattr(trainer, "fused", None) is not None else "torch",
         "infoplane_version": __version__,
         "torch_version": torch.__version__,
         **(attrs or {}),
