@@ -3,8 +3,9 @@
 exponential, its fourth power for the second width, and the row and column sums, where the
 tensor pass makes about ten memory passes over each block.
 
-Points are ordered by group and, within a group, along the leading principal axis, and cut
-into tiles of :data:`TILE`; a pair of tiles a <= b is visited unless their projections on that
+Points are ordered by group and, within a group, along the leading principal axis (of about
+:data:`_AXIS_ROWS` evenly spaced rows, up to d = 64; any unit vector keeps the test below
+exact), and cut into tiles of :data:`TILE`; a pair of tiles a <= b is visited unless their projections on that
 axis are farther apart than the clip allows (a projection only shortens distances, so every
 term left out is below 2^clip). Every visited pair (i in a, j in b; j > i when a = b) adds
 
