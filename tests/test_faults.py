@@ -10,6 +10,7 @@ estimation and LaTeX, damage its chunk files, and rerun the plain command.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -104,6 +105,21 @@ def test_a_buffered_read_still_finds_damage(copy):
         f["activations/layer_2"][1, 1, 7, 1] = np.inf
     with pytest.raises(recording.DamagedRecordingError, match=r"1 values are NaN or infinite outside a diverged seed's epochs"):
         recording.read_activations(copy, 2, slice(0, 3), out=buffer)
+
+
+def test_a_recording_that_cannot_fit_on_the_disk_is_refused_before_training(tmp_path, monkeypatch):
+    real = shutil.disk_usage
+    monkeypatch.setattr(recording.shutil, "disk_usage", lambda path: real(path)._replace(free=10**6))
+    x, y = load_dataset("tishby")
+    target = tmp_path / "chunk-0.h5"
+    started = time.perf_counter()
+    # 3 recorded epochs x 2 seeds x 4096 rows x 31 units x 4 bytes = 3.05 MB, 1 MB free
+    with pytest.raises(OSError, match=r"chunk-0.h5: the recording needs 0.00305 GB .* and 0.001 GB are free there") as error:
+        train_ensemble(x, y, [0, 1], SETTINGS, target, experiment="tanh", progress=False)
+    assert error.value.errno == errno.ENOSPC and time.perf_counter() - started < 30
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a partial file
+    monkeypatch.setattr(recording.shutil, "disk_usage", lambda path: real(path)._replace(free=4 * 10**6))
+    train_ensemble(x, y, [0, 1], SETTINGS, target, experiment="tanh", progress=False)  # fits: trains
 
 
 def test_finite_flags_seed_epochs_with_nan_or_infinity():

@@ -81,6 +81,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,6 +217,10 @@ class RunWriter:
         n_epochs, n_seeds = len(self.epochs), len(seeds)
         n_layers = len(widths) - 1
         n = len(probe)
+        if compression == "none":  # the dumps' size is known: refuse before training, not when the disk fills
+            _check_free_space(self.path, n_epochs * n_seeds * n * int(np.sum(widths[1:])) * self.precision.itemsize
+                              + sum((int(trained_epochs or 0) + 1) * math.prod(int(x) for x in shape) * 4
+                                    for shape in (parameters or {}).values()))  # fmt: skip
         checked = {"fletcher32": True}
         filters = dict(checked)
         if compression == "gzip":
@@ -658,6 +663,20 @@ def read_activations(
         stored_range = tuple(json.loads(declared)) if isinstance(declared, str) else None
         _check_values(path, "/" + name, values, activation, recorded[index], seeds, diverged, stored_range)
         return values
+
+
+def _check_free_space(path: Path, needed: int) -> None:
+    """Raise OSError (ENOSPC) when the file system of ``path`` has less than ``needed`` bytes
+    free: a recording that cannot fit fails before its training, not hours into it. (Jobs
+    writing side by side each see the same free space: the check is for one recording.)"""
+    free = shutil.disk_usage(path.parent).free
+    if needed > free:
+        raise OSError(
+            errno.ENOSPC,
+            f"{path}: the recording needs {needed / 1e9:.3g} GB (its activations, uncompressed, and any kept "
+            f"weights) and {free / 1e9:.3g} GB are free there; free space, or record fewer epochs, seeds or "
+            "probe rows (record.probe_size), or use record.precision: float16 or record.compression",
+        )
 
 
 def _as_slice(index: np.ndarray) -> slice | None:
