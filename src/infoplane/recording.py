@@ -652,11 +652,8 @@ def read_activations(
         shape = (len(recorded), len(seeds), _dataset(f, path, "data/labels").shape[0], int(widths[layer]))
         if _dataset(f, path, name).shape != shape:
             raise DamagedRecordingError(path, f"shape {_dataset(f, path, name).shape}, expected {shape}", "/" + name)
-        selection = _as_slice(index) if out is not None else None
-        if selection is not None:
-            values = _read(f, path, name, selection, out=out).astype(np.float32, copy=False)
-        else:
-            values = _read(f, path, name, epochs).astype(np.float32, copy=False)
+        selection = _as_slice(index) if out is not None else None  # read_direct takes slices
+        values = _read(f, path, name, epochs if selection is None else selection, out=out).astype(np.float32, copy=False)
         diverged = _read(f, path, "status/diverged_epoch")
         activation = str(attrs.get("activation", "")) if layer < n_layers else "softmax"
         declared = attrs.get("activation_range")  # written from the declaration (used for a plugin's activation)

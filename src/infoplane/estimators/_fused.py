@@ -166,36 +166,31 @@ def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_l
                 out[1, ga, b, jj] += col_hi[jj]
 
 
-def _leading_axis(centred: np.ndarray) -> np.ndarray:
+def _leading_axis(centred: np.ndarray) -> np.ndarray | None:
     """A unit vector [d] along the leading principal axis of the rows of ``centred`` [N, d]
-    (float64): the eigenvector of the scatter matrix up to d = 64, power iteration beyond (any
-    unit vector keeps the pruning exact; the leading axis makes it prune the most). The rows are
-    scaled by their largest magnitude first, so that finite values near float64's limit do not
-    overflow the scatter matrix; a non-finite result falls back to the first coordinate axis."""
-    n, d = centred.shape
-    fallback = np.eye(d)[0]
+    (float64) by power iteration, for wide layers (narrow ones take :func:`_moments` and the
+    scatter matrix's eigenvector). The rows are scaled by their largest magnitude first, so that
+    finite values near float64's limit do not overflow; None when that fails (the caller falls
+    back to a coordinate axis: any unit vector keeps the pruning exact)."""
     top = float(np.abs(centred).max()) if centred.size else 0.0
     if not (np.isfinite(top) and top > 0):
-        return fallback
+        return None
     x = centred / top
-    if d <= 64:
-        v = np.linalg.eigh(x.T @ x)[1][:, -1]
-    else:
-        v = x[np.argmax((x * x).sum(1))].copy()
-        for _ in range(_POWER_STEPS):
-            v = x.T @ (x @ v)
-            norm = np.linalg.norm(v)
-            if not norm > 0:
-                return fallback
-            v /= norm
-    return v if np.isfinite(v).all() else fallback
+    v = x[np.argmax((x * x).sum(1))].copy()
+    for _ in range(_POWER_STEPS):
+        v = x.T @ (x @ v)
+        norm = np.linalg.norm(v)
+        if not norm > 0:
+            return None
+        v /= norm
+    return v
 
 
 @njit(nogil=True, cache=True)
 def _moments(points):
     """The rows' mean [d] (float64), the scatter matrix [d, d] of the centred rows divided by
     their largest magnitude, and whether that magnitude is finite and > 0 (else the scatter
-    matrix is not computed): :func:`_leading_axis`'s first steps without its copies."""
+    matrix is not computed): the leading axis of a narrow layer is its eigenvector."""
     n, d = points.shape
     mean = np.zeros(d)
     for i in range(n):
@@ -321,13 +316,13 @@ def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile
     d = points.shape[1]
     if d <= 64:  # the scatter matrix in one compiled pass over at most ~1024 rows (any axis is exact)
         mean, scatter, ok = _moments(points[:: max(1, len(points) // _AXIS_ROWS)])
-        axis = np.linalg.eigh(scatter)[1][:, -1] if ok else np.eye(d)[0]
-        if not np.isfinite(axis).all():
-            axis = np.eye(d)[0]
+        axis = np.linalg.eigh(scatter)[1][:, -1] if ok else None
     else:
         x = points.astype(np.float64)
         mean = x.mean(0)
         axis = _leading_axis(x - mean)
+    if axis is None or not np.isfinite(axis).all():  # overflow: the first coordinate axis
+        axis = np.eye(d)[0]
     return _tile(points, groups, n_groups, mean, np.ascontiguousarray(axis), tile, float(reach))
 
 
