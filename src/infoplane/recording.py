@@ -177,6 +177,9 @@ class RunWriter:
         If ``path`` exists.
     ValueError
         For an unknown precision or compression, or probe rows outside 0 … N-1.
+    OSError
+        (errno ENOSPC) When an uncompressed recording (its activations and kept parameters)
+        needs more bytes than the file system of ``path`` has free; nothing is written.
     """
 
     def __init__(

@@ -474,6 +474,9 @@ def train_ensemble(
         If a CUDA device is requested and none is available.
     FileExistsError
         If ``output`` exists.
+    OSError
+        (errno ENOSPC) When the uncompressed recording cannot fit in the free space of the
+        output's file system, before any training (:class:`infoplane.recording.RunWriter`).
 
     A seed whose loss or parameters become non-finite, or whose activations pass the largest
     value the recording's precision stores (float16: ±65504), does not stop training: it is recorded
