@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from infoplane.datasets import load_dataset
 from infoplane.estimators import knn, reference
@@ -99,8 +98,8 @@ def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
         assert knn._brute_force_nats(prepared, layer, labels, k) == pytest.approx(trees, abs=1e-12)
     prepared = knn._Inputs(x, k)
     trees = knn._ksg_nats(prepared, tanh, k), knn._ross_nats(tanh, y, k)
-    with pytest.MonkeyPatch.context() as small:
-        small.setattr(knn, "_BLOCK_VALUES", 3 * len(x))  # 3 rows per block
+    with pytest.MonkeyPatch.context() as threaded:
+        threaded.setattr(knn, "_threads", lambda: 3)  # three row ranges, one crossing the label groups' border
         assert knn._brute_force_nats(prepared, tanh, y, k) == pytest.approx(trees, abs=1e-12)
     assert knn._brute_force_nats(prepared, tanh, None, k)[0] == pytest.approx(trees[0], abs=1e-12)
 
@@ -111,15 +110,8 @@ def test_tree_path_beyond_the_pairwise_limit_and_below_its_width(tishby, monkeyp
     x, y = tishby
     rng = np.random.default_rng(5)
     layer = np.tanh(x @ rng.normal(size=(12, 8))).astype(np.float32)
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        assert knn._pairwise(4096, 8) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS - 1)
-        torch.set_num_threads(2)  # the trees would leave a thread idle: pairwise from fewer units
-        assert knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS_THREADED) and not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS_THREADED - 1)
-        assert not knn._pairwise(knn.BRUTE_FORCE_MAX + 1, 8)
-    finally:
-        torch.set_num_threads(threads)
+    assert knn._pairwise(4096, 8) and knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS)
+    assert not knn._pairwise(4096, knn.PAIRWISE_MIN_UNITS - 1) and not knn._pairwise(knn.BRUTE_FORCE_MAX + 1, 8)
     pairwise = np.hstack(knn.information_plane(layer, y, inputs=x))
     with monkeypatch.context() as patched:
         patched.setattr(knn, "BRUTE_FORCE_MAX", 100)
@@ -128,5 +120,68 @@ def test_tree_path_beyond_the_pairwise_limit_and_below_its_width(tishby, monkeyp
         patched.undo()
         patched.setattr(knn, "_brute_force_nats", None)
         patched.setattr(knn, "PAIRWISE_MIN_UNITS", 9)
-        patched.setattr(knn, "PAIRWISE_MIN_UNITS_THREADED", 9)
         assert np.hstack(knn.information_plane(layer, y, inputs=x)) == pytest.approx(pairwise, abs=1e-12)
+
+
+def _counts_by_definition(x, z, labels, k):
+    """[KSG04] n_x, n_z and [Ross14] m from full float64 max-norm distance matrices: the points
+    strictly within the radius r, i.e. at most the largest double below r (at r = 0, as the tree
+    searches count it, the points equal to the centre, which [Ross14]'s m includes)."""
+    n = len(z)
+    dx = np.abs(x[:, None, :] - x[None, :, :]).max(-1)
+    dz = np.abs(z[:, None, :] - z[None, :, :]).max(-1)
+    eps = np.sort(np.maximum(dx, dz), axis=1)[:, k]  # column 0 is the point itself
+    n_x = (dx <= np.nextafter(eps, 0)[:, None]).sum(1) - 1
+    n_z = (dz <= np.nextafter(eps, 0)[:, None]).sum(1) - 1
+    sizes = np.bincount(labels)[labels]
+    kept = sizes > 1
+    m = np.full(n, -1)
+    for i in np.flatnonzero(kept):
+        own = np.sort(dz[i, labels == labels[i]])[min(k, sizes[i] - 1)]
+        m[i] = (dz[i, kept] <= np.nextafter(own, 0)).sum()
+    return n_x, n_z, m
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_compiled_pairwise_counts_equal_their_definition(threads):
+    """The compiled pass (_knn_pass) against full distance matrices: continuous points; integer
+    points, distinct in the joint space, where most marginal distances tie (the k-th smallest found among ties); repeated rows (zero
+    radii); fewer points than one screening block and a block count that does not divide N;
+    labels of 1, 2 and 3 members (left out, k_label < k); equidistant inputs without X's
+    distances; rows split over threads across the label groups' borders."""
+    from infoplane.estimators._knn_pass import neighbour_counts
+
+    rng = np.random.default_rng(6)
+    n = 203
+    labels = rng.integers(0, 3, n)
+    labels[:1], labels[1:3], labels[3:6] = 7, 8, 9
+    x = rng.normal(size=(n, 3))
+    cells = rng.choice(3**5, n, replace=False)  # integer points, distinct in the joint space (eps > 0)
+    grid = np.stack(np.unravel_index(cells, (3,) * 5), axis=1).astype(float)
+    cases = [(x, 0.6 * x[:, :2] + rng.normal(size=(n, 2))),
+             (grid[:, :2], grid[:, 2:]),
+             (x, np.repeat(rng.normal(size=(n // 7 + 1, 4)), 7, axis=0)[:n]),
+             (x[:40], rng.normal(size=(40, 1)))]  # fmt: skip
+    for k in (1, 3, 5):
+        for inputs, layer in cases:
+            y = labels[: len(layer)]
+            got = neighbour_counts(layer, labels=y, k=k, inputs=inputs, threads=threads)
+            for ours, truth in zip(got, _counts_by_definition(inputs, layer, y, k)):
+                np.testing.assert_array_equal(ours, truth)
+    # equidistant inputs: every two distinct rows of the 8 corners of the cube are 1 apart
+    corners = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)], dtype=float)
+    inputs = corners
+    layer = rng.normal(size=(8, 2)) * 0.5
+    for k in (1, 3):
+        assert all((a == b).all() for a, b in zip(
+            neighbour_counts(layer, labels=np.arange(8) % 2, k=k, equidistant=1.0, threads=threads),
+            _counts_by_definition(inputs, layer, np.arange(8) % 2, k)))  # fmt: skip
+    np.testing.assert_array_equal(neighbour_counts(layer, k=1, inputs=inputs)[2], -1)  # no labels: no m
+    with pytest.raises(ValueError, match="need 1 <= k < N, got k = 8 and N = 8"):
+        neighbour_counts(layer, k=8, inputs=inputs)
+    with pytest.raises(ValueError, match="needs the inputs X"):
+        neighbour_counts(layer, k=1)
+    with pytest.raises(ValueError, match="equidistant must be a distance > 0, got 0.0"):
+        neighbour_counts(layer, k=1, equidistant=0.0)
+    with pytest.raises(ValueError, match="inputs have 7 rows but the layer 8"):
+        neighbour_counts(layer, k=1, inputs=inputs[:7])

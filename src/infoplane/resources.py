@@ -112,7 +112,7 @@ LAYER_EPOCH_S = {
     # 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
     "kde": 6.6e-3,
     "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
-    "knn": 106e-3,  # 1 thread; see KNN_UNIT_S
+    "knn": 57e-3,  # 1 thread: KNN_BASE_S + 10 KNN_UNIT_S
 }
 BENCH_ROWS = 4096
 #: Binning packs a row's bin codes into one float64 key up to about 10 units (31^10 < 2^53,
@@ -131,17 +131,17 @@ ADAPTIVE_UNIT_S = 0.1e-3
 #: 0.71-0.90 s at s2 = 0.1 (model 0.63 s): within the safety factor. The noisy layer (the tensor
 #: pass, unchanged) at d = 256: 0.71 s, d = 1024: 3.84 s of CPU (2026-12-03).
 PAIR_WIDTH_KNEE = 10.0
-#: k-NN compares every pair up to ``knn.BRUTE_FORCE_MAX`` rows: one thread at N = 4096 takes
-#: 75, 106, 170, 540 ms at d = 3, 10, 20, 64 on the 12-bit Tishby inputs, whose distances are all
-#: 1 (no distance matrix of X), and 222, 242, 303, 697 ms on 12 continuous inputs (2026-12-04,
-#: random tanh layers): KNN_BASE_S + KNN_UNIT_S per unit of the layer, plus KNN_INPUTS_S +
-#: KNN_UNIT_S per input value, which the model always counts (it cannot know that the inputs are
-#: equidistant: twice the time on the Tishby inputs). Before the pairwise path (trees): 137, 365,
-#: 725 ms at d = 3, 10, 20.
-KNN_BASE_S = 52e-3
-KNN_UNIT_S = 7.6e-3
-KNN_INPUTS_S = 60e-3
-#: Where the trees search (below ``knn.PAIRWISE_MIN_UNITS_THREADED`` units, or beyond
+#: k-NN compares every pair up to ``knn.BRUTE_FORCE_MAX`` rows (the compiled pass of
+#: ``knn._knn_pass``): one thread at N = 4096 takes 33, 50, 80, 188 ms at d = 3, 10, 20, 52 on the
+#: 12-bit Tishby inputs, whose distances are all 1 (no distances of X), and 63, 91, 119, 221 ms on
+#: 12 continuous inputs (2026-12-04, random tanh layers): KNN_BASE_S + KNN_UNIT_S per unit of the
+#: layer, plus KNN_INPUTS_S + KNN_UNIT_S per input value, which the model always counts (it
+#: cannot know that the inputs are equidistant). Trained Tishby layers: 26-49 ms at d = 2-10.
+#: The torch pass before it: 75, 106, 170, 540 ms at d = 3, 10, 20, 64 (Tishby inputs).
+KNN_BASE_S = 25e-3
+KNN_UNIT_S = 3.2e-3
+KNN_INPUTS_S = 5e-3
+#: Where the trees search (below ``knn.PAIRWISE_MIN_UNITS`` units, or beyond
 #: ``knn.BRUTE_FORCE_MAX`` rows): 36.5 ms per unit, at least 4 (their benchmark: 137 ms at d = 3;
 #: trained layers 26-84 ms at d = 3-5, one thread), times (N / 4096)^2.
 KNN_TREE_UNIT_S = 36.5e-3
@@ -355,11 +355,9 @@ def layer_epoch_seconds(method: str, params: Mapping, rows: int, units: int, inp
     if method == "noisy":
         samples = int(params.get("n_samples", BENCH_ROWS)) / BENCH_ROWS
         return LAYER_EPOCH_S["noisy"] * n * samples * wide
-    from .estimators.knn import BRUTE_FORCE_MAX, PAIRWISE_MIN_UNITS_THREADED
+    from .estimators.knn import BRUTE_FORCE_MAX, PAIRWISE_MIN_UNITS
 
-    # the path knn._pairwise takes with the Tishby configs' 2 threads (one thread takes the trees
-    # up to 5 units: cheaper than this model, which then only overestimates)
-    if units < PAIRWISE_MIN_UNITS_THREADED or rows > BRUTE_FORCE_MAX:
+    if units < PAIRWISE_MIN_UNITS or rows > BRUTE_FORCE_MAX:  # the path knn._pairwise takes
         return KNN_TREE_UNIT_S * max(units, KNN_TREE_MIN_UNITS) * n * n
     x_distances = KNN_INPUTS_S + KNN_UNIT_S * inputs if inputs else 0.0
     return (KNN_BASE_S + KNN_UNIT_S * units + x_distances) * n * n

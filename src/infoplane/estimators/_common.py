@@ -7,7 +7,7 @@ binning family, k-NN) do not pay for importing it.
 from __future__ import annotations
 
 import math
-
+import os
 import sys
 
 import numpy as np
@@ -123,12 +123,23 @@ def leading_batches(n_items: int, bytes_per_item: int, budget_bytes: int):
         yield slice(start, min(n_items, start + step))
 
 
-def in_parallel(function, parts: list) -> None:
-    """Call ``function(part)`` for every part, on as many threads as torch is allowed
-    (``torch.get_num_threads()``, which a workflow job sets to its ``threads``). For NumPy work
-    that releases the GIL (sorting, arithmetic on whole arrays)."""
+def threads_allowed() -> int:
+    """The threads an estimator may use: ``torch.get_num_threads()`` where torch is loaded, else
+    the ``OMP_NUM_THREADS`` a workflow job sets to its ``threads`` (infoplane.runtime.job), else 1."""
     torch = sys.modules.get("torch")
-    threads = min(len(parts), torch.get_num_threads() if torch is not None else 1)
+    if torch is not None:
+        return max(1, torch.get_num_threads())
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
+def in_parallel(function, parts: list) -> None:
+    """Call ``function(part)`` for every part, on as many threads as the job is allowed
+    (:func:`threads_allowed`). For NumPy work that releases the GIL (sorting, arithmetic on whole
+    arrays)."""
+    threads = min(len(parts), threads_allowed())
     if threads <= 1:
         for part in parts:
             function(part)

@@ -18,9 +18,9 @@
 
 :func:`information_plane` gives I(X;T) between the network's inputs X [N, d_x] and the layer
 T, and I(T;Y), in bits. Up to :data:`BRUTE_FORCE_MAX` points of at least
-:data:`PAIRWISE_MIN_UNITS` units (:data:`PAIRWISE_MIN_UNITS_THREADED` with two threads or
-more) the searches compare every pair, in blocks of the max-norm
-distance matrices on torch's threads (:func:`_brute_force_nats`); otherwise they are scipy's
+:data:`PAIRWISE_MIN_UNITS` units the searches compare every pair, one row of max-norm
+distances at a time in a compiled pass on the job's threads (:mod:`._knn_pass`,
+:func:`_brute_force_nats`); otherwise they are scipy's
 ``cKDTree`` (k nearest neighbours) and scikit-learn's ``KDTree`` (counts within a radius, which
 counts whole tree nodes at once). Both give the same counts, so the same estimates (tested).
 
@@ -32,13 +32,14 @@ the raw estimate can pass H(X) = log2 N; the validation study shows where this e
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 
 import numpy as np
 from scipy.special import digamma
 
-from ._common import as_array, as_label_array
+from ._common import as_array, as_label_array, threads_allowed
 from ..params import Parameter, check
 
 __all__ = ["PARAMETERS", "USES_INPUTS", "check_params", "data_problems", "width_problems", "MAX_DIMENSIONS", "describe", "mutual_information", "information_plane"]
@@ -48,8 +49,8 @@ PARAMETERS = (
     Parameter("k", "integer", 3, "number of nearest neighbours", "[KSG04]; scikit-learn's default 3", minimum=1),
 )
 USES_INPUTS = True
-#: The pairwise searches (layers of :data:`PAIRWISE_MIN_UNITS` units or more) run on torch's
-#: intra-op threads (see :data:`BRUTE_FORCE_MAX`).
+#: The pairwise searches (layers of :data:`PAIRWISE_MIN_UNITS` units or more) run on the job's
+#: threads (see :data:`BRUTE_FORCE_MAX`).
 PARALLEL = True
 #: Largest joint dimension d_x + d (inputs X and layer T) at which this estimator is run. Beyond
 #: it, KSG's max-norm neighbour counts lose their resolution (every point's k-th neighbour in
@@ -103,11 +104,8 @@ def describe(params: Mapping) -> str:
 
 
 def _threads() -> int:
-    """Threads for the searches: the job's (``torch.get_num_threads()`` when torch is loaded)."""
-    import sys
-
-    torch = sys.modules.get("torch")
-    return max(1, torch.get_num_threads()) if torch is not None else 1
+    """Threads for the searches: the job's (:func:`._common.threads_allowed`)."""
+    return threads_allowed()
 
 
 def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:
@@ -127,18 +125,28 @@ def _count_within(points: np.ndarray, radius: np.ndarray, queries: np.ndarray | 
 
 
 class _Inputs:
-    """What KSG needs of the inputs X [N, d_x], computed once for all layer-epochs: each
-    point's k-th neighbour distance, its largest distance to any point (max-norm: per
-    coordinate, the farther of the column's minimum and maximum), and ``equidistant``, the one
-    distance between every two distinct inputs where there is one (1 on the 12-bit Tishby
-    inputs), else None."""
+    """What KSG needs of the inputs X [N, d_x], computed once for all layer-epochs: ``equidistant``,
+    the one distance between every two distinct inputs where there is one (1 on the 12-bit Tishby
+    inputs), else None; each point's largest distance to any point (max-norm: per coordinate,
+    the farther of the column's minimum and maximum); and, for the tree searches only (on first
+    use), each point's k-th neighbour distance."""
 
     def __init__(self, x: np.ndarray, k: int):
         self.x = x
-        self.kth = _kth_distance(x, k)
+        self.k = k
         self.farthest = np.maximum(x - x.min(0), x.max(0) - x).max(1)
-        nearest = _kth_distance(x, 1)
+        if len(x) <= BRUTE_FORCE_MAX:  # every pair: cheaper than a tree on inputs whose distances all tie
+            from ._knn_pass import nearest_distances
+
+            nearest = nearest_distances(x)
+        else:
+            nearest = _kth_distance(x, 1)
         self.equidistant = float(nearest[0]) if nearest.min() == self.farthest.max() else None
+
+    @functools.cached_property
+    def kth(self) -> np.ndarray:
+        """Max-norm distance from each input to its k-th nearest other input."""
+        return _kth_distance(self.x, self.k)
 
     def count_within(self, radius: np.ndarray) -> np.ndarray:
         """Points with d_x <= radius (itself included): all N where the ball holds every point."""
@@ -174,91 +182,41 @@ def _ross_from_counts(k_used: np.ndarray, label_counts: np.ndarray, m: np.ndarra
     return float(digamma(len(m)) + np.mean(digamma(k_used)) - np.mean(digamma(label_counts)) - np.mean(digamma(m)))
 
 
-#: Largest number of points N at which the searches compare every pair, in blocks of the
-#: max-norm distance matrices on torch's threads (the job's), instead of walking trees: O(N^2 d)
-#: work that uses every thread, against trees that run on one thread and, at the layers' widths
-#: (d >= 3) and N = 4096, visit most pairs anyway (measured: ``benchmarks/run_all.py trained``).
+#: Largest number of points N at which the searches compare every pair (the compiled pass of
+#: :mod:`._knn_pass`, on the job's threads) instead of walking trees: O(N^2 d) work, against trees
+#: that run on one thread and, at the layers' widths and N = 4096, visit most pairs anyway.
 BRUTE_FORCE_MAX = 16384
-#: Fewest layer units at which the pairwise searches run on one thread; below, the trees are
-#: cheaper in CPU. Measured on trained Tishby layers (N = 4096, 3000 epochs, ms of one thread,
-#: pairwise / trees): d = 10: 129 / 262 (tanh), 131 / 196 (ReLU); d = 7: 94 / 99, 107 / 105;
-#: d = 5: 87 / 47, 84 / 70; d = 3: 74 / 28, 81 / 41.
-PAIRWISE_MIN_UNITS = 6
-#: The same with two threads or more, where the trees still use one (scikit-learn's counts hold
-#: the GIL) while the job holds all of them, so wall time decides: trained layers after 8000
-#: epochs, 2 threads, pairwise / trees (2026-12-04): d = 5: 53 / 78 (tanh), 52 / 74 (ReLU);
-#: d = 4: 44 / 47, 53 / 66; d = 3: 36 / 23, 53 / 36.
-PAIRWISE_MIN_UNITS_THREADED = 4
-_BLOCK_VALUES = 1 << 20  # float64 distances per block [rows, N]: 8 MB
+#: Fewest layer units at which the pairwise pass runs. Measured on trained Tishby layers (N = 4096,
+#: 8000 epochs, 12 seeds, ms of one thread per layer-epoch, pairwise / trees, 2026-12-04):
+#: d = 10: 49 / 569 (tanh), 49 / 408 (ReLU); d = 7: 40 / 124, 45 / 85; d = 5: 37 / 58, 35 / 54;
+#: d = 4: 32 / 42, 31 / 39; d = 3: 29 / 30, 29 / 43; d = 2: 26 / 22, 27 / 33.
+PAIRWISE_MIN_UNITS = 2
 
 
 def _pairwise(n: int, d: int) -> bool:
-    """Whether N points of d units are searched pair by pair (else by trees), given torch's
-    thread count (:data:`PAIRWISE_MIN_UNITS`, :data:`PAIRWISE_MIN_UNITS_THREADED`)."""
-    if n > BRUTE_FORCE_MAX or d < PAIRWISE_MIN_UNITS_THREADED:
-        return False
-    if d >= PAIRWISE_MIN_UNITS:
-        return True
-    import torch  # the pairwise path needs it anyway
-
-    return torch.get_num_threads() > 1
+    """Whether N points of d units are searched pair by pair (else by trees)."""
+    return n <= BRUTE_FORCE_MAX and d >= PAIRWISE_MIN_UNITS
 
 
 def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | None, k: int) -> tuple[float, float]:
-    """[KSG04] algorithm 1 (I(X;Z)) and, given ``labels``, [Ross14] (I(Z;Y)), in nats, from
-    blocks of the full max-norm distance matrices: the same counts as the tree searches of
-    :func:`_ksg_nats` and :func:`_ross_nats` (balls closed at the largest double below the
-    radius), so the same estimates. Returns (I(X;Z), I(Z;Y)); I(Z;Y) is nan without labels.
-
-    The points are ordered by label, so that each row's neighbours within its label are one
-    slice of its distance row: one pass over the distances finds the k smallest per label, from
-    which both the joint k-th neighbour (KSG) and the k-th neighbour within the label (Ross)
-    follow. Where every two inputs are the same distance c apart (``inputs.equidistant``), the
-    joint distance of i != j is max(c, d_z(i, j)): no distance matrix of X is computed.
-    """
-    import torch
+    """[KSG04] algorithm 1 (I(X;Z)) and, given ``labels``, [Ross14] (I(Z;Y)), in nats, from every
+    pair of points (:func:`._knn_pass.neighbour_counts`): the same counts as the tree searches of
+    :func:`_ksg_nats` and :func:`_ross_nats`, so the same estimates. Where every two inputs are
+    the same distance apart (``inputs.equidistant``) no distance of X is computed. Returns
+    (I(X;Z), I(Z;Y)); I(Z;Y) is nan without labels."""
+    from ._knn_pass import neighbour_counts
 
     n = len(z)
-    y = np.zeros(n, dtype=np.int64) if labels is None else np.asarray(labels)
-    order = np.argsort(y, kind="stable")
-    _, starts, sizes = np.unique(y[order], return_index=True, return_counts=True)
-    group = np.repeat(np.arange(len(sizes)), sizes)  # label group of each (ordered) point
-    k_label = np.minimum(k, sizes - 1)  # [Ross14]: at most N_y - 1 neighbours
-    kept = np.repeat(sizes > 1, sizes)  # a label that occurs once is left out
-    kept_columns = None if kept.all() else torch.from_numpy(kept)
-    zt = torch.from_numpy(np.ascontiguousarray(z[order], dtype=np.float64))
-    c = inputs.equidistant
-    xt = None if c is not None else torch.from_numpy(np.ascontiguousarray(inputs.x[order], dtype=np.float64))
-    n_x, n_z, m = (torch.empty(n, dtype=torch.int64) for _ in range(3))
-    rows = max(1, _BLOCK_VALUES // n)
-    for s in range(0, n, rows):
-        e = min(n, s + rows)
-        dz = torch.cdist(zt[s:e], zt, p=float("inf"))
-        smallest = [dz[:, a : a + size].topk(min(k + 1, size), dim=1, largest=False).values for a, size in zip(starts, sizes)]
-        if labels is not None:
-            own = group[s:e]
-            radius = torch.empty(e - s, dtype=torch.float64)
-            for g, values in enumerate(smallest):
-                mine = torch.from_numpy(own == g)
-                if sizes[g] > 1 and bool(mine.any()):
-                    radius[mine] = values[mine, int(k_label[g])]
-            radius = torch.nextafter(radius, torch.zeros(()))[:, None]
-            m[s:e] = (dz <= radius).sum(1, dtype=torch.int32) if kept_columns is None else (dz[:, kept_columns] <= radius).sum(1, dtype=torch.int32)
-        if c is not None:  # the (k+1)-th smallest joint distance, itself the first at 0
-            eps = torch.cat(smallest, dim=1).topk(k + 1, dim=1, largest=False).values[:, k].clamp(min=c)
-            r = torch.nextafter(eps, torch.zeros(()))
-            n_x[s:e] = torch.where(r >= c, n - 1, 0)
-        else:
-            dx = torch.cdist(xt[s:e], xt, p=float("inf"))
-            r = torch.nextafter(torch.maximum(dx, dz).topk(k + 1, dim=1, largest=False).values[:, k], torch.zeros(()))
-            n_x[s:e] = (dx <= r[:, None]).sum(1, dtype=torch.int32) - 1
-        n_z[s:e] = (dz <= r[:, None]).sum(1, dtype=torch.int32) - 1
-    ksg = _ksg_from_counts(n, k, n_x.numpy(), n_z.numpy())
+    n_x, n_z, m = neighbour_counts(z, labels=labels, k=k, inputs=inputs.x, equidistant=inputs.equidistant,
+                                   threads=_threads())
+    ksg = _ksg_from_counts(n, k, n_x, n_z)
     if labels is None:
         return ksg, math.nan
+    label_counts = np.bincount(labels)[labels]
+    kept = label_counts > 1  # [Ross14]: a label that occurs once is left out
     if not kept.any():
         return ksg, 0.0
-    return ksg, _ross_from_counts(np.repeat(k_label, sizes)[kept], np.repeat(sizes, sizes)[kept], m.numpy()[kept])
+    return ksg, _ross_from_counts(np.minimum(k, label_counts - 1)[kept], label_counts[kept], m[kept])
 
 
 def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
@@ -357,7 +315,7 @@ def information_plane(activations, labels, *, k: int = 3, inputs=None, device=No
     labels : int array [N].
     k : number of nearest neighbours (default 3).
     inputs : array [N, d_x], the network's inputs X (required).
-    device : accepted for a uniform interface; the searches run on the CPU (torch's threads).
+    device : accepted for a uniform interface; the searches run on the CPU (the job's threads).
 
     Returns
     -------
