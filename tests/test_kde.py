@@ -232,8 +232,10 @@ def test_engine_errors_name_the_bad_value():
     t, g = torch.zeros(4, 2), torch.zeros(4, dtype=torch.int64)
     with pytest.raises(ValueError, match="engine must be .* got 'gpu'"):
         kernel_sums(t, g, 1, [1e-3], engine="gpu")
-    with pytest.raises(ValueError, match="engine 'fused' takes the symmetric case"):
-        kernel_sums(t, g, 1, [1e-3], queries=t, engine="fused")
+    with pytest.raises(ValueError, match="engine 'fused' takes the CPU, and with queries one width"):
+        kernel_sums(t, g, 1, [4e-3, 1e-3], queries=t, engine="fused")
+    with pytest.raises(ValueError, match="engine 'fused' takes the CPU, and with queries one width"):
+        kernel_sums(t, g, 1, [1e-3], queries=t, query_offsets=torch.full((4,), 100.0), engine="fused")
     from infoplane.estimators._fused import symmetric_kernel_sums
 
     with pytest.raises(ValueError, match=r"groups must be 4 values in 0 … 1, got 4 in 0 … 2"):

@@ -78,6 +78,48 @@ def _kernel(dist, scale_hi, scale_lo, limit):
     return kern if x <= limit else _ZERO
 
 
+@njit(fastmath=_FLAGS, nogil=True, cache=True, inline="always")
+def _squared_distances(left, right_t, a, b, la, dist, wide):
+    """dist[ii T + jj] = |left[a, ii] - right_t[b, :, jj]|^2 for ii < la (float32; T = the tiles'
+    width): each difference rounded once to float32, float32 sums over blocks of :data:`_BLOCK`
+    coordinates, float64 across blocks (``wide``, [T T] when d > _BLOCK, else empty)."""
+    t = right_t.shape[2]
+    d = left.shape[2]
+    if d > _BLOCK:
+        wide[:] = 0.0
+    for k0 in range(0, d, _BLOCK):
+        dist[:] = _ZERO
+        k1 = min(d, k0 + _BLOCK)
+        k = k0
+        while k + 4 <= k1:  # four coordinates per pass over the block: a quarter of the loads and stores
+            for ii in range(la):
+                x0 = left[a, ii, k]
+                x1 = left[a, ii, k + 1]
+                x2 = left[a, ii, k + 2]
+                x3 = left[a, ii, k + 3]
+                o = ii * t
+                for jj in range(t):
+                    d0 = np.float32(x0 - right_t[b, k, jj])
+                    d1 = np.float32(x1 - right_t[b, k + 1, jj])
+                    d2 = np.float32(x2 - right_t[b, k + 2, jj])
+                    d3 = np.float32(x3 - right_t[b, k + 3, jj])
+                    dist[o + jj] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
+            k += 4
+        for k in range(k, k1):
+            for ii in range(la):
+                x = left[a, ii, k]
+                o = ii * t
+                for jj in range(t):
+                    diff = np.float32(x - right_t[b, k, jj])
+                    dist[o + jj] += diff * diff
+        if d > _BLOCK:
+            for q in range(la * t):
+                wide[q] += dist[q]
+    if d > _BLOCK:
+        for q in range(la * t):
+            dist[q] = np.float32(wide[q])
+
+
 @njit(fastmath=_FLAGS, nogil=True, cache=True)
 def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_lo, limit, two, out):
     """Add the kernel terms of the tile pairs (pair_a[p], pair_b[p]) to ``out``.
@@ -100,40 +142,7 @@ def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_l
         ga = tile_groups[a]
         gb = tile_groups[b]
         diag = a == b
-        # squared distances: float32 sums over blocks of _BLOCK coordinates, float64 across blocks
-        if d > _BLOCK:
-            wide[:] = 0.0
-        for k0 in range(0, d, _BLOCK):
-            dist[:] = _ZERO
-            k1 = min(d, k0 + _BLOCK)
-            k = k0
-            while k + 4 <= k1:  # four coordinates per pass over the block: a quarter of the loads and stores
-                for ii in range(la):
-                    x0 = points[a, ii, k]
-                    x1 = points[a, ii, k + 1]
-                    x2 = points[a, ii, k + 2]
-                    x3 = points[a, ii, k + 3]
-                    o = ii * t
-                    for jj in range(t):
-                        d0 = np.float32(x0 - points_t[b, k, jj])
-                        d1 = np.float32(x1 - points_t[b, k + 1, jj])
-                        d2 = np.float32(x2 - points_t[b, k + 2, jj])
-                        d3 = np.float32(x3 - points_t[b, k + 3, jj])
-                        dist[o + jj] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
-                k += 4
-            for k in range(k, k1):
-                for ii in range(la):
-                    x = points[a, ii, k]
-                    o = ii * t
-                    for jj in range(t):
-                        diff = np.float32(x - points_t[b, k, jj])
-                        dist[o + jj] += diff * diff
-            if d > _BLOCK:
-                for q in range(la * t):
-                    wide[q] += dist[q]
-        if d > _BLOCK:
-            for q in range(la * t):
-                dist[q] = np.float32(wide[q])
+        _squared_distances(points, points_t, a, b, la, dist, wide)
         col_lo[:] = 0.0
         col_hi[:] = 0.0
         for ii in range(la):
@@ -313,8 +322,17 @@ def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile
     [K, d, tile] (padding repeats the tile's first point); int64 [P, 2], the tile pairs a <= b
     within reach, in row-major order.
     """
+    mean, axis = leading_axis(points)
+    return _tile(points, groups, n_groups, mean, axis, tile, float(reach))
+
+
+def leading_axis(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean [d] of the points [N, d] (float64) and a unit vector [d] along their leading
+    principal axis: from the scatter matrix of about :data:`_AXIS_ROWS` evenly spaced rows up to
+    d = 64, by power iteration beyond; the first coordinate axis where that overflows (any unit
+    vector keeps the pruning exact)."""
     d = points.shape[1]
-    if d <= 64:  # the scatter matrix in one compiled pass over at most ~1024 rows (any axis is exact)
+    if d <= 64:  # the scatter matrix in one compiled pass over at most ~1024 rows
         mean, scatter, ok = _moments(points[:: max(1, len(points) // _AXIS_ROWS)])
         axis = np.linalg.eigh(scatter)[1][:, -1] if ok else None
     else:
@@ -323,7 +341,7 @@ def tiles_along_axis(points: np.ndarray, groups: np.ndarray, n_groups: int, tile
         axis = _leading_axis(x - mean)
     if axis is None or not np.isfinite(axis).all():  # overflow: the first coordinate axis
         axis = np.eye(d)[0]
-    return _tile(points, groups, n_groups, mean, np.ascontiguousarray(axis), tile, float(reach))
+    return mean, np.ascontiguousarray(axis)
 
 
 def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int, widths, clip: float,

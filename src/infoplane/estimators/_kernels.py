@@ -10,10 +10,12 @@ with optional per-query offsets o_i (nats). Without queries, the centres are the
 (the symmetric case of the KDE bounds): then only the upper triangle of the kernel is computed,
 each tile also adds its transpose, and the self term is exactly exp(0) = 1.
 
-Two engines compute it. In the symmetric case on the CPU, the fused pass of
-:mod:`._fused` (compiled with numba; about 3x faster on trained Tishby layers, and up to 20x
-on wide layers whose matrix-product exponents would round too much). Elsewhere (queries, a
-GPU, or ``engine="tensor"``) the tensor pass below.
+Two engines compute it. On the CPU, compiled passes (numba): in the symmetric case that of
+:mod:`._fused` (about 3x faster on trained Tishby layers, and up to 20x on wide layers whose
+matrix-product exponents would round too much); with queries of one width and offsets within
+float32's range (the noisy layer of narrow layers) that of :mod:`._fused_queries` (1.3-4.5x on
+trained Tishby layers, float64 exponents). Elsewhere (a GPU, wide layers' queries, or
+``engine="tensor"``) the tensor pass below.
 
 The tensor pass: how, and why it is exact enough
 ------------------------------------------------
@@ -157,6 +159,20 @@ def _exact_exponents(q_rows, c_cols, offsets, scale):
     return x + offsets[:, None]
 
 
+def _fused_queries_take(queries, query_offsets, widths) -> bool:
+    """Whether the compiled query pass (:mod:`._fused_queries`) takes these queries: one width, and
+    offsets (nats) within its range (float32 exponents: narrow layers; [GBG19]'s offsets grow
+    with the width d as |z|^2 / (2 s2), about d / 2)."""
+    if len(widths) != 1:
+        return False
+    if query_offsets is None or query_offsets.numel() == 0:
+        return True
+    from ._fused_queries import MAX_OFFSET
+
+    top = float(query_offsets.max())
+    return math.isfinite(top) and float(query_offsets.min()) >= 0.0 and top * _LOG2E <= MAX_OFFSET
+
+
 def kernel_sums(
     centres: torch.Tensor,
     groups: torch.Tensor,
@@ -175,8 +191,8 @@ def kernel_sums(
     widths : one kernel variance w, or two, (4 w, w), in squared activation units.
     queries : float tensor [M, d], or None for the centres themselves (symmetric case).
     query_offsets : [M], nats added to every exponent of query i (default 0).
-    engine : ``"auto"`` (the symmetric case on the CPU takes the fused pass of
-        :mod:`._fused`; everything else the tensor pass), ``"fused"`` or ``"tensor"``.
+    engine : ``"auto"`` (on the CPU the compiled passes where they apply, see the module
+        docstring; everything else the tensor pass), ``"fused"`` or ``"tensor"``.
 
     Returns
     -------
@@ -186,7 +202,7 @@ def kernel_sums(
     ------
     ValueError
         If two widths are given that are not (4 w, w), or a width is not > 0; if ``engine`` is
-        unknown, or ``"fused"`` with queries or off the CPU.
+        unknown, or ``"fused"`` off the CPU or with queries the compiled pass does not take.
     """
     widths = [float(w) for w in widths]
     if len(widths) not in (1, 2) or not all(w > 0 for w in widths) or (len(widths) == 2 and widths[0] != 4.0 * widths[1]):
@@ -195,14 +211,22 @@ def kernel_sums(
     symmetric = queries is None
     if engine not in ("auto", "fused", "tensor"):
         raise ValueError(f"engine must be 'auto', 'fused' or 'tensor', got {engine!r}")
-    fused = symmetric and device.type == "cpu"
+    fused = device.type == "cpu" and (symmetric or _fused_queries_take(queries, query_offsets, widths))
     if engine == "fused" and not fused:
-        raise ValueError("engine 'fused' takes the symmetric case (no queries) on the CPU")
+        raise ValueError("engine 'fused' takes the CPU, and with queries one width and offsets in [0, "
+                         "_fused_queries.MAX_OFFSET] bits")
     if fused and engine != "tensor":
-        from ._fused import symmetric_kernel_sums
+        if symmetric:
+            from ._fused import symmetric_kernel_sums
 
-        sums = symmetric_kernel_sums(centres.numpy(), groups.numpy(), n_groups, widths, CLIP_LOG2, torch.get_num_threads())
-        return [torch.from_numpy(s) for s in sums]
+            sums = symmetric_kernel_sums(centres.numpy(), groups.numpy(), n_groups, widths, CLIP_LOG2, torch.get_num_threads())
+            return [torch.from_numpy(s) for s in sums]
+        from ._fused_queries import query_kernel_sums
+
+        offsets = np.zeros(len(queries)) if query_offsets is None else query_offsets.double().numpy() * _LOG2E
+        sums = query_kernel_sums(centres.numpy(), groups.numpy(), n_groups, widths[0], queries.double().numpy(), offsets,
+                                 CLIP_LOG2, torch.get_num_threads())  # fmt: skip
+        return [torch.from_numpy(sums)]
     c = centres.double()
     q = c if symmetric else queries.double()
     m, d = q.shape
