@@ -45,7 +45,7 @@ from numba import njit
 from .._numba import EXACT_FLAGS as _EXACT_FLAGS, FLAGS as _FLAGS, TAYLOR_EXP2 as _C
 from .._numba import fma32 as _fma32, int32_as_float32 as _int32_as_float32
 
-__all__ = ["TILE", "symmetric_kernel_sums", "tiles_along_axis"]
+__all__ = ["TILE", "leading_axis", "summed_over_parts", "symmetric_kernel_sums", "tiles_along_axis"]
 
 TILE = 64
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = _C
@@ -383,10 +383,6 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
         head = np.nextafter(head, np.float32(0.0))
     tail = np.float32(scale - float(head))
     n_w = len(widths)
-    # a second thread pays off only on long passes (2-core VM: none at d = 10, 1.45x at d = 1024)
-    if len(pairs) * index.shape[1] ** 2 * max(points.shape[1], 8) < _THREADED_WORK:
-        threads = 1
-    parts = np.array_split(pairs, max(1, min(threads, len(pairs))))
 
     def run(part):
         out = np.zeros((n_w, n_groups) + index.shape)
@@ -394,9 +390,16 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
               head, tail, np.float32(-clip), n_w == 2, out)
         return out
 
-    if len(parts) == 1:
-        out = run(parts[0])
-    else:
-        with ThreadPoolExecutor(len(parts)) as pool:
-            out = sum(pool.map(run, parts))
+    out = summed_over_parts(run, pairs, threads, len(pairs) * index.shape[1] ** 2 * max(points.shape[1], 8))
     return list(_scatter(out, index, lens, groups, n))
+
+
+def summed_over_parts(run, pairs: np.ndarray, threads: int, work: float) -> np.ndarray:
+    """The sum of ``run(part)`` over the tile pairs [P, 2] split into ``threads`` parts, run side by
+    side; one part when the pass is short (``work``, pair-coordinates, below :data:`_THREADED_WORK`:
+    a second thread pays off only on long passes, on a 2-core VM none at d = 10, 1.45x at d = 1024)."""
+    parts = np.array_split(pairs, max(1, min(threads if work >= _THREADED_WORK else 1, len(pairs))))
+    if len(parts) == 1:
+        return run(parts[0])
+    with ThreadPoolExecutor(len(parts)) as pool:
+        return sum(pool.map(run, parts))

@@ -18,14 +18,11 @@ float32 holds 2^-x down to x = 126: the pass takes offsets up to :data:`MAX_OFFS
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from numba import njit
 
 from .._numba import EXACT_FLAGS as _EXACT_FLAGS, FLAGS as _FLAGS, TAYLOR_EXP2 as _C, int32_as_float32 as _int32_as_float32
-from ._fused import _LOG2E, _THREADED_WORK, TILE, _tile, leading_axis
+from ._fused import _LOG2E, TILE, _tile, leading_axis, summed_over_parts
 
 __all__ = ["MAX_OFFSET", "query_kernel_sums"]
 
@@ -145,9 +142,6 @@ def query_kernel_sums(centres: np.ndarray, groups: np.ndarray, n_groups: int, wi
     q_off = np.where(q_index >= 0, offsets[np.maximum(q_index, 0)], -np.inf)
     pairs = _cross_pairs(q_lo, q_hi, (q_off.max(1) - clip) / scale, c_lo, c_hi)
     q_offsets = np.where(q_index >= 0, q_off, 0.0)
-    if len(pairs) * TILE**2 * max(d, 8) < _THREADED_WORK:
-        threads = 1
-    parts = np.array_split(pairs, max(1, min(threads, len(pairs))))
 
     def run(part):
         out = np.zeros((n_groups,) + q_index.shape)
@@ -155,11 +149,7 @@ def query_kernel_sums(centres: np.ndarray, groups: np.ndarray, n_groups: int, wi
                     np.ascontiguousarray(part[:, 1]), scale, -clip, out)
         return out
 
-    if len(parts) == 1:
-        out = run(parts[0])
-    else:
-        with ThreadPoolExecutor(len(parts)) as pool:
-            out = sum(pool.map(run, parts))
+    out = summed_over_parts(run, pairs, threads, len(pairs) * TILE**2 * max(d, 8))
     sums = np.zeros((m, n_groups))
     valid = q_index >= 0
     sums[q_index[valid]] = out[:, valid].T
