@@ -111,7 +111,9 @@ LAYER_EPOCH_S = {
     # layers take 4-6 ms); at 2^-60, 516 and 455 s on another day. The tensor pass before it:
     # 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
     "kde": 6.6e-3,
-    "noisy": 21e-3,  # 4096 Monte Carlo samples; CPU 11-21 ms on trained layers (benchmark)
+    # 4096 Monte Carlo samples, one thread: 4-12.5 ms of CPU on trained Tishby layers (d = 2-10) with
+    # the compiled query pass (estimators._fused_queries, 2026-12-04), 11-14 ms with the tensor pass
+    "noisy": 13e-3,
     "knn": 57e-3,  # 1 thread: KNN_BASE_S + 10 KNN_UNIT_S
 }
 BENCH_ROWS = 4096
