@@ -30,6 +30,18 @@ def test_ksg_equals_its_definition_on_continuous_and_tied_inputs(tishby):
     assert knn.mutual_information(inputs[rows], relu) == pytest.approx(reference.ksg_brute(inputs[rows], relu, 3), abs=1e-12)
 
 
+def test_constant_inputs_hold_no_information(tishby):
+    """Inputs all equal (every distance in X is 0): KSG's joint distance is the layer's, and the
+    estimate is about 0 on both paths, as its definition gives."""
+    rng = np.random.default_rng(8)
+    z = rng.normal(size=(300, 3))
+    x = np.zeros((300, 2))
+    assert knn._Inputs(x, 3).equidistant is None
+    assert knn.mutual_information(x, z, k=3) == pytest.approx(reference.ksg_brute(x, z, 3), abs=1e-12)
+    assert abs(knn.mutual_information(x, z, k=3)) < 1e-9
+    assert abs(knn.mutual_information(x, z[:, :1], k=3)) < 1e-9  # one unit: the trees
+
+
 def test_ross_equals_its_definition_and_scikit_learn():
     from sklearn.feature_selection import mutual_info_classif
 
@@ -42,6 +54,8 @@ def test_ross_equals_its_definition_and_scikit_learn():
     sklearn = mutual_info_classif(t, y, n_neighbors=3, random_state=0)[0] / math.log(2)
     assert ours == pytest.approx(sklearn, abs=1e-6)
     t2 = np.column_stack([t[:, 0], rng.normal(size=500)])
+    assert knn._ross_nats(t2, y, 3) / math.log(2) == pytest.approx(reference.ross_brute(t2, y, 3), abs=1e-12)
+    y[:3] = [5, 6, 7]  # labels that occur once: left out of the counts as of the sums (as scikit-learn)
     assert knn._ross_nats(t2, y, 3) / math.log(2) == pytest.approx(reference.ross_brute(t2, y, 3), abs=1e-12)
 
 
@@ -152,12 +166,12 @@ def test_compiled_pairwise_counts_equal_their_definition(threads):
     from infoplane.estimators._knn_pass import neighbour_counts
 
     rng = np.random.default_rng(6)
-    n = 203
+    n = 603  # 2 row ranges of at least 256 with threads > 1; not a multiple of the block of 64
     labels = rng.integers(0, 3, n)
     labels[:1], labels[1:3], labels[3:6] = 7, 8, 9
     x = rng.normal(size=(n, 3))
-    cells = rng.choice(3**5, n, replace=False)  # integer points, distinct in the joint space (eps > 0)
-    grid = np.stack(np.unravel_index(cells, (3,) * 5), axis=1).astype(float)
+    cells = rng.choice(4**5, n, replace=False)  # integer points, distinct in the joint space (eps > 0)
+    grid = np.stack(np.unravel_index(cells, (4,) * 5), axis=1).astype(float)
     cases = [(x, 0.6 * x[:, :2] + rng.normal(size=(n, 2))),
              (grid[:, :2], grid[:, 2:]),
              (x, np.repeat(rng.normal(size=(n // 7 + 1, 4)), 7, axis=0)[:n]),

@@ -5,15 +5,17 @@ Monte Carlo of the noisy layer ([GBG19], :mod:`.noisy`), where the tensor pass o
 
     S[i, g] = sum_{j : g_j = g} 2^(o_i - scale |q_i - t_j|^2)          (terms below 2^clip left out)
 
-The squared distances and 2^-(scale D) are those of :mod:`._fused` (each difference rounded
-once to float32, float32 sums over blocks of 16 coordinates and float64 across them; Cody-Waite
-reduction, relative error < 1e-7); each row's sum is float64 and is multiplied by 2^o_i at the
-end. The centres are cut into tiles of 64 along their leading principal axis within each group
-(:func:`._fused.tiles_along_axis`), the queries into tiles along the same axis; a pair of tiles
-is visited unless their projections are so far apart that every term is below 2^clip
+Each term is computed from a float64 squared distance and a float64 exponent x = scale D - o_i
+(the dominant terms have D near |z|^2, so x is several units, where float32 distances, as in the
+KDE pass of :mod:`._fused`, would cost about 1e-6 relative): 2^-x = 2^-m 2^f with m = round(x) and
+the exact fraction f in float32 (Taylor series to degree 7), relative error < 1e-7; each row's
+sum is float64. The centres are cut into tiles of 64 along their leading principal axis within
+each group (:func:`._fused.leading_axis`), the queries into tiles along the same axis; a pair of
+tiles is visited unless their projections are so far apart that every term is below 2^clip
 (scale gap^2 > o_max - clip, o_max the largest offset in the query tile; a projection only
-shortens distances, so the test is exact). Exponents before the clip reach o_i - clip, and
-float32 holds 2^-x down to x = 126: the pass takes offsets up to :data:`MAX_OFFSET`.
+shortens distances, so the test is exact). A kept term has x in [-o_i, -clip], so 2^-m must
+span 2^-40 … 2^o_i in float32 (exponents up to 127): the pass takes offsets up to
+:data:`MAX_OFFSET`.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from ._fused import _LOG2E, TILE, _tile, leading_axis, summed_over_parts
 
 __all__ = ["MAX_OFFSET", "query_kernel_sums"]
 
-#: Largest query offset o_i (log2 units) the pass takes: o_i - clip must stay below float32's
-#: smallest normal exponent (126) with the clip at -40.
+#: Largest query offset o_i (log2 units) the pass takes: a term is at most 2^o_i, which float32's
+#: exponent (up to 127) must hold, with room to spare.
 MAX_OFFSET = 80.0
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = _C
 

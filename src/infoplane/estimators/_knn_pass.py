@@ -50,10 +50,11 @@ def _row(points_t, i, out):
             out[j] = v if v > b else b
 
 
-@njit(nogil=True, cache=True, inline="always", fastmath={"nnan", "ninf", "nsz", "reassoc"})
+@njit(nogil=True, cache=True, inline="always", fastmath={"nnan", "nsz", "reassoc"})
 def _block_minima(values, start, stop, minima):
     """minima[b] = min of values[start + b B : start + (b + 1) B] (B = :data:`_BLOCK`); returns
-    the number of blocks. (Fast-math lets the minimum vectorise; the values are finite.)"""
+    the number of blocks. (Fast-math lets the minimum vectorise: no NaN among the distances of
+    finite points, which the callers check; +inf, a distance past float64's range, is kept.)"""
     blocks = 0
     for s in range(start, stop, _BLOCK):
         smallest = np.inf

@@ -141,7 +141,8 @@ class _Inputs:
             nearest = nearest_distances(x)
         else:
             nearest = _kth_distance(x, 1)
-        self.equidistant = float(nearest[0]) if nearest.min() == self.farthest.max() else None
+        # (constant inputs, all 0 apart, are not "equidistant": their joint distance is the layer's)
+        self.equidistant = float(nearest[0]) if nearest.min() == self.farthest.max() > 0 else None
 
     @functools.cached_property
     def kth(self) -> np.ndarray:

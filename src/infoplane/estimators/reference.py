@@ -157,13 +157,16 @@ def ksg_brute(x: np.ndarray, z: np.ndarray, k: int = 3) -> float:
 
 
 def ross_brute(t: np.ndarray, labels: np.ndarray, k: int = 3) -> float:
-    """[Ross14] I(T;Y) in bits for a discrete label from the max-norm distance matrix (small N)."""
+    """[Ross14] I(T;Y) in bits for a discrete label from the max-norm distance matrix (small N).
+    Points whose label occurs once are left out, of the counts m as of the sums (as scikit-learn's
+    ``mutual_info_classif``)."""
     from scipy.special import digamma
 
     t = np.asarray(t, dtype=np.float64).reshape(len(t), -1)
     labels = np.asarray(labels)
     d = cdist(t, t, "chebyshev")
     n = len(labels)
+    kept = np.array([np.count_nonzero(labels == label) > 1 for label in labels], dtype=bool)
     terms = []
     for i in range(n):
         same = np.flatnonzero(labels == labels[i])
@@ -172,7 +175,7 @@ def ross_brute(t: np.ndarray, labels: np.ndarray, k: int = 3) -> float:
         kk = min(k, len(same) - 1)
         others = np.sort(d[i, same[same != i]])
         radius = others[kk - 1]
-        m = (d[i] < radius).sum()  # itself included
+        m = (d[i, kept] < radius).sum()  # itself included
         terms.append((len(same), kk, m))
     counts, ks, ms = map(np.asarray, zip(*terms))
     return float(digamma(len(terms)) + digamma(ks).mean() - digamma(counts).mean() - digamma(ms).mean()) / math.log(2)
