@@ -224,9 +224,14 @@ def knn_limit(layer: np.ndarray, x, y) -> str:
     points_t = np.ascontiguousarray(layer[0].astype(np.float64).T)
     rows_only(points_t)
     distances = min(_seconds(lambda: rows_only(points_t)) for _ in range(3))
-    total = min(_seconds(lambda: knn.information_plane(layer, y, inputs=x)) for _ in range(3))
+    threads = torch.get_num_threads()
+    try:  # the whole estimate on one thread too, as the rows alone
+        torch.set_num_threads(1)
+        total = min(_seconds(lambda: knn.information_plane(layer, y, inputs=x)) for _ in range(3))
+    finally:
+        torch.set_num_threads(threads)
     n = layer.shape[1]
-    return (f"the pairwise pass over all {n * n / 1e6:.1f} M ordered pairs: the max-norm distance rows take "
+    return (f"the pairwise pass over all {n * n / 1e6:.1f} M ordered pairs, one thread: the max-norm distance rows take "
             f"{distances * 1e3:.0f} of {total * 1e3:.0f} ms, the rest is the k-th smallest per label and two counts per row")
 
 
