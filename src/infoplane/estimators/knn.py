@@ -188,7 +188,8 @@ def _ross_from_counts(k_used: np.ndarray, label_counts: np.ndarray, m: np.ndarra
 #: that run on one thread and, at the layers' widths and N = 4096, visit most pairs anyway.
 BRUTE_FORCE_MAX = 16384
 #: Fewest layer units at which the pairwise pass runs. Measured on trained Tishby layers (N = 4096,
-#: 8000 epochs, 12 seeds, ms of one thread per layer-epoch, pairwise / trees, 2026-12-04):
+#: the default study's seed 0 at 4 recorded epochs from 0 to 8000, ms of one thread per
+#: layer-epoch, pairwise / trees, 2026-12-04):
 #: d = 10: 49 / 569 (tanh), 49 / 408 (ReLU); d = 7: 40 / 124, 45 / 85; d = 5: 37 / 58, 35 / 54;
 #: d = 4: 32 / 42, 31 / 39; d = 3: 29 / 30, 29 / 43; d = 2: 26 / 22, 27 / 33.
 PAIRWISE_MIN_UNITS = 2
