@@ -113,7 +113,7 @@ def test_pairwise_search_gives_the_tree_searches_counts(tishby, k):
     prepared = knn._Inputs(x, k)
     trees = knn._ksg_nats(prepared, tanh, k), knn._ross_nats(tanh, y, k)
     with pytest.MonkeyPatch.context() as threaded:
-        threaded.setattr(knn, "_threads", lambda: 3)  # three row ranges, one crossing the label groups' border
+        threaded.setattr(knn, "threads_allowed", lambda: 3)  # three row ranges, one crossing the label groups' border
         assert knn._brute_force_nats(prepared, tanh, y, k) == pytest.approx(trees, abs=1e-12)
     assert knn._brute_force_nats(prepared, tanh, None, k)[0] == pytest.approx(trees[0], abs=1e-12)
 

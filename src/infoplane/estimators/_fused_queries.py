@@ -102,7 +102,8 @@ def _query_pass(queries, q_lens, offsets, centres_t, c_lens, c_groups, pair_a, p
 def query_kernel_sums(centres: np.ndarray, groups: np.ndarray, n_groups: int, width: float, queries: np.ndarray,
                       offsets: np.ndarray, clip: float, threads: int = 1) -> np.ndarray:
     """S[i, g] = sum_{j : g_j = g} 2^(o_i - |q_i - t_j|^2 log2(e) / (2 w)), terms below 2^clip
-    left out (see the module docstring).
+    left out (see the module docstring): the Gaussian mixture's kernel sums of [GBG19]'s sample
+    propagation, with o_i = |z_i|^2 log2(e) / (2 w) (:mod:`.noisy`).
 
     Parameters
     ----------

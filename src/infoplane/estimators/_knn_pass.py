@@ -174,7 +174,15 @@ def _nearest(points_t, out):
 
 def nearest_distances(points) -> np.ndarray:
     """Max-norm distance [N] from each of the points [N, d] (N >= 2, taken as float64) to its
-    nearest other point (0 for a repeated row), from every pair: O(N^2 d), one thread."""
+    nearest other point (0 for a repeated row), in the points' units, from every pair: O(N^2 d),
+    one thread. :mod:`.knn` uses it to find inputs that are all one distance apart ([KSG04]'s
+    max-norm).
+
+    Raises
+    ------
+    ValueError
+        If the points are not [N, d] with N >= 2.
+    """
     points = np.asarray(points, dtype=np.float64)
     if points.ndim != 2 or len(points) < 2:
         raise ValueError(f"need points [N >= 2, d], got shape {points.shape}")
@@ -185,7 +193,8 @@ def nearest_distances(points) -> np.ndarray:
 
 def neighbour_counts(z, *, labels=None, k: int, inputs=None, equidistant: float | None = None,
                      threads: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each point's [KSG04] counts n_x, n_z and, given labels, its [Ross14] count m.
+    """Each point's [KSG04] counts n_x, n_z (algorithm 1, eq. 8) and, given labels, its [Ross14]
+    count m (eq. 2), from every pair of points (see the module docstring).
 
     Parameters
     ----------

@@ -103,16 +103,11 @@ def describe(params: Mapping) -> str:
             r"(algorithm 1), $I(T;Y)$ by [Ross14]")  # fmt: skip
 
 
-def _threads() -> int:
-    """Threads for the searches: the job's (:func:`._common.threads_allowed`)."""
-    return threads_allowed()
-
-
 def _kth_distance(points: np.ndarray, k: int) -> np.ndarray:
     """Max-norm distance from each point to its k-th nearest other point."""
     from scipy.spatial import cKDTree
 
-    distances, _ = cKDTree(points).query(points, k=k + 1, p=np.inf, workers=_threads())
+    distances, _ = cKDTree(points).query(points, k=k + 1, p=np.inf, workers=threads_allowed())
     return distances[:, -1]
 
 
@@ -210,7 +205,7 @@ def _brute_force_nats(inputs: "_Inputs", z: np.ndarray, labels: np.ndarray | Non
 
     n = len(z)
     n_x, n_z, m = neighbour_counts(z, labels=labels, k=k, inputs=inputs.x, equidistant=inputs.equidistant,
-                                   threads=_threads())
+                                   threads=threads_allowed())
     ksg = _ksg_from_counts(n, k, n_x, n_z)
     if labels is None:
         return ksg, math.nan
@@ -251,7 +246,7 @@ def _ksg_nats(inputs: "_Inputs", z: np.ndarray, k: int) -> float:
     open_ = np.flatnonzero(~settled)
     if open_.size:  # the joint k-th neighbour lies at L_i or beyond: search for it
         both = np.hstack([x, z])
-        distances, _ = cKDTree(both).query(both[open_], k=k + 1, p=np.inf, workers=_threads())
+        distances, _ = cKDTree(both).query(both[open_], k=k + 1, p=np.inf, workers=threads_allowed())
         r_open = np.nextafter(distances[:, -1], 0)
         n_z[open_] = _count_within(z, queries=z[open_], radius=r_open) - 1
         n_x[open_] = _count_within(x, queries=x[open_], radius=r_open) - 1
