@@ -260,3 +260,32 @@ def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_mach
     assert all(threads[job] == 1 for job in set(threads) - parallel), threads  # binning, air, ...
     assert f"--cores {cpus + 6} on a machine with {cpus} CPUs" in out and f"--cores {cpus} (or no --cores" in out
     assert "on a machine with" not in snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "config/tiny.yaml").stdout
+
+
+def test_jobs_run_longest_chain_first(tmp_path):
+    # priority: a training chunk carries its experiment's longest estimation job (the critical
+    # path of a run), an estimation or validation job its own modelled seconds; the rest 0
+    workdir = copy_workflow(tmp_path / "wf")
+    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", "config/tiny.yaml").stdout
+    config = _config()
+    priority = {}
+    for block in out.split("\nrule ")[1:]:
+        rule = block.split(":", 1)[0]
+        found = re.search(r"priority: ([0-9.e+-]+)", block)
+        line = re.search(r"wildcards: (.*)", block)  # none for a rule without wildcards (report)
+        wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", line.group(1))) if line else {}
+        priority[(rule, tuple(sorted(wildcards.items())))] = float(found.group(1)) if found else 0.0
+    estimates = {k: v for k, v in priority.items() if k[0] == "estimate"}
+    trains = {k: v for k, v in priority.items() if k[0] == "train_chunk"}
+    assert len(trains) == 4 and len(estimates) > 10, sorted(priority)
+    for (_, wildcards), value in estimates.items():
+        w = dict(wildcards)
+        assert value == pytest.approx(_estimate(config, w["experiment"], w["job"]).seconds, rel=1e-9)
+    for (_, wildcards), value in trains.items():
+        w = dict(wildcards)
+        longest = max(v for (_, e), v in estimates.items() if dict(e)["experiment"] == w["experiment"])
+        assert value == pytest.approx(_train(config, w["experiment"], int(w["chunk"])).seconds + longest, rel=1e-9)
+        assert value > longest > 0
+    validations = [v for (rule, _), v in priority.items() if rule == "validate_task"]
+    assert validations and all(v > 0 for v in validations)
+    assert all(v == 0 for (rule, _), v in priority.items() if rule in ("summarise", "plot_information", "report"))

@@ -78,6 +78,28 @@ def _job_resources(name, wildcards):
     return sizes.validate_task(wildcards.task, study.validated)
 
 
+def critical_path_seconds(name):
+    """Priority of the jobs of rule `name` (Snakemake runs the highest first among those ready):
+    the model's seconds of the longest chain of sized jobs that starts with the job, its own
+    seconds and, for a training chunk, its experiment's longest estimation job (every estimation
+    job of an experiment waits for all its chunks). With equal priorities the scheduler took jobs
+    in an arbitrary order: the paper-scale run trained one experiment only after the validation
+    jobs and started its longest KDE job 2 min 25 s after its training, leaving a core idle for
+    the last 3 min (README, "The paper-scale run")."""
+
+    def value(wildcards):
+        own = _job_resources(name, wildcards).seconds
+        if name != "train_chunk":
+            return own
+        study, sizes = S(wildcards), JOB_SIZES[wildcards.study]
+        experiment = study.experiments[wildcards.experiment]
+        jobs = study.jobs.get(wildcards.experiment, {}).values()
+        after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds for job in jobs]
+        return own + max(after, default=0.0)
+
+    return value
+
+
 def sized(name, key):
     """Resource `key` (mem_mb or runtime) of the jobs of rule `name`, per job and attempt."""
 
