@@ -264,7 +264,8 @@ def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_mach
 
 def test_jobs_run_longest_chain_first(tmp_path):
     # priority: a training chunk carries its experiment's longest estimation job (the critical
-    # path of a run), an estimation or validation job its own modelled seconds; the rest 0
+    # path of a run), the dataset the longest of those, an estimation or validation job its own
+    # modelled seconds; the rest 0
     workdir = copy_workflow(tmp_path / "wf")
     out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", "config/tiny.yaml").stdout
     config = _config()
@@ -288,4 +289,7 @@ def test_jobs_run_longest_chain_first(tmp_path):
         assert value > longest > 0
     validations = [v for (rule, _), v in priority.items() if rule == "validate_task"]
     assert validations and all(v > 0 for v in validations)
+    # the dataset comes before everything: it carries the longest training chain
+    (dataset,) = [v for (rule, _), v in priority.items() if rule == "dataset"]
+    assert dataset == pytest.approx(max(trains.values()), rel=1e-9) and dataset > max(validations)
     assert all(v == 0 for (rule, _), v in priority.items() if rule in ("summarise", "plot_information", "report"))

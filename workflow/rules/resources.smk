@@ -78,24 +78,36 @@ def _job_resources(name, wildcards):
     return sizes.validate_task(wildcards.task, study.validated)
 
 
+def _training_chain_seconds(study, sizes, experiment, chunk):
+    """Modelled seconds of training chunk `chunk` of `experiment` and, after it, the experiment's
+    longest estimation job (every estimation job of an experiment waits for all its chunks)."""
+    jobs = study.jobs.get(experiment.name, {}).values()
+    after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds for job in jobs]
+    return sizes.train_chunk(experiment, chunk).seconds + max(after, default=0.0)
+
+
 def critical_path_seconds(name):
     """Priority of the jobs of rule `name` (Snakemake runs the highest first among those ready):
-    the model's seconds of the longest chain of sized jobs that starts with the job, its own
-    seconds and, for a training chunk, its experiment's longest estimation job (every estimation
-    job of an experiment waits for all its chunks). With equal priorities the scheduler took jobs
-    in an arbitrary order: the paper-scale run trained one experiment only after the validation
-    jobs and started its longest KDE job 2 min 25 s after its training, leaving a core idle for
-    the last 3 min (README, "The paper-scale run")."""
+    the model's seconds of the longest chain of sized jobs that starts with the job. An estimation
+    or validation job: its own seconds; a training chunk: its own and its experiment's longest
+    estimation job's; a dataset: the longest chain of the training chunks that read it. With
+    equal priorities the scheduler took ready jobs in an arbitrary order: the paper-scale run
+    trained one experiment only after the validation jobs and started its longest KDE job 2 min
+    25 s after its training, leaving a core idle for the last 3 min (README, "The paper-scale
+    run")."""
 
     def value(wildcards):
-        own = _job_resources(name, wildcards).seconds
-        if name != "train_chunk":
-            return own
-        study, sizes = S(wildcards), JOB_SIZES[wildcards.study]
-        experiment = study.experiments[wildcards.experiment]
-        jobs = study.jobs.get(wildcards.experiment, {}).values()
-        after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds for job in jobs]
-        return own + max(after, default=0.0)
+        if name == "dataset":
+            study, sizes = S(wildcards), JOB_SIZES[wildcards.study]
+            chains = [_training_chain_seconds(study, sizes, experiment, chunk)
+                      for experiment in study.experiments.values() if experiment.dataset == wildcards.dataset
+                      for chunk in range(len(experiment.chunks))]  # fmt: skip
+            return max(chains, default=0.0)
+        if name == "train_chunk":
+            chunk_seeds(wildcards)  # a chunk index out of range stops here, naming the experiment's chunks
+            study = S(wildcards)
+            return _training_chain_seconds(study, JOB_SIZES[wildcards.study], study.experiments[wildcards.experiment], int(wildcards.chunk))
+        return _job_resources(name, wildcards).seconds
 
     return value
 
