@@ -87,8 +87,8 @@ def _training_chain_seconds(study, sizes, experiment, chunk):
 
 
 def critical_path_seconds(name):
-    """Priority of the jobs of rule `name` (Snakemake runs the highest first among those ready):
-    the model's seconds of the longest chain of sized jobs that starts with the job. An estimation
+    """Priority of the jobs of `name` (Snakemake runs the highest first among those ready), the
+    model's seconds of the longest chain of sized jobs that starts with the job. An estimation
     or validation job: its own seconds; a training chunk: its own and its experiment's longest
     estimation job's; a dataset: the longest chain of the training chunks that read it. With
     equal priorities the scheduler took ready jobs in an arbitrary order: the paper-scale run
