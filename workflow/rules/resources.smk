@@ -93,7 +93,7 @@ def critical_path_seconds(name):
     estimation job's; a dataset: the longest chain of the training chunks that read it. With
     equal priorities the scheduler took ready jobs in an arbitrary order: the paper-scale run
     trained one experiment only after the validation jobs and started its longest KDE job 2 min
-    25 s after its training, leaving a core idle for the last 3 min (README, "The paper-scale
+    21 s after its training, leaving a core idle for the last 3 min (README, "The paper-scale
     run")."""
 
     def value(wildcards):
