@@ -10,7 +10,8 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT, copy_workflow, snakemake
-from infoplane import estimators, resources
+from infoplane import datasets, estimators, resources
+from infoplane.datasets import fashion_mnist
 from infoplane.config import activation_dump_bytes, experiment, load_config, validate_config
 from infoplane.instances import estimation_jobs, expand_instances
 from infoplane.validation import TASKS, task_samples
@@ -262,34 +263,82 @@ def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_mach
     assert "on a machine with" not in snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "config/tiny.yaml").stdout
 
 
-def test_jobs_run_longest_chain_first(tmp_path):
-    # priority: a training chunk carries its experiment's longest estimation job (the critical
-    # path of a run), the dataset the longest of those, an estimation or validation job its own
-    # modelled seconds; the rest 0
+def test_priorities_are_the_modelled_seconds_of_each_jobs_longest_chain(tmp_path):
+    # priority, in ms of the cost model: a training chunk carries the longest estimation job of
+    # its own experiment (the critical path of a run), the dataset the longest of those chains,
+    # an estimation or validation job its own seconds; the rest 0. Uneven chunks (2, 2, 1 seeds)
+    # and experiments of different sizes, so that every choice of chain gives other numbers.
+    import yaml
+
     workdir = copy_workflow(tmp_path / "wf")
+    path = workdir / "config" / "tiny.yaml"
+    config = load_config(path)
+    config["training"]["seeds"] = 5
+    config["experiments"]["relu"]["hidden_widths"] = [10, 7, 5]
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    config = validate_config(config)
     out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", "config/tiny.yaml").stdout
-    config = _config()
     priority = {}
     for block in out.split("\nrule ")[1:]:
         rule = block.split(":", 1)[0]
-        found = re.search(r"priority: ([0-9.e+-]+)", block)
+        found = re.search(r"priority: (\d+)", block)  # Snakemake leaves out a priority of 0
         line = re.search(r"wildcards: (.*)", block)  # none for a rule without wildcards (report)
+        wildcards = tuple(sorted(re.findall(r"(\w+)=([^,\s]+)", line.group(1)))) if line else ()
+        priority[(rule, wildcards)] = int(found.group(1)) if found else 0
+
+    def ms(seconds):
+        return round(1000 * seconds)
+
+    def of(rule):
+        return {tuple(v for _, v in w): value for (r, w), value in priority.items() if r == rule}
+
+    estimates, trains, tasks = of("estimate"), of("train_chunk"), of("validate_task")
+    assert len(estimates) > 10 and len(trains) == 6 and len(tasks) == len(TASKS), sorted(priority)
+    for (experiment, job, _), value in estimates.items():  # wildcards sorted: experiment, job, study
+        assert value == ms(_estimate(config, experiment, job).seconds)
+    longest = {e: max(_estimate(config, e, j).seconds for (e2, j, _) in estimates if e2 == e) for e in ("tanh", "relu")}
+    chains = {}
+    for (chunk, experiment, _), value in trains.items():
+        chains[experiment, chunk] = _train(config, experiment, int(chunk)).seconds + longest[experiment]
+        assert value == ms(chains[experiment, chunk])
+        assert value > ms(longest[experiment]) > 0
+    assert len(set(trains.values())) >= 4  # chunk sizes and the experiments' sizes tell them apart
+    validated = list(expand_instances(config["estimators"]).values())
+    for (_, task), value in tasks.items():
+        assert value == ms(resources.JobSizes(config).validate_task(task, validated).seconds)
+    (dataset,) = of("dataset").values()  # before everything: the longest training chain
+    assert dataset == ms(max(chains.values())) and dataset > max(tasks.values())
+    assert all(v == 0 for (rule, _), v in priority.items() if rule in ("summarise", "plot_information", "claims"))
+
+
+def _dry_run_priorities(workdir, configfile):
+    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", configfile).stdout
+    found = {}
+    for block in out.split("\nrule ")[1:]:
+        line = re.search(r"wildcards: (.*)", block)
         wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", line.group(1))) if line else {}
-        priority[(rule, tuple(sorted(wildcards.items())))] = float(found.group(1)) if found else 0.0
-    estimates = {k: v for k, v in priority.items() if k[0] == "estimate"}
-    trains = {k: v for k, v in priority.items() if k[0] == "train_chunk"}
-    assert len(trains) == 4 and len(estimates) > 10, sorted(priority)
-    for (_, wildcards), value in estimates.items():
-        w = dict(wildcards)
-        assert value == pytest.approx(_estimate(config, w["experiment"], w["job"]).seconds, rel=1e-9)
-    for (_, wildcards), value in trains.items():
-        w = dict(wildcards)
-        longest = max(v for (_, e), v in estimates.items() if dict(e)["experiment"] == w["experiment"])
-        assert value == pytest.approx(_train(config, w["experiment"], int(w["chunk"])).seconds + longest, rel=1e-9)
-        assert value > longest > 0
-    validations = [v for (rule, _), v in priority.items() if rule == "validate_task"]
-    assert validations and all(v > 0 for v in validations)
-    # the dataset comes before everything: it carries the longest training chain
-    (dataset,) = [v for (rule, _), v in priority.items() if rule == "dataset"]
-    assert dataset == pytest.approx(max(trains.values()), rel=1e-9) and dataset > max(validations)
-    assert all(v == 0 for (rule, _), v in priority.items() if rule in ("summarise", "plot_information", "report"))
+        value = re.search(r"priority: (\d+)", block)
+        found[(block.split(":", 1)[0], wildcards.get("experiment"), wildcards.get("estimator"))] = int(value.group(1)) if value else 0
+    return found
+
+
+@pytest.mark.skipif(not datasets.find_mnist_file(fashion_mnist.DEFAULT_DIR, "t10k-images-idx3-ubyte.gz"),
+                    reason="Debian's dataset-fashion-mnist is not installed (config/skipping.yaml reads it); `make test` installs it")
+def test_a_skipping_studys_truth_jobs_are_on_its_training_chains(tmp_path):
+    # the skipping study's truth jobs (every epoch of a chunk's kept weights) read the chunks as
+    # estimation jobs do: a chunk's priority carries the longest of them
+    workdir = copy_workflow(tmp_path / "wf")
+    priority = _dry_run_priorities(workdir, "config/skipping.yaml")
+    config = _config("skipping.yaml")
+    instances = expand_instances(config["estimators"])
+    sizes = resources.JobSizes(config)
+    truth_longest = []
+    for name in config["experiments"]:
+        exp = experiment(config, name)
+        truth = max(sizes.skipping_truth(exp, instances[m]).seconds for m in config["skipping"]["estimators"])
+        assert priority[("skipping_truth", name, "binning")] == round(1000 * truth)
+        estimates = [_estimate(config, name, job.name).seconds for job in estimation_jobs(instances, exp.estimators)]
+        truth_longest.append(truth > max(estimates))
+        longest = max([truth, *estimates])
+        assert priority[("train_chunk", name, None)] == round(1000 * (sizes.train_chunk(exp, 0).seconds + longest))
+    assert any(truth_longest)  # what this test is about: a truth job longer than every estimation job

@@ -32,6 +32,7 @@ if DOWNLOADS:
             file=_alternatives(sorted({f for _, f in DOWNLOADS})),
         params:
             check=lambda wildcards: DOWNLOADS[(wildcards.data_dir, wildcards.file)],
+        priority: download_priority
         log:
             f"{P.SHARED_LOGS}/download/{{data_dir}}/{{file}}.log",
         benchmark:

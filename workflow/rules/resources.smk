@@ -79,37 +79,59 @@ def _job_resources(name, wildcards):
 
 
 def _training_chain_seconds(study, sizes, experiment, chunk):
-    """Modelled seconds of training chunk `chunk` of `experiment` and, after it, the experiment's
-    longest estimation job (every estimation job of an experiment waits for all its chunks)."""
-    jobs = study.jobs.get(experiment.name, {}).values()
-    after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds for job in jobs]
+    """Modelled seconds of training chunk `chunk` of `experiment` and, after it, the longest job
+    that reads the experiment's chunks (each waits for all of them): its estimation jobs and, in
+    a skipping study, its truth jobs."""
+    after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds
+             for job in study.jobs.get(experiment.name, {}).values()]  # fmt: skip
+    if infoplane.skipping.is_skipping_study(study.config):
+        after += [sizes.skipping_truth(experiment, study.instances[m]).seconds for m in study.config["skipping"]["estimators"]]
     return sizes.train_chunk(experiment, chunk).seconds + max(after, default=0.0)
 
 
+def _dataset_chain_seconds(study, sizes, dataset):
+    """The longest training chain among the chunks that read `dataset` (0 for none)."""
+    return max((_training_chain_seconds(study, sizes, experiment, chunk)
+                for experiment in study.experiments.values() if experiment.dataset == dataset
+                for chunk in range(len(experiment.chunks))), default=0.0)  # fmt: skip
+
+
+def _milliseconds(seconds):
+    # integers: the ILP scheduler weighs a priority difference below about 1 / (2 x the ready
+    # jobs' cores) less than the cores a choice keeps busy
+    return round(1000.0 * seconds)
+
+
 def critical_path_seconds(name):
-    """Priority of the jobs of `name` (Snakemake runs the highest first among those ready), the
-    model's seconds of the longest chain of sized jobs that starts with the job. An estimation
-    or validation job: its own seconds; a training chunk: its own and its experiment's longest
-    estimation job's; a dataset: the longest chain of the training chunks that read it. With
-    equal priorities the scheduler took ready jobs in an arbitrary order: the paper-scale run
-    trained one experiment only after the validation jobs and started its longest KDE job 2 min
-    21 s after its training, leaving a core idle for the last 3 min (README, "The paper-scale
-    run")."""
+    """Priority of the jobs of `name`, in milliseconds of the cost model: the longest chain of
+    sized jobs that starts with the job. An estimation, validation or skipping-truth job: its own;
+    a training chunk: its own and the longest job that reads its experiment's chunks; a dataset:
+    the longest chain of the training chunks that read it. Snakemake starts, of the jobs ready to
+    run, those whose priorities sum highest within the free cores (its default ILP scheduler;
+    `--scheduler greedy`: the highest first). With equal priorities it took them in an arbitrary
+    order: the paper-scale run trained one experiment only after the validation jobs and started
+    its longest KDE job 2 min 21 s after its training, leaving a core idle for the last 3 min
+    (README, "Which job first")."""
 
     def value(wildcards):
         if name == "dataset":
-            study, sizes = S(wildcards), JOB_SIZES[wildcards.study]
-            chains = [_training_chain_seconds(study, sizes, experiment, chunk)
-                      for experiment in study.experiments.values() if experiment.dataset == wildcards.dataset
-                      for chunk in range(len(experiment.chunks))]  # fmt: skip
-            return max(chains, default=0.0)
+            return _milliseconds(_dataset_chain_seconds(S(wildcards), JOB_SIZES[wildcards.study], wildcards.dataset))
         if name == "train_chunk":
             chunk_seeds(wildcards)  # a chunk index out of range stops here, naming the experiment's chunks
             study = S(wildcards)
-            return _training_chain_seconds(study, JOB_SIZES[wildcards.study], study.experiments[wildcards.experiment], int(wildcards.chunk))
-        return _job_resources(name, wildcards).seconds
+            experiment = study.experiments[wildcards.experiment]
+            return _milliseconds(_training_chain_seconds(study, JOB_SIZES[wildcards.study], experiment, int(wildcards.chunk)))
+        return _milliseconds(_job_resources(name, wildcards).seconds)
 
     return value
+
+
+def download_priority(wildcards):
+    """A download (data.smk) precedes every dataset: 1 above the highest dataset priority of any
+    study (it does not know which study's datasets read its file)."""
+    return 1 + max((_milliseconds(_dataset_chain_seconds(study, JOB_SIZES[name], dataset))
+                    for name, study in STUDIES.items()
+                    for dataset in {e.dataset for e in study.experiments.values()}), default=0)  # fmt: skip
 
 
 def sized(name, key):
