@@ -263,6 +263,18 @@ def test_jobs_ask_for_the_threads_their_estimators_use_and_cores_beyond_the_mach
     assert "on a machine with" not in snakemake(workdir, "report", "-n", "--cores", "1", "--configfile", "config/tiny.yaml").stdout
 
 
+def _dry_run_priorities(workdir, configfile):
+    """{(rule, ((wildcard, value), ...) sorted): priority} of every job of a dry run of `report`."""
+    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", configfile).stdout
+    priority = {}
+    for block in out.split("\nrule ")[1:]:
+        found = re.search(r"priority: (\d+)", block)  # Snakemake leaves out a priority of 0
+        line = re.search(r"wildcards: (.*)", block)  # none for a rule without wildcards (report)
+        wildcards = tuple(sorted(re.findall(r"(\w+)=([^,\s]+)", line.group(1)))) if line else ()
+        priority[(block.split(":", 1)[0], wildcards)] = int(found.group(1)) if found else 0
+    return priority
+
+
 def test_priorities_are_the_modelled_seconds_of_each_jobs_longest_chain(tmp_path):
     # priority, in ms of the cost model: a training chunk carries the longest estimation job of
     # its own experiment (the critical path of a run), the dataset the longest of those chains,
@@ -277,14 +289,7 @@ def test_priorities_are_the_modelled_seconds_of_each_jobs_longest_chain(tmp_path
     config["experiments"]["relu"]["hidden_widths"] = [10, 7, 5]
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     config = validate_config(config)
-    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", "config/tiny.yaml").stdout
-    priority = {}
-    for block in out.split("\nrule ")[1:]:
-        rule = block.split(":", 1)[0]
-        found = re.search(r"priority: (\d+)", block)  # Snakemake leaves out a priority of 0
-        line = re.search(r"wildcards: (.*)", block)  # none for a rule without wildcards (report)
-        wildcards = tuple(sorted(re.findall(r"(\w+)=([^,\s]+)", line.group(1)))) if line else ()
-        priority[(rule, wildcards)] = int(found.group(1)) if found else 0
+    priority = _dry_run_priorities(workdir, "config/tiny.yaml")
 
     def ms(seconds):
         return round(1000 * seconds)
@@ -311,24 +316,14 @@ def test_priorities_are_the_modelled_seconds_of_each_jobs_longest_chain(tmp_path
     assert all(v == 0 for (rule, _), v in priority.items() if rule in ("summarise", "plot_information", "claims"))
 
 
-def _dry_run_priorities(workdir, configfile):
-    out = snakemake(workdir, "report", "-n", "--cores", "2", "--configfile", configfile).stdout
-    found = {}
-    for block in out.split("\nrule ")[1:]:
-        line = re.search(r"wildcards: (.*)", block)
-        wildcards = dict(re.findall(r"(\w+)=([^,\s]+)", line.group(1))) if line else {}
-        value = re.search(r"priority: (\d+)", block)
-        found[(block.split(":", 1)[0], wildcards.get("experiment"), wildcards.get("estimator"))] = int(value.group(1)) if value else 0
-    return found
-
-
 @pytest.mark.skipif(not datasets.find_mnist_file(fashion_mnist.DEFAULT_DIR, "t10k-images-idx3-ubyte.gz"),
                     reason="Debian's dataset-fashion-mnist is not installed (config/skipping.yaml reads it); `make test` installs it")
 def test_a_skipping_studys_truth_jobs_are_on_its_training_chains(tmp_path):
     # the skipping study's truth jobs (every epoch of a chunk's kept weights) read the chunks as
     # estimation jobs do: a chunk's priority carries the longest of them
     workdir = copy_workflow(tmp_path / "wf")
-    priority = _dry_run_priorities(workdir, "config/skipping.yaml")
+    priority = {(rule, dict(w).get("experiment"), dict(w).get("estimator")): value
+                for (rule, w), value in _dry_run_priorities(workdir, "config/skipping.yaml").items()}  # fmt: skip
     config = _config("skipping.yaml")
     instances = expand_instances(config["estimators"])
     sizes = resources.JobSizes(config)

@@ -11,7 +11,7 @@ rule dataset:
     params:
         spec=lambda wildcards: canonical(dataset_spec(wildcards)),
         code=dataset_code,
-    priority: critical_path_seconds("dataset")
+    priority: critical_path_priority("dataset")
     log:
         f"{P.LOGS}/dataset/{{dataset}}.log",
     benchmark:

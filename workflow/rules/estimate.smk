@@ -20,7 +20,7 @@ rule estimate:
         code=job_code,
         moved_aside=chunks_moved_aside,
     threads: threads_of("estimate")
-    priority: critical_path_seconds("estimate")
+    priority: critical_path_priority("estimate")
     resources:
         mem_mb=sized("estimate", "mem_mb"),
         runtime=sized("estimate", "runtime"),

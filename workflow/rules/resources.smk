@@ -73,17 +73,20 @@ def _job_resources(name, wildcards):
     if name == "skipping_truth":
         return sizes.skipping_truth(study.experiments[wildcards.experiment], study.instances[wildcards.estimator])
     if name == "estimate":
-        job = study.jobs[wildcards.experiment][wildcards.job]
-        return sizes.estimate(study.experiments[wildcards.experiment], job, {n: study.instances[n].params for n in job.instances})
+        return _estimate_request(study, sizes, study.experiments[wildcards.experiment], study.jobs[wildcards.experiment][wildcards.job])
     return sizes.validate_task(wildcards.task, study.validated)
+
+
+def _estimate_request(study, sizes, experiment, job):
+    """Resources of estimation `job` (an infoplane.instances.Job) on `experiment`."""
+    return sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances})
 
 
 def _training_chain_seconds(study, sizes, experiment, chunk):
     """Modelled seconds of training chunk `chunk` of `experiment` and, after it, the longest job
     that reads the experiment's chunks (each waits for all of them): its estimation jobs and, in
     a skipping study, its truth jobs."""
-    after = [sizes.estimate(experiment, job, {n: study.instances[n].params for n in job.instances}).seconds
-             for job in study.jobs.get(experiment.name, {}).values()]  # fmt: skip
+    after = [_estimate_request(study, sizes, experiment, job).seconds for job in study.jobs.get(experiment.name, {}).values()]
     if infoplane.skipping.is_skipping_study(study.config):
         after += [sizes.skipping_truth(experiment, study.instances[m]).seconds for m in study.config["skipping"]["estimators"]]
     return sizes.train_chunk(experiment, chunk).seconds + max(after, default=0.0)
@@ -102,7 +105,7 @@ def _milliseconds(seconds):
     return round(1000.0 * seconds)
 
 
-def critical_path_seconds(name):
+def critical_path_priority(name):
     """Priority of the jobs of `name`, in milliseconds of the cost model: the longest chain of
     sized jobs that starts with the job. An estimation, validation or skipping-truth job: its own;
     a training chunk: its own and the longest job that reads its experiment's chunks; a dataset:

@@ -20,7 +20,7 @@ rule skipping_truth:
                                                                             S(wildcards).instances[wildcards.estimator].params)),
         moved_aside=chunks_moved_aside,
     threads: lambda wildcards: job_threads(S(wildcards), "estimate")
-    priority: critical_path_seconds("skipping_truth")
+    priority: critical_path_priority("skipping_truth")
     resources:
         mem_mb=sized("skipping_truth", "mem_mb"),
         runtime=sized("skipping_truth", "runtime"),

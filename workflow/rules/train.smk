@@ -14,7 +14,7 @@ rule train_chunk:
         device=lambda wildcards: S(wildcards).config["device"],
         code=training_code,
     threads: threads_of("train")
-    priority: critical_path_seconds("train_chunk")
+    priority: critical_path_priority("train_chunk")
     resources:
         mem_mb=sized("train_chunk", "mem_mb"),
         runtime=sized("train_chunk", "runtime"),

@@ -13,7 +13,7 @@ rule validate_task:
         order=lambda wildcards: sorted(i.name for i in S(wildcards).validated),
         code=validation_code,
     threads: threads_of("validate")
-    priority: critical_path_seconds("validate_task")
+    priority: critical_path_priority("validate_task")
     resources:
         mem_mb=sized("validate_task", "mem_mb"),
         runtime=sized("validate_task", "runtime"),
