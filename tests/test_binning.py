@@ -173,3 +173,38 @@ def test_sb18_codes_stay_exact_for_huge_activations(tishby, scale):
     source = layer if scale < 1e37 else layer.astype(np.float64)
     expected = reference.binning_loop(source, y, n_bins=None, bin_size=0.07)
     assert got[0] == pytest.approx(expected[0], abs=1e-12) and got[1] == pytest.approx(expected[1], abs=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bin_size", [0.07, 0.5, 1e-3])
+def test_compiled_sb18_codes_equal_the_numpy_expression(dtype, bin_size):
+    """The compiled pass (estimators._bin_codes) gives NumPy's floor(a / b) - min codes exactly,
+    at and next to every multiple of the bin size, on both sides of 0, in the layer's precision."""
+    from infoplane.estimators._bin_codes import sb18_codes
+
+    rng = np.random.default_rng(9)
+    step = np.asarray(bin_size, dtype=dtype)
+    edges = (np.arange(-40, 41) * step).astype(dtype)
+    values = np.concatenate([edges, np.nextafter(edges, dtype(-np.inf)), np.nextafter(edges, dtype(np.inf)),
+                             (rng.normal(size=3 * 243 * 3 - 3 * 81 - 1) * 40 * step).astype(dtype), [dtype(-0.0)]])
+    layer = rng.permutation(values).astype(dtype).reshape(3, 243, 3)
+    codes, radix = sb18_codes(layer, bin_size)
+    floors = np.floor(layer / bin_size)
+    expected = floors.astype(np.float64) - floors.min(axis=1, keepdims=True)
+    assert codes.dtype == np.float64 and np.array_equal(codes, expected)
+    assert radix == (expected.max(axis=(0, 1)) + 1).astype(int).tolist()
+    assert binning.bin_codes(layer, n_bins=None, bin_size=bin_size)[0] is not None
+
+
+def test_compiled_sb18_codes_leave_overflow_and_huge_spans_to_numpy():
+    """A floor that is not finite in float32 (3e37 / 1e-3) or a span of 2^53 bins or more: the
+    compiled pass declines, and bin_codes gives the NumPy path's exact int64 codes."""
+    from infoplane.estimators._bin_codes import sb18_codes
+
+    overflow = np.array([[[3e37], [0.0], [1.0]]], dtype=np.float32)
+    huge = np.array([[[1e16], [0.0], [1.0]]], dtype=np.float32)
+    assert sb18_codes(overflow, 1e-3) is None and sb18_codes(huge, 0.07) is None
+    codes, _ = binning.bin_codes(overflow, n_bins=None, bin_size=1e-3)  # floors in float64, ranked (span > 2^53)
+    assert codes.dtype == np.int64 and codes[0, :, 0].tolist() == [2, 0, 1]
+    codes, _ = binning.bin_codes(huge, n_bins=None, bin_size=0.07)
+    assert codes.dtype == np.int64 and codes[0, :, 0].tolist() == [2, 0, 1]  # ranks: the span passes 2^53

@@ -29,6 +29,7 @@ import functools
 import numpy as np
 
 from ._common import as_array, as_label_array, in_parallel, leading_batches
+from ._bin_codes import sb18_codes
 from ._discrete import CORRECTIONS, binned_information, plugin_information, row_keys
 from ..params import Parameter, check, format_value
 
@@ -143,8 +144,8 @@ def _rank_columns(values: np.ndarray) -> np.ndarray:
 def bin_codes(activations: np.ndarray, *, n_bins: int | None, bin_size: float | None):
     """Bin codes of activations [B, N, d] and the number of codes of each column.
 
-    Returns (codes, radix): codes are integers [B, N, d] (integer-valued float64 for [ST17],
-    int64 for [SB18]) in 0 … radix[c]-1, equal exactly where the binned values are equal.
+    Returns (codes, radix): codes are integers [B, N, d] (integer-valued float64; int64 for [SB18]
+    floors that are not finite in the activations' precision or span 2^53) in 0 … radix[c]-1, equal exactly where the binned values are equal.
     For [ST17] the code of a is the index into ``edges`` of the value their code assigns,
     ``(digitize(a, edges) - 1) mod n_bins`` (wrap-round included); for [SB18] it is
     ``floor(a / bin_size)`` minus its minimum over the N inputs, or, when the floors span 2^53
@@ -162,6 +163,10 @@ def bin_codes(activations: np.ndarray, *, n_bins: int | None, bin_size: float | 
         raise ValueError(f"give exactly one of n_bins and bin_size (n_bins={n_bins}, bin_size={bin_size})")
     if bin_size is None:
         return _st17_bin_index(activations, n_bins), [n_bins] * activations.shape[-1]
+    if activations.dtype in (np.float32, np.float64) and activations.size:
+        compiled = sb18_codes(activations, bin_size)  # the same codes in one pass; None: the cases below
+        if compiled is not None:
+            return compiled
     with np.errstate(over="ignore"):
         floors = np.floor(activations / bin_size)  # the activations' own precision, as [SB18]
         if not np.isfinite(floors).all():
