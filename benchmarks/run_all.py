@@ -191,7 +191,7 @@ def bench_estimators(x, y, args) -> list[dict]:
         rows.append(_estimator_bench(
             "k-NN [KSG04] I(X;T) + [Ross14] I(T;Y), k = 3", width,
             lambda a: np.stack(knn.information_plane(a, y, inputs=x)) if a.ndim == 3 else knn.information_plane(a, y, inputs=x),
-            lambda a: np.clip(reference.knn_plain(x, a, y), 0, 12), acts[:4], 1, args,
+            lambda a: hard_cases.knn_reference(x, a, y), acts[:4], 1, args,
             target="<= 50 ms at d = 10" if width == 10 else None,
         ))  # fmt: skip
         pooled = layer_activations(x, 24, width, seed=width + 1).reshape(4, 6, len(y), width)  # 4 epochs of 6 seeds

@@ -105,12 +105,12 @@ LAYER_EPOCH_S = {
     "binning": 0.22e-3,
     "adaptive_binning": 0.74e-3,
     # Both bounds of one noise variance in one pass, CPU seconds of one thread, reading included:
-    # the paper-scale run at every recorded epoch, 2026-12-04 (the fused pass, estimators._fused,
-    # terms below 2^-40 dropped), took 544 and 485 s of CPU for 82 800 seed-layer-epochs of trained
-    # tanh and ReLU networks each, the two jobs side by side (6.6 and 5.9 ms; alone, the same
-    # layers take 4-6 ms); at 2^-60, 516 and 455 s on another day. The tensor pass before it:
-    # 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
-    "kde": 6.6e-3,
+    # the paper-scale run at every recorded epoch, 2026-12-04 (the fused pass with float32 runs,
+    # estimators._fused, terms below 2^-40 dropped), took 309 and 280 s of CPU for 82 800
+    # seed-layer-epochs of trained tanh and ReLU networks each, the two jobs side by side (3.7 and
+    # 3.4 ms). The pass with float64 sums: 544 and 485 s (6.6 and 5.9 ms); the tensor pass before
+    # it: 9.4-10.2 ms on one thread, 20 ms on two; before that round's kernel pass, 92-103 ms.
+    "kde": 3.8e-3,
     # 4096 Monte Carlo samples, one thread: 4-12.5 ms of CPU on trained Tishby layers (d = 2-10) with
     # the compiled query pass (estimators._fused_queries, 2026-12-04), 11-14 ms with the tensor pass
     "noisy": 13e-3,
@@ -128,9 +128,10 @@ BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
 ADAPTIVE_UNIT_S = 0.1e-3
 #: KDE is about flat in d up to 10 units and grows as d / 10 beyond: the fused pass's squared
 #: distances cost one float32 difference and multiply-add per coordinate and pair. Measured
-#: 2026-12-04 (one thread, N = 4096, tanh(Wx) layers, CPU seconds per layer-epoch): d = 20,
-#: 13-19 ms (model 12 ms); d = 256, 0.14-0.26 s (model 0.16 s); d = 1024, 0.52 s at s2 = 1e-3 and
-#: 0.71-0.90 s at s2 = 0.1 (model 0.63 s): within the safety factor. The noisy layer (the tensor
+#: 2026-12-04 with the float32 runs (``make bench`` on tanh(Wx) of Fashion-MNIST, N = 4096, CPU
+#: seconds per layer-epoch, 2 threads): d = 256, 0.07 s at s2 = 1e-3 and 0.19 s at s2 = 0.1 (model
+#: 0.10 s); d = 1024, 0.25 and 0.38 s (model 0.39 s). With float64 sums (model 0.16 and 0.63 s):
+#: d = 20, 13-19 ms; d = 256, 0.14-0.26 s; d = 1024, 0.52 and 0.71-0.90 s, one thread. The noisy layer (the tensor
 #: pass, unchanged) at d = 256: 0.71 s, d = 1024: 3.84 s of CPU (2026-12-03).
 PAIR_WIDTH_KNEE = 10.0
 #: k-NN compares every pair up to ``knn.BRUTE_FORCE_MAX`` rows (the compiled pass of
@@ -154,10 +155,18 @@ KNN_TREE_MIN_UNITS = 4
 POOLING_OVERHEAD = 2.0
 #: Pooled draws per sample in the validation study (infoplane.validation.POOLED_DRAWS).
 VALIDATION_POOLED_DRAWS = 8
-#: The noisy tasks' Monte Carlo truth: rounds of N draws, each against all N centres, checked
-#: after every 4 rounds (infoplane.validation._noisy_truth). Sized for the first check; the
-#: floors cover more (the default validation study took 61 s in all, README).
+#: The noisy tasks' Monte Carlo truth (infoplane.validation._noisy_truth): rounds of N draws, each
+#: against all N centres in float64 torch, checked after every 4 rounds until both standard
+#: errors reach the target. Measured 2026-12-04 on the default validation settings (72 samples,
+#: one thread): 12.7 s of CPU, 0.30 s per sample at N = 4096 (4 rounds: 4.5 ns per draw and
+#: centre), 0.10 s at N = 1024 and 0.125 s at N = 256 (one sample 2.3 s), where the standard
+#: errors need about 2e4 and 1e5 draws. Modelled as max(4 N, VALIDATION_TRUTH_MIN_DRAWS) draws at
+#: VALIDATION_TRUTH_PAIR_S per draw and centre: 9.5 s for those settings, the small samples'
+#: extra draws under-counted (the model before, the noisy layer's pass for 4 rounds, said 1.7 s
+#: and ranked the task's job too low).
 VALIDATION_TRUTH_ROUNDS = 4
+VALIDATION_TRUTH_MIN_DRAWS = 16384
+VALIDATION_TRUTH_PAIR_S = 4.5e-9
 #: Activations read at once by an estimation job (infoplane.estimation._READ_BUDGET).
 READ_BLOCK_BYTES = 256 * 2**20
 #: Working memory of an estimator, per float64 value of the layer it is given.
@@ -447,8 +456,8 @@ def validation_seconds(task: str, settings: Mapping, instances: Sequence[tuple[s
                 seconds += _pooled_seconds(params, rows, units, int(params.get("window", 10)))
             else:
                 seconds += layer_epoch_seconds(method, params, rows, units)
-        if truth:  # rounds of N draws against N centres: the noisy layer's cost with N samples
-            seconds += VALIDATION_TRUTH_ROUNDS * layer_epoch_seconds("noisy", {"n_samples": rows}, rows, units)
+        if truth:  # draws against N centres until the standard errors are small enough
+            seconds += VALIDATION_TRUTH_PAIR_S * rows * max(VALIDATION_TRUTH_ROUNDS * rows, VALIDATION_TRUTH_MIN_DRAWS)
     return seconds
 
 
