@@ -247,6 +247,44 @@ def knn_limit(layer: np.ndarray, x, y) -> str:
             f"{distances * 1e3:.0f} of {total * 1e3:.0f} ms, the rest is the k-th smallest per label and two counts per row")
 
 
+def binning_limit(layers: np.ndarray, y) -> str:
+    """What bounds [ST17] binning on ``layers`` [B, N, d], per layer-epoch of a batched call: one
+    sort of the N row keys (the plug-in counting, ``estimators._discrete``) against the whole
+    estimate, best of 5 each."""
+    from infoplane.estimators._discrete import row_keys
+
+    keys = row_keys(*binning.bin_codes(layers, n_bins=30, bin_size=None))[0]
+    total = min(_seconds(lambda: binning.information_plane(layers, y)) for _ in range(5)) / len(layers)
+    sort = min(_seconds(lambda: np.sort(keys, axis=-1)) for _ in range(5)) / len(layers)
+    return (f"NumPy passes over N x d values: one sort of the N = {keys.shape[-1]} row keys takes {sort * 1e3:.3f} of "
+            f"{total * 1e3:.3f} ms per layer-epoch ({len(layers)} batched); the rest is the bin index, packing the keys "
+            f"and the run statistics")
+
+
+def adaptive_binning_limit(layer: np.ndarray, y) -> str:
+    """What bounds adaptive binning on ``layer`` [1, N, d]: the equal-mass edges (the distinct
+    values of all N x d activations, a sort) against the whole estimate, best of 5 each."""
+    values = layer[0]
+    total = min(_seconds(lambda: adaptive_binning.information_plane(layer, y)) for _ in range(5))
+    edges = min(_seconds(lambda: adaptive_binning.layer_edges(values, 30, "equal_mass")) for _ in range(5))
+    return (f"the equal-mass edges (np.unique of the {values.size} values, a sort) take {edges * 1e3:.2f} of "
+            f"{total * 1e3:.2f} ms; then one comparison per edge and value and one sort of N keys")
+
+
+def attach_limits(rows: list[dict], layer: np.ndarray, x, y, repeats: int) -> None:
+    """The 'what limits it' text of each d = 10 row whose estimator has a target; ``layer``
+    [B, N, d], the layer-epochs the rows were measured on."""
+    for row in rows:
+        if row["what"].startswith("KDE"):
+            row["limit"] = "the pass " + kde_limit(layer[0], y, repeats)
+        elif row["what"].startswith("k-NN"):
+            row["limit"] = knn_limit(layer[:1], x, y)
+        elif row["what"].startswith("binning [ST17]"):
+            row["limit"] = binning_limit(layer, y)
+        elif row["what"].startswith("adaptive binning"):
+            row["limit"] = adaptive_binning_limit(layer[:1], y)
+
+
 def bench_trained(x, y, args) -> list[dict]:
     """Estimators on every hidden layer of trained tanh and ReLU Tishby networks."""
     rows = []
@@ -259,11 +297,7 @@ def bench_trained(x, y, args) -> list[dict]:
         for index, layer in enumerate(layers):
             found = estimator_rows(f"trained {activation} layer {index + 1} (epoch {args.trained_epochs})", layer, x, y, args)
             if layer.shape[-1] == 10:  # the targets' width: what limits them
-                for row in found:
-                    if row["what"].startswith("KDE"):
-                        row["limit"] = "the pass " + kde_limit(layer[0], y, args.repeats)
-                    elif row["what"].startswith("k-NN"):
-                        row["limit"] = knn_limit(layer[:1], x, y)
+                attach_limits(found, layer, x, y, args.repeats)
             rows += found
     return rows
 
@@ -326,9 +360,9 @@ TARGETS = [
     ("training in the workflow", "batched", 0.4, "training, 50 networks"),
 ]
 WIDE_TARGETS = [("KDE both bounds", "batched", 300.0, "KDE both bounds, d = 1024")]
-#: at d = 1024 the KDE rows at s2 = 1e-3 fall back to exact differences (points far apart in
-#: units of the kernel width): what limits them
-WIDE_LIMIT = "exact float64 differences (torch.cdist without the product shortcut) where the product's rounding bound fails"
+#: what limits the KDE rows at d = 1024 (the fused pass's distances; its rows print the rate)
+WIDE_LIMIT = ("the squared distances: one float32 difference and multiply-add per coordinate and pair "
+              "(estimators._fused), 17.2 G float32 operations at d = 1024")
 
 
 def targets_table(rows: list[dict]) -> list[str]:

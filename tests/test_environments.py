@@ -140,3 +140,25 @@ def test_benchmark_script_runs_on_a_small_size():
     for name in ("binning", "adaptive", "KDE", "noisy", "k-NN", "ensemble"):
         assert name in result.stdout
     assert "machine:" in result.stdout
+
+
+def test_benchmark_names_what_limits_the_binning_targets():
+    """The targets table's 'what limits it' for the two binning estimators: measured shares of
+    the sort of row keys and of the equal-mass edges, on layers of the targets' width."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import hard_cases
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 4096)
+    layers = np.tanh(rng.normal(size=(2, 4096, 10))).astype(np.float32)
+    rows = [{"what": "binning [ST17] 30 bins, N = 4096, d = 10"},
+            {"what": "adaptive binning [CHO19], 30 equal-mass bins, N = 4096, d = 10"}, {"what": "ensemble, d = 10"}]
+    hard_cases.attach_limits(rows, layers, None, y, 1)
+    assert "one sort of the N = 4096 row keys takes" in rows[0]["limit"] and "(2 batched)" in rows[0]["limit"]
+    assert "np.unique of the 40960 values" in rows[1]["limit"] and "limit" not in rows[2]
