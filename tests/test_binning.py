@@ -133,7 +133,7 @@ def test_errors_name_the_bad_value(tishby):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n_bins", [30, 7, 2])
+@pytest.mark.parametrize("n_bins", [30, 7, 2, 99])  # 99: two float32 values between a rational and NumPy's edge
 def test_bin_index_equals_numpy_digitize_at_every_edge(dtype, n_bins):
     edges = np.linspace(-1, 1, n_bins)
     e = edges.astype(dtype)
@@ -208,3 +208,23 @@ def test_compiled_sb18_codes_leave_overflow_and_huge_spans_to_numpy():
     assert codes.dtype == np.int64 and codes[0, :, 0].tolist() == [2, 0, 1]
     codes, _ = binning.bin_codes(huge, n_bins=None, bin_size=0.07)
     assert codes.dtype == np.int64 and codes[0, :, 0].tolist() == [2, 0, 1]  # ranks: the span passes 2^53
+
+
+def test_hashed_counts_equal_the_sorted_runs():
+    """One sample per input is counted in a compiled hash table (_discrete._hashed_run_sums): the
+    sums of n log n and the numbers of distinct keys and (key, label) pairs equal the sorted
+    runs', on repeated keys, one key, and distinct keys up to 2^60; labels out of range raise."""
+    from infoplane.estimators import _discrete
+
+    rng = np.random.default_rng(12)
+    cases = [(rng.integers(0, 50, (3, 4096)), rng.integers(0, 3, 4096), 3),
+             (np.zeros((1, 700), dtype=np.int64), rng.integers(0, 2, 700), 2),
+             (rng.integers(0, 2**60, (2, 1000)), rng.integers(0, 3, 1000), 3)]  # fmt: skip
+    for keys, labels, n_classes in cases:
+        sums = _discrete._hashed_run_sums(keys, labels, n_classes)
+        (nlogn_ty, runs_ty), (nlogn_t, runs_t) = _discrete.run_statistics(np.sort(keys * n_classes + labels, axis=-1), n_classes)
+        np.testing.assert_allclose(sums[:, 0], nlogn_t, rtol=1e-13, atol=1e-9)
+        np.testing.assert_allclose(sums[:, 2], nlogn_ty, rtol=1e-13, atol=1e-9)
+        assert np.array_equal(sums[:, 1], runs_t) and np.array_equal(sums[:, 3], runs_ty)
+    with pytest.raises(ValueError, match="labels must lie in 0 … 1, got 0 … 2"):
+        _discrete.plugin_information(np.zeros((1, 1, 3), dtype=np.int64), 1, np.array([0, 1, 2]), 2)

@@ -1,4 +1,10 @@
-"""[SB18]'s bin codes in one compiled pass (numba): ``floor(a / b)`` minus its minimum over the
+"""Bin codes in one compiled pass each (numba), where NumPy makes several passes over the layer.
+
+[ST17]'s bin index (:func:`st17_index`): the float64 arithmetic of
+:func:`.binning._st17_bin_index` for float32 activations, value by value, with the same
+exceptions and wrap-round.
+
+[SB18]'s codes (:func:`sb18_codes`): ``floor(a / b)`` minus its minimum over the
 inputs, where the NumPy expression (:func:`.binning.bin_codes`) makes about six passes over the
 layer (divide, floor, two finiteness checks, minimum, subtraction, cast) and took 60% of a
 binning job's time on the paper-scale recordings.
@@ -16,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["sb18_codes"]
+__all__ = ["sb18_codes", "st17_index"]
 
 _SPAN = 2.0**53  # codes at or beyond this are not exact in float64: NumPy ranks them instead
 
@@ -64,3 +70,37 @@ def sb18_codes(activations: np.ndarray, bin_size: float):
     if not _codes(a, a.dtype.type(bin_size), codes, top):
         return None
     return codes, (top + 1).tolist()
+
+
+@njit(nogil=True, cache=True)
+def _st17(a, c, half, whole, top, values, exact, out):
+    """out = clip(floor(a c + half) + whole, -1, top), then ``exact[k]`` where a == values[k],
+    then ``top`` where negative (flat arrays; a float32, the arithmetic in float64)."""
+    for i in range(a.shape[0]):
+        v = a[i]
+        x = np.floor(np.float64(v) * c + half) + whole
+        if x < -1.0:
+            x = -1.0
+        elif x > top:
+            x = top
+        for k in range(values.shape[0]):
+            if v == values[k]:
+                x = exact[k]
+        if x < 0.0:
+            x = top
+        out[i] = x
+
+
+def st17_index(activations: np.ndarray, n_bins: int, exceptions) -> np.ndarray:
+    """[ST17]'s bin index (float64 integers, wrap-round included) of float32 activations of any
+    shape, as :func:`.binning._st17_bin_index` computes it in NumPy: ``floor(a c) + c`` for an
+    integer ``c = (n_bins - 1) / 2`` and ``floor(a c + 1/2) + c - 1/2`` otherwise, in float64
+    (exact), clipped to [-1, n_bins - 1]; ``exceptions``: (value, index) pairs set to NumPy's
+    bin; then n_bins - 1 for values below -1."""
+    a = np.ascontiguousarray(activations, dtype=np.float32)
+    c = (n_bins - 1) / 2.0
+    values = np.array([v for v, _ in exceptions], dtype=np.float32)
+    exact = np.array([e for _, e in exceptions], dtype=np.float64)
+    out = np.empty(a.shape)
+    _st17(a.reshape(-1), c, 0.5 if c != int(c) else 0.0, float(int(c)), n_bins - 1.0, values, exact, out.reshape(-1))
+    return out

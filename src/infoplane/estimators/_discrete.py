@@ -13,9 +13,12 @@ which are the plug-in entropies of [ST17] §3 written over counts (natural log, 
 bits at the end). Miller-Madow's correction (G. A. Miller 1955; L. Paninski, Neural Comput.
 15, 2003, eq. 9) adds (m - 1) / (2 M) nats to a plug-in entropy over m occupied bins.
 
-Everything here is NumPy on the CPU: NumPy's vectorised int64 sort is about 5x faster than
-torch's on this kind of machine (0.04 against 0.21 ms for 4096 keys, one thread), and a
-binned layer-epoch costs less than reading it from the HDF5 file.
+Everything here runs on the CPU: NumPy's int64 sort is about 5x faster than torch's on this
+kind of machine (0.04 against 0.21 ms for 4096 keys, one thread), and a binned layer-epoch
+costs less than reading it from the HDF5 file. With one sample per input (a network's layer),
+the counts come from a compiled hash table instead of the sort (:func:`_hashed_run_sums`, one
+pass over the N keys: 0.07 against 0.19 ms per layer-epoch at N = 4096, d = 10); the sums of
+n log n are the same up to the order of float64 additions (5.7e-14 of 1e4-sized sums).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import functools
 import math
 
 import numpy as np
+from numba import njit
 
 __all__ = ["CORRECTIONS", "dense_ids", "row_keys", "run_statistics", "plugin_information", "binned_information"]
 
@@ -120,6 +124,58 @@ def run_statistics(sorted_keys: np.ndarray, group_shift: int | None = None):
     return fine, stats(starts)
 
 
+@njit(nogil=True, cache=True)
+def _hashed_run_sums(keys, labels, n_classes):
+    """For each row of int64 ``keys`` [B, N] with ``labels`` [N] in 0 … n_classes-1: the sum of
+    n log n over the distinct keys (n: how often each occurs), their number, and the same for
+    the distinct (key, label) pairs; float64 [B, 4]. Open addressing in a table of at least 2 N
+    slots (Fibonacci hashing, linear probing), cleared slot by slot after each row."""
+    n_batch, n = keys.shape
+    bits = 4
+    while (1 << bits) < 2 * n:
+        bits += 1
+    mask = (1 << bits) - 1
+    table = np.empty(mask + 1, dtype=np.int64)
+    used = np.zeros(mask + 1, dtype=np.bool_)
+    counts = np.zeros(mask + 1, dtype=np.int64)
+    counts_y = np.zeros((mask + 1) * n_classes, dtype=np.int64)
+    slots = np.empty(n, dtype=np.int64)
+    out = np.empty((n_batch, 4))
+    for b in range(n_batch):
+        m = 0
+        for i in range(n):
+            key = keys[b, i]
+            h = np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
+            while used[h] and table[h] != key:
+                h = (h + 1) & mask
+            if not used[h]:
+                used[h] = True
+                table[h] = key
+                slots[m] = h
+                m += 1
+            counts[h] += 1
+            counts_y[h * n_classes + labels[i]] += 1
+        nlogn_t = 0.0
+        nlogn_ty = 0.0
+        runs_ty = 0
+        for q in range(m):
+            h = slots[q]
+            nlogn_t += counts[h] * math.log(counts[h])
+            for y in range(n_classes):
+                c = counts_y[h * n_classes + y]
+                if c > 0:
+                    nlogn_ty += c * math.log(c)
+                    runs_ty += 1
+                    counts_y[h * n_classes + y] = 0
+            counts[h] = 0
+            used[h] = False
+        out[b, 0] = nlogn_t
+        out[b, 1] = m
+        out[b, 2] = nlogn_ty
+        out[b, 3] = runs_ty
+    return out
+
+
 def plugin_information(
     keys: np.ndarray, key_range: int, labels: np.ndarray, n_classes: int, correction: str = "none"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -145,18 +201,25 @@ def plugin_information(
     Raises
     ------
     ValueError
-        For an unknown ``correction``.
+        For an unknown ``correction``, or (one sample per input) labels outside 0 … n_classes-1.
     """
     if correction not in CORRECTIONS:
         raise ValueError(f"correction must be one of {list(CORRECTIONS)}, got {correction!r}")
     n_batch, n_draws, n = keys.shape
     m = n_draws * n
-    if key_range * max(n_classes, n) >= 2**62:
-        keys = dense_ids(keys.reshape(n_batch, m)).reshape(n_batch, n_draws, n)
-        key_range = m
-    # (t, y): one sort gives the runs of (t, y) and, coarser, of t.
-    combined = (keys * n_classes + labels).reshape(n_batch, m)
-    (nlogn_ty, runs_ty), (nlogn_t, runs_t) = run_statistics(np.sort(combined, axis=-1), n_classes)
+    if n_draws == 1:  # one sample per input: counted in a hash table, no sort
+        if n and (labels.min() < 0 or labels.max() >= n_classes):  # the compiled table trusts them
+            raise ValueError(f"labels must lie in 0 … {n_classes - 1}, got {labels.min()} … {labels.max()}")
+        sums = _hashed_run_sums(np.ascontiguousarray(keys.reshape(n_batch, n), dtype=np.int64),
+                                np.ascontiguousarray(labels, dtype=np.int64), n_classes)
+        nlogn_t, runs_t, nlogn_ty, runs_ty = sums.T
+    else:
+        if key_range * max(n_classes, n) >= 2**62:
+            keys = dense_ids(keys.reshape(n_batch, m)).reshape(n_batch, n_draws, n)
+            key_range = m
+        # (t, y): one sort gives the runs of (t, y) and, coarser, of t.
+        combined = (keys * n_classes + labels).reshape(n_batch, m)
+        (nlogn_ty, runs_ty), (nlogn_t, runs_t) = run_statistics(np.sort(combined, axis=-1), n_classes)
     m_y = np.bincount(labels, minlength=n_classes).astype(np.float64) * n_draws
     m_y = m_y[m_y > 0]
     h_t = math.log(m) - nlogn_t / m

@@ -29,7 +29,7 @@ import functools
 import numpy as np
 
 from ._common import as_array, as_label_array, in_parallel, leading_batches
-from ._bin_codes import sb18_codes
+from ._bin_codes import sb18_codes, st17_index
 from ._discrete import CORRECTIONS, binned_information, plugin_information, row_keys
 from ..params import Parameter, check, format_value
 
@@ -96,21 +96,14 @@ def _st17_bin_index(a: np.ndarray, n_bins: int) -> np.ndarray:
     computed in float64, where ``a c`` and the addition of 1/2 are exact (24 + 21 significant
     bits), so the index is exact against the rational edges ``-1 + 2k / (n_bins - 1)``; the few
     float32 numbers that lie between a rational edge and NumPy's rounded float64 edge (found
-    once per ``n_bins``; none for most) are then set to NumPy's bin. For float64 activations
-    ``digitize`` itself is used. Equal to ``digitize`` for every value (tests compare them).
+    once per ``n_bins``; none for most) are then set to NumPy's bin; values below -1 wrap round to
+    n_bins - 1 ([ST17]). That arithmetic runs compiled (:func:`._bin_codes.st17_index`). For
+    float64 activations ``digitize`` itself is used. Equal to ``digitize`` for every value
+    (tests compare them).
     """
-    c = (n_bins - 1) / 2.0
-    if a.dtype != np.float32 or n_bins > 2**20:
-        index = (np.digitize(a, np.linspace(-1.0, 1.0, n_bins)) - 1).astype(np.float64)
-    else:
-        index = np.multiply(a, c, dtype=np.float64)
-        if c != int(c):
-            index += 0.5
-        np.floor(index, out=index)
-        index += int(c)
-        np.clip(index, -1.0, n_bins - 1.0, out=index)  # digitize - 1: -1 below -1, n_bins - 1 at or above 1
-        for value, exact in _float32_exceptions(n_bins):
-            index[a == value] = exact
+    if a.dtype == np.float32 and n_bins <= 2**20:
+        return st17_index(a, n_bins, _float32_exceptions(n_bins))
+    index = (np.digitize(a, np.linspace(-1.0, 1.0, n_bins)) - 1).astype(np.float64)
     index[index < 0] = n_bins - 1.0  # [ST17]: edges[-1] for values below -1
     return index
 
