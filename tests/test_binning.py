@@ -228,3 +228,24 @@ def test_hashed_counts_equal_the_sorted_runs():
         assert np.array_equal(sums[:, 1], runs_t) and np.array_equal(sums[:, 3], runs_ty)
     with pytest.raises(ValueError, match="labels must lie in 0 … 1, got 0 … 2"):
         _discrete.plugin_information(np.zeros((1, 1, 3), dtype=np.int64), 1, np.array([0, 1, 2]), 2)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero encountered")
+def test_sb18_bin_sizes_that_vanish_or_widen_the_division_follow_numpy():
+    """A bin size that rounds to 0 in float32 (1e-46) takes NumPy's float64 path as before (a
+    review found a ZeroDivisionError); a NumPy float64 bin size divides float32 activations in
+    float64, as NumPy does; a bin size of 0 still raises the documented ValueError."""
+    from infoplane.estimators._bin_codes import sb18_codes
+
+    rng = np.random.default_rng(3)
+    layer = np.tanh(rng.normal(size=(2, 300, 3))).astype(np.float32)
+    assert sb18_codes(layer, 1e-46) is None
+    codes, _ = binning.bin_codes(layer, n_bins=None, bin_size=1e-46)
+    floors = np.floor(layer.astype(np.float64) / 1e-46)
+    assert np.array_equal(np.argsort(codes, axis=1, kind="stable"), np.argsort(floors, axis=1, kind="stable"))
+    for size in (np.float64(0.07), np.float64(1 / 3), np.float32(0.07), 0.07):
+        floors = np.floor(layer / size)
+        expected = floors.astype(np.float64) - floors.min(axis=1, keepdims=True)
+        assert np.array_equal(binning.bin_codes(layer, n_bins=None, bin_size=size)[0], expected), size
+    with pytest.raises(ValueError, match="overflow a / bin_size"):
+        binning.bin_codes(layer, n_bins=None, bin_size=0.0)

@@ -242,3 +242,37 @@ def test_engine_errors_name_the_bad_value():
         symmetric_kernel_sums(np.zeros((4, 2), np.float32), np.array([0, 1, 2, 0]), 2, [1e-3], -60.0)
     with pytest.raises(ValueError, match=r"clip must be in \[-126, 0\].*got -250"):
         symmetric_kernel_sums(np.zeros((4, 2), np.float32), np.zeros(4, np.int64), 1, [1e-3], -250.0)
+
+
+@pytest.mark.skipif(__import__("platform").machine().lower() not in ("x86_64", "amd64"), reason="an x86 target")
+def test_fused_pass_on_an_x86_cpu_without_fma_keeps_rows_in_float64(tmp_path):
+    """Compiled for the x86-64 baseline (no AVX, no FMA), the row loop of the fused pass is scalar,
+    so a float32 row sum would drop every term below 2^-24 after a duplicate's 1 (a review
+    measured 3e-6 of a row and 3e-7 bits on the lattice and cluster cases): there the rows are
+    summed in float64 (_fused._ROW_ZERO), and both cases stay within their tolerances."""
+    import subprocess
+    import sys
+    import textwrap
+
+    check = textwrap.dedent('''
+        import math, numpy as np
+        from infoplane._numba import FMA
+        from infoplane.estimators import _fused, kde, reference
+        assert not FMA and _fused._ROW_ZERO == 0.0 and isinstance(_fused._ROW_ZERO, float)
+        far = math.sqrt(-2e-3 * math.log(5.5e-8))
+        tie = np.array([[0.0, 0.0]] + [[0.0, far]] * 62 + [[0.0, 0.0]])
+        points = np.concatenate([[[-1e3, 0.0]] * 64, tie, [[1e3, 0.0]] * 64])
+        (sums,) = _fused.symmetric_kernel_sums(points, np.zeros(192, dtype=np.int64), 1, [1e-3], -60.0)
+        d2 = ((points[:, None] - points[None]) ** 2).sum(-1)
+        exact = np.exp(-d2 / 2e-3).sum(1)
+        assert (np.abs(sums[:, 0] - exact) / exact).max() < 1e-6
+        cluster = np.repeat(np.eye(24, dtype=np.float32) * 0.0208309, 64, 0)
+        groups = np.arange(1536) % 2
+        for bound in ("upper", "lower"):
+            got, expected = kde.information_plane(cluster, groups, bound=bound), reference.kde_float64(cluster, groups, bound=bound)
+            assert abs(got[0] - expected[0]) < 1e-7 and abs(got[1] - expected[1]) < 1e-7, (bound, got, expected)
+        print("ok")
+    ''')
+    env = {**__import__("os").environ, "NUMBA_CPU_NAME": "x86-64", "NUMBA_CPU_FEATURES": "-avx", "NUMBA_CACHE_DIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]

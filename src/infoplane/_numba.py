@@ -16,7 +16,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["FLAGS", "EXACT_FLAGS", "TAYLOR_EXP2", "int32_as_float32", "fma32", "exp2_f32"]
+__all__ = ["FLAGS", "EXACT_FLAGS", "FMA", "TAYLOR_EXP2", "int32_as_float32", "fma32", "exp2_f32"]
 
 #: LLVM's fast-math flags minus "no NaN / no infinity": non-finite values must propagate (the
 #: divergence checks of training, far float32 distances clamped in the KDE pass).
@@ -24,6 +24,27 @@ FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 #: Without reassociation: for a computation whose rounding order matters (Cody-Waite reduction).
 EXACT_FLAGS = {"nsz", "arcp", "contract", "afn"}
 _LN2 = math.log(2.0)
+
+
+def _compiles_fma() -> bool:
+    """Whether numba compiles for a CPU with fused multiply-add: its target's features
+    (``NUMBA_CPU_FEATURES`` where set, else the host's) hold ``+fma`` on x86; other architectures
+    (aarch64, ppc64le) always have it. Without it :func:`fma32` is a library call, which keeps a
+    loop from vectorising."""
+    import platform
+
+    from numba.core import config
+    from numba.core.codegen import get_host_cpu_features
+
+    if platform.machine().lower() not in ("x86_64", "amd64", "i386", "i686", "x86"):
+        return True
+    features = config.CPU_FEATURES if config.CPU_FEATURES is not None else get_host_cpu_features()
+    return "+fma" in str(features).split(",")
+
+
+#: True when the compiled loops that use :func:`fma32` vectorise (see :func:`_compiles_fma`): the
+#: fused KDE pass then sums a row's terms in float32 lanes (estimators._fused).
+FMA = _compiles_fma()
 #: 2^f = sum_k (f ln 2)^k / k!, k = 0 … 7, as float32 (truncation < 6e-9 for |f| <= 1/2)
 TAYLOR_EXP2 = tuple(np.float32(_LN2**k / math.factorial(k)) for k in range(8))
 _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7 = TAYLOR_EXP2

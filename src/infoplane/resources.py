@@ -160,12 +160,12 @@ VALIDATION_POOLED_DRAWS = 8
 #: errors reach the target. Measured 2026-12-04 on the default validation settings (72 samples,
 #: one thread): 12.7 s of CPU, 0.30 s per sample at N = 4096 (4 rounds: 4.5 ns per draw and
 #: centre), 0.10 s at N = 1024 and 0.125 s at N = 256 (one sample 2.3 s), where the standard
-#: errors need about 2e4 and 1e5 draws. Modelled as max(4 N, VALIDATION_TRUTH_MIN_DRAWS) draws at
-#: VALIDATION_TRUTH_PAIR_S per draw and centre: 9.5 s for those settings, the small samples'
-#: extra draws under-counted (the model before, the noisy layer's pass for 4 rounds, said 1.7 s
-#: and ranked the task's job too low).
+#: errors need about 2e4 and 1e5 draws (draws x N about 2.5e7). Modelled as
+#: max(4 N, VALIDATION_TRUTH_DRAW_PAIRS / N) draws at VALIDATION_TRUTH_PAIR_S per draw and
+#: centre: 0.30, 0.11 and 0.11 s per sample, 12.6 s for those settings (the model before, the
+#: noisy layer's pass for 4 rounds, said 1.7 s and ranked the task's job too low).
 VALIDATION_TRUTH_ROUNDS = 4
-VALIDATION_TRUTH_MIN_DRAWS = 16384
+VALIDATION_TRUTH_DRAW_PAIRS = 2.5e7
 VALIDATION_TRUTH_PAIR_S = 4.5e-9
 #: Activations read at once by an estimation job (infoplane.estimation._READ_BUDGET).
 READ_BLOCK_BYTES = 256 * 2**20
@@ -457,7 +457,7 @@ def validation_seconds(task: str, settings: Mapping, instances: Sequence[tuple[s
             else:
                 seconds += layer_epoch_seconds(method, params, rows, units)
         if truth:  # draws against N centres until the standard errors are small enough
-            seconds += VALIDATION_TRUTH_PAIR_S * rows * max(VALIDATION_TRUTH_ROUNDS * rows, VALIDATION_TRUTH_MIN_DRAWS)
+            seconds += VALIDATION_TRUTH_PAIR_S * rows * max(VALIDATION_TRUTH_ROUNDS * rows, VALIDATION_TRUTH_DRAW_PAIRS / rows)
     return seconds
 
 

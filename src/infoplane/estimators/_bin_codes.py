@@ -63,11 +63,20 @@ def sb18_codes(activations: np.ndarray, bin_size: float):
     [B, N, d], integer-valued float64 (as :func:`._discrete.row_keys` takes them), ``floor(a / bin_size)`` minus its minimum over the N inputs of each batch element
     and column; radix, d ints (the largest code of each column over the batch, plus 1). None
     when a floor is not finite (an overflow or a non-finite activation) or a column spans 2^53
-    bins or more: the caller's NumPy path handles those."""
-    a = np.ascontiguousarray(activations)
+    bins or more, when the bin size is not a positive finite number in the division's precision
+    (NumPy's: the activations' for a Python float, float64 for a NumPy float64), or when the
+    activations are not [B, N, d]: the caller's NumPy path handles those."""
+    activations = np.asarray(activations)
+    dtype = np.result_type(activations.dtype, bin_size)  # NumPy's: a Python float takes the array's precision
+    if activations.ndim != 3 or dtype not in (np.float32, np.float64):
+        return None
+    size = dtype.type(bin_size)
+    if not (np.isfinite(size) and size > 0):  # e.g. 1e-46 rounds to 0 in float32: NumPy's path says what follows
+        return None
+    a = np.ascontiguousarray(activations, dtype=dtype)
     codes = np.empty(a.shape)
     top = np.empty(a.shape[-1], dtype=np.int64)
-    if not _codes(a, a.dtype.type(bin_size), codes, top):
+    if not _codes(a, size, codes, top):
         return None
     return codes, (top + 1).tolist()
 

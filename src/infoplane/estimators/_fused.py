@@ -27,8 +27,9 @@ Precision (relative errors; u = 2^-24, float32's unit roundoff):
   layers, whose distances repeat.) 2^f by its Taylor series to degree 7 (truncation < 6e-9),
   2^-m from the exponent bits: < 1e-7 relative, mean error below 1e-9 (measured).
 * Sums in float32 over short runs, added to float64: within a pair of tiles, each row's <= 64
-  terms are summed in float32 by the compiler's vectorised reduction (16-lane partial sums, then a
-  tree: a handful of roundings per term), each column's over at most :data:`_FLUSH_ROWS` rows
+  terms are summed in float32 by the compiler's vectorised reduction (16-lane partial sums with
+  AVX-512, 8 with AVX2, then a tree: a handful of roundings per term; on an x86 CPU without FMA
+  the loop is scalar, so rows are summed in float64 there, :data:`_ROW_ZERO`), each column's over at most :data:`_FLUSH_ROWS` rows
   (<= 7 roundings, <= 7 u of the run's sum), and each run is then added to the float64 sums. A
   float32 sum over a whole row or column of tiles would not do: once it holds a term near 1 (a
   duplicate point) it drops every later term below 2^-24 (1.7e-6 of a row, up to 6e-7 bits on
@@ -52,7 +53,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from .._numba import EXACT_FLAGS as _EXACT_FLAGS, FLAGS as _FLAGS, TAYLOR_EXP2 as _C
+from .._numba import EXACT_FLAGS as _EXACT_FLAGS, FLAGS as _FLAGS, FMA as _FMA, TAYLOR_EXP2 as _C
 from .._numba import fma32 as _fma32, int32_as_float32 as _int32_as_float32
 
 __all__ = ["TILE", "leading_axis", "summed_over_parts", "symmetric_kernel_sums", "tiles_along_axis"]
@@ -69,6 +70,11 @@ _AXIS_ROWS = 1024  # rows (about) from which the leading axis of a narrow layer 
 # pruning exact, and a quarter of N = 4096 rows finds the same slabs
 _BLOCK = 16  # coordinates summed in float32 before a float64 sum (wide layers)
 _FLUSH_ROWS = 8  # rows whose terms a column sums in float32 before adding them to its float64 sum
+#: The type of a row's sum within a pair of tiles: float32 where the compiler vectorises the row
+#: loop (its reduction is then a tree of 16 lanes here), float64 on x86 CPUs without FMA, where
+#: that loop is scalar and a sequential float32 sum after a duplicate's 1 would drop every later
+#: term below 2^-24 (found by a review: 3e-6 of a row on the x86-64 baseline target).
+_ROW_ZERO = np.float32(0.0) if _FMA else 0.0
 
 
 @njit(fastmath=_EXACT_FLAGS, cache=True)
@@ -132,11 +138,13 @@ def _squared_distances(left, right_t, a, b, la, dist, wide):
 
 
 @njit(fastmath=_FLAGS, nogil=True, cache=True)
-def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_lo, limit, two, out):
+def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_lo, limit, two, row_zero, out):
     """Add the kernel terms of the tile pairs (pair_a[p], pair_b[p]) to ``out``.
 
     points [K, T, d] and points_t [K, d, T]: the tiles (float32 or float64); lens [K]: valid
-    points per tile (the first ones); tile_groups [K]; out float64 [n_w, G, K, T].
+    points per tile (the first ones); tile_groups [K]; out float64 [n_w, G, K, T]; row_zero: 0 in
+    the type of a row's sum within a pair of tiles (float32 where the loop vectorises, float64
+    where it would be a sequential float32 sum: :data:`_ROW_ZERO`).
     """
     t = points.shape[1]
     d = points.shape[2]
@@ -169,8 +177,8 @@ def _pass(points, points_t, lens, tile_groups, pair_a, pair_b, scale_hi, scale_l
             if near == 0:  # every term of the row is below the clip
                 continue
             first = ii + 1 if diag else 0
-            s_lo = _ZERO  # float32: a loop all in float32 vectorises at twice the width
-            s_hi = _ZERO
+            s_lo = row_zero  # float32 (see _ROW_ZERO): a loop all in float32 vectorises at twice the width
+            s_hi = row_zero
             if first == 0 and lb == t:  # the common case, a full tile off the diagonal: no mask
                 for jj in range(t):
                     kern = _kernel(min(dist[o + jj], _DIST_MAX), scale_hi, scale_lo, limit)
@@ -423,7 +431,7 @@ def symmetric_kernel_sums(points: np.ndarray, groups: np.ndarray, n_groups: int,
     def run(part):
         out = np.zeros((n_w, n_groups) + index.shape)
         _pass(tiles, tiles_t, lens, tile_groups, np.ascontiguousarray(part[:, 0]), np.ascontiguousarray(part[:, 1]),
-              head, tail, np.float32(-clip), n_w == 2, out)
+              head, tail, np.float32(-clip), n_w == 2, _ROW_ZERO, out)
         return out
 
     out = summed_over_parts(run, pairs, threads, len(pairs) * index.shape[1] ** 2 * max(points.shape[1], 8))
