@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from infoplane.datasets import load_dataset
-from infoplane.estimators import adaptive_binning, reference
+from infoplane.estimators import _bin_codes, adaptive_binning, reference
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +70,63 @@ def test_closed_cases_and_miller_madow(tishby):
     assert mm[1] <= mm[0]
 
 
-def test_counting_edges_equals_the_binary_search_exactly():
-    """The per-edge comparisons give np.searchsorted(edges, values, side="right") for float32,
-    float16 and float64 values, values on an edge, edges that are not float32 numbers (equal
-    width), repeated edges, and more edges than are compared one by one."""
+def test_compiled_codes_equal_the_binary_search_exactly():
+    """The compiled pass gives np.searchsorted(edges, values, side="right") - 1, wrapped round to
+    the last edge, for float32, float16 and float64 values, values on an edge and just above it,
+    edges that are not float32 numbers (equal width), repeated edges, and more edges than are
+    compared one by one (the binary search beyond 64)."""
     rng = np.random.default_rng(7)
     values = np.tanh(rng.normal(size=(500, 6)) * 2).astype(np.float32)
+    values[-5:] = -1.5  # below the equal-width edges' first: wraps round
     mass = adaptive_binning.layer_edges(values, 30, "equal_mass")
-    width = adaptive_binning.layer_edges(values, 30, "equal_width")
+    width = np.linspace(-1.0, float(values.max()), 30)
     assert not np.array_equal(width.astype(np.float32).astype(np.float64), width)  # exercises float64 comparison
     just_above = np.nextafter(width.astype(np.float32), np.float32(np.inf))  # float32 neighbours of float64 edges
-    values[:len(width), 0] = just_above
-    values[len(width):2 * len(width), 0] = width.astype(np.float32)
-    for edges in (mass, width, np.repeat(mass, 2)[:50], np.sort(rng.uniform(-1, 1, 200))):
+    values[: len(width), 0] = just_above
+    values[len(width) : 2 * len(width), 0] = width.astype(np.float32)
+    for edges in (mass, width, np.repeat(mass, 2)[:50], np.sort(rng.uniform(-1, 1, 200)), width[:1]):
         for layer in (values, values.astype(np.float64), values.astype(np.float16)):
-            expected = np.searchsorted(edges, layer.astype(np.float64), side="right")
-            assert np.array_equal(adaptive_binning.edges_at_or_below(layer, edges), expected)
+            expected = (np.searchsorted(edges, layer.astype(np.float64), side="right") - 1) % len(edges)
+            batch = adaptive_binning._floating(layer)[None]
+            got = _bin_codes.edge_codes(batch, edges[None], np.array([len(edges)]))[0]
+            assert got.dtype == np.float64 and np.array_equal(got, expected), (len(edges), layer.dtype)
+
+
+def _numpy_edges(values, n_bins):
+    """[CHO19]'s equal-mass edges in NumPy, as their set_up_bins states them."""
+    a = np.asarray(values, dtype=np.float64).ravel()
+    low = 0.0 if a.min() >= 0 else min(-1.0, float(a.min()))
+    distinct = np.unique(a)
+    distinct = distinct[distinct != low]
+    if distinct.size == 0:
+        return np.array([low])
+    picks = distinct[(np.arange(n_bins) * (distinct.size / n_bins)).astype(np.int64)]
+    return np.concatenate([[low], picks, [distinct[-1]]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_equal_mass_edges_and_codes_equal_numpy_on_awkward_layers(dtype):
+    """Edges and codes of a batch equal NumPy's np.unique-based definition exactly on layers with
+    repeats, saturation at +-1, -0.0 beside 0.0, values below -1, a constant layer, a layer of
+    only ``low``, fewer distinct values than bins, and n_bins beyond the number of values."""
+    rng = np.random.default_rng(11)
+    layers = [
+        np.tanh(rng.normal(size=(300, 4)) * 5),
+        np.maximum(rng.normal(size=(300, 4)), 0.0),
+        np.round(rng.normal(size=(300, 4)), 1),
+        np.where(rng.random((300, 4)) < 0.5, -0.0, 0.0) + (rng.random((300, 4)) < 0.1),
+        rng.normal(size=(300, 4)) * 3,  # minimum below -1
+        np.full((300, 4), 0.25),
+        np.zeros((300, 4)),
+        np.full((300, 4), -1.0),
+        np.tile([0.1, 0.2, 0.3, 0.4], (300, 1)),
+    ]
+    for n_bins in (2, 7, 30, 2000):
+        batch = np.stack(layers).astype(dtype)
+        codes, radix = adaptive_binning.bin_codes(batch, n_bins, "equal_mass")
+        assert radix == [max(len(_numpy_edges(layer, n_bins)) for layer in batch)] * 4
+        for b, layer in enumerate(batch):
+            edges = _numpy_edges(layer, n_bins)
+            assert np.array_equal(adaptive_binning.layer_edges(layer, n_bins, "equal_mass"), edges), (b, n_bins)
+            expected = (np.searchsorted(edges, layer.astype(np.float64), side="right") - 1) % len(edges)
+            assert np.array_equal(codes[b], expected), (b, n_bins)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["sb18_codes", "st17_index"]
+__all__ = ["adaptive_edges", "edge_codes", "sb18_codes", "st17_index"]
 
 _SPAN = 2.0**53  # codes at or beyond this are not exact in float64: NumPy ranks them instead
 
@@ -113,3 +113,87 @@ def st17_index(activations: np.ndarray, n_bins: int, exceptions) -> np.ndarray:
     out = np.empty(a.shape)
     _st17(a.reshape(-1), c, 0.5 if c != int(c) else 0.0, float(int(c)), n_bins - 1.0, values, exact, out.reshape(-1))
     return out
+
+
+@njit(nogil=True, cache=True)
+def _equal_mass_edges(ordered, n_bins, edges, counts):
+    """[CHO19]'s equal-mass edges of each row of ``ordered`` [B, M] (a layer-epoch's values,
+    sorted ascending): ``low`` (0 for a row without negatives, else min(-1, its minimum)), then
+    ``u[int(k * (U / n_bins))]`` for k < n_bins and ``u[U - 1]`` over the U distinct values
+    other than ``low``; only ``[low]`` when U = 0. Written into ``edges`` [B, n_bins + 2]
+    (float64), their number into ``counts`` [B]."""
+    n_batch, m = ordered.shape
+    distinct = np.empty(m)
+    for b in range(n_batch):
+        first = np.float64(ordered[b, 0])
+        low = 0.0 if first >= 0.0 else min(-1.0, first)
+        u = 0
+        previous = np.nan
+        for i in range(m):  # without a branch: the repeats come at random
+            v = np.float64(ordered[b, i])
+            distinct[u] = v
+            u += (v != low) & (v != previous)  # sorted: a repeat follows its first occurrence
+            previous = v
+        edges[b, 0] = low
+        if u == 0:
+            counts[b] = 1
+            continue
+        step = u / n_bins
+        for k in range(n_bins):
+            edges[b, k + 1] = distinct[np.int64(k * step)]
+        edges[b, n_bins + 1] = distinct[u - 1]
+        counts[b] = n_bins + 2
+
+
+@njit(nogil=True, cache=True)
+def _edge_codes(a, edges, counts, codes):
+    """codes[b, i] = (number of edges[b, :counts[b]] at or below a[b, i]) - 1, or counts[b] - 1
+    where that number is 0 ([ST17]'s ``digitize`` index and its wrap-round); ``a`` [B, L] float32
+    or float64, compared in float64 (exact), ``codes`` [B, L] float64. Up to 64 edges a count of
+    one comparison per edge and value (vectorised), beyond it a binary search per value."""
+    n_batch, length = a.shape
+    above = np.empty(length, dtype=np.int32)
+    for b in range(n_batch):
+        n_edges = counts[b]
+        row = a[b]
+        if n_edges <= 64:
+            above[:] = 0
+            for e in range(n_edges):
+                edge = edges[b, e]
+                same = row.dtype.type(edge)  # the edge in the values' precision: exact for the equal-mass edges
+                if np.float64(same) == edge:
+                    for i in range(length):
+                        above[i] += row[i] >= same
+                else:
+                    for i in range(length):
+                        above[i] += np.float64(row[i]) >= edge
+        else:
+            cut = edges[b, :n_edges]
+            for i in range(length):
+                above[i] = np.searchsorted(cut, np.float64(row[i]), side="right")
+        for i in range(length):
+            k = above[i]
+            codes[b, i] = k - 1 if k > 0 else n_edges - 1
+
+
+def adaptive_edges(ordered: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(edges [B, n_bins + 2] float64, counts [B] int64)``: [CHO19]'s equal-mass edges of each
+    row of ``ordered`` [B, M] (float32 or float64 values sorted ascending), the first counts[b]
+    of row b valid (:func:`_equal_mass_edges`)."""
+    ordered = np.ascontiguousarray(ordered)
+    edges = np.empty((ordered.shape[0], n_bins + 2))
+    counts = np.empty(ordered.shape[0], dtype=np.int64)
+    _equal_mass_edges(ordered, n_bins, edges, counts)
+    return edges, counts
+
+
+def edge_codes(activations: np.ndarray, edges: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Bin codes (integer-valued float64, the shape of ``activations`` [B, ...], float32 or
+    float64) against batch element b's first counts[b] of ``edges`` [B, E] (sorted ascending,
+    repeats allowed): ``np.searchsorted(edges, a, side="right") - 1``, with -1 wrapped round to
+    counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]``."""
+    a = np.ascontiguousarray(activations)
+    flat = a.reshape(a.shape[0], -1)
+    codes = np.empty(flat.shape)
+    _edge_codes(flat, np.ascontiguousarray(edges, dtype=np.float64), np.ascontiguousarray(counts, dtype=np.int64), codes)
+    return codes.reshape(a.shape)
