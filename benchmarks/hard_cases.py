@@ -263,12 +263,12 @@ def binning_limit(layers: np.ndarray, y) -> str:
 
 def adaptive_binning_limit(layers: np.ndarray, y) -> str:
     """What bounds adaptive binning on ``layers`` [B, N, d], per layer-epoch of a batched call:
-    the equal-mass edges (the distinct values of all N x d activations, a sort) against the
+    the equal-mass edges (one sort of all N x d activations, then their distinct values) against the
     whole estimate, best of 5 each."""
     total = min(_seconds(lambda: adaptive_binning.information_plane(layers, y)) for _ in range(5)) / len(layers)
     edges = min(_seconds(lambda: [adaptive_binning.layer_edges(v, 30, "equal_mass") for v in layers])
                 for _ in range(5)) / len(layers)  # fmt: skip
-    return (f"the equal-mass edges (np.unique of the {layers[0].size} values, a sort) take {edges * 1e3:.2f} of "
+    return (f"the equal-mass edges (a sort of the {layers[0].size} values, then the distinct ones counted) take {edges * 1e3:.2f} of "
             f"{total * 1e3:.2f} ms per layer-epoch ({len(layers)} batched); then one comparison per edge and value and "
             f"the counts of N keys")
 

@@ -124,7 +124,10 @@ BINNING_PACKED_UNITS = 10
 BINNING_WIDE_S = 1.0e-3 / 20  # per unit, d > BINNING_PACKED_UNITS
 #: Adaptive binning grows with d: 0.31, 0.74, 1.9, 6.5 ms at d = 3, 10, 20, 64 (2026-12-04, random
 #: tanh layers, N = 4096, since bins are counted by comparisons; 0.95, 3.6, 6.8 ms at d = 3, 10, 20
-#: before): 0.1 ms per unit.
+#: before): 0.1 ms per unit. With the compiled edges and codes (2026-12-04, a sixth session, CPU
+#: of one thread on a faster hour): 0.13, 0.26, 0.90, 3.7, 16, 82 ms at d = 3, 10, 20, 64, 256,
+#: 1024 (the old code 0.30, 0.64, 1.38, 5.2, 23, 110 ms side by side); kept at 0.1 ms per unit,
+#: which covers d = 1024 (0.08 ms per unit there) on slower hours.
 ADAPTIVE_UNIT_S = 0.1e-3
 #: KDE is about flat in d up to 10 units and grows as d / 10 beyond: the fused pass's squared
 #: distances cost one float32 difference and multiply-add per coordinate and pair. Measured
