@@ -84,11 +84,13 @@ def test_compiled_codes_equal_the_binary_search_exactly():
     just_above = np.nextafter(width.astype(np.float32), np.float32(np.inf))  # float32 neighbours of float64 edges
     values[: len(width), 0] = just_above
     values[len(width) : 2 * len(width), 0] = width.astype(np.float32)
-    for edges in (mass, width, np.repeat(mass, 2)[:50], np.sort(rng.uniform(-1, 1, 200)), width[:1]):
-        for layer in (values, values.astype(np.float64), values.astype(np.float16)):
+    many = np.sort(np.concatenate([np.repeat(mass, 3), rng.uniform(-1, 1, 100)]))  # > 64 edges, repeats, on the values
+    assert len(many) > 64
+    values[2 * len(width) : 2 * len(width) + len(mass), 1] = mass.astype(np.float32)
+    for edges in (mass, width, np.repeat(mass, 2)[:50], many, width[:1]):
+        for layer in (values, values.astype(np.float64), values.astype(np.float16), (values * 4).astype(np.int64)):
             expected = (np.searchsorted(edges, layer.astype(np.float64), side="right") - 1) % len(edges)
-            batch = adaptive_binning._floating(layer)[None]
-            got = _bin_codes.edge_codes(batch, edges[None], np.array([len(edges)]))[0]
+            got = _bin_codes.edge_codes(layer[None], edges[None], np.array([len(edges)]))[0]
             assert got.dtype == np.float64 and np.array_equal(got, expected), (len(edges), layer.dtype)
 
 
@@ -114,13 +116,15 @@ def test_compiled_equal_mass_edges_and_codes_equal_numpy_on_awkward_layers(dtype
         np.tanh(rng.normal(size=(300, 4)) * 5),
         np.maximum(rng.normal(size=(300, 4)), 0.0),
         np.round(rng.normal(size=(300, 4)), 1),
-        np.where(rng.random((300, 4)) < 0.5, -0.0, 0.0) + (rng.random((300, 4)) < 0.1),
+        np.where(rng.random((300, 4)) < 0.1, 1.0, np.where(rng.random((300, 4)) < 0.5, -0.0, 0.0)),
+        np.where(rng.random((300, 4)) < 0.5, -0.0, np.round(np.tanh(rng.normal(size=(300, 4))), 1)),  # 0 kept, low = -1
         rng.normal(size=(300, 4)) * 3,  # minimum below -1
         np.full((300, 4), 0.25),
         np.zeros((300, 4)),
         np.full((300, 4), -1.0),
         np.tile([0.1, 0.2, 0.3, 0.4], (300, 1)),
     ]
+    assert np.signbit(layers[3]).any() and np.signbit(layers[4]).any() and layers[4].min() < 0
     for n_bins in (2, 7, 30, 2000):
         batch = np.stack(layers).astype(dtype)
         codes, radix = adaptive_binning.bin_codes(batch, n_bins, "equal_mass")
@@ -130,3 +134,22 @@ def test_compiled_equal_mass_edges_and_codes_equal_numpy_on_awkward_layers(dtype
             assert np.array_equal(adaptive_binning.layer_edges(layer, n_bins, "equal_mass"), edges), (b, n_bins)
             expected = (np.searchsorted(edges, layer.astype(np.float64), side="right") - 1) % len(edges)
             assert np.array_equal(codes[b], expected), (b, n_bins)
+
+
+def test_empty_layers_and_bad_bin_counts_raise_and_an_empty_batch_is_empty():
+    """Direct calls: a layer without values or n_bins < 1 raises a ValueError naming them (the
+    compiled edges would read outside the layer); a batch of no layer-epochs gives no codes."""
+    for scheme in adaptive_binning.SCHEMES:
+        for shape in ((2, 0, 3), (2, 4, 0)):
+            with pytest.raises(ValueError, match="a layer with values"):
+                adaptive_binning.bin_codes(np.zeros(shape, np.float32), 30, scheme)
+        with pytest.raises(ValueError, match="n_bins >= 1"):
+            adaptive_binning.bin_codes(np.zeros((2, 4, 3)), 0, scheme)
+        with pytest.raises(ValueError, match="n_bins = -1"):
+            adaptive_binning.layer_edges(np.array([-0.5, 0.2, 0.7]), -1, scheme)
+        with pytest.raises(ValueError, match="0 values"):
+            adaptive_binning.layer_edges(np.zeros((3, 0)), 30, scheme)
+        codes, radix = adaptive_binning.bin_codes(np.zeros((0, 4, 3), np.float32), 30, scheme)
+        assert codes.shape == (0, 4, 3) and radix == [1, 1, 1]
+    with pytest.raises(ValueError, match=r"shape \(1, 0\)"):
+        _bin_codes.adaptive_edges(np.array([[-5.0, 1.0]])[:, :0], 30)

@@ -19,6 +19,8 @@ difference is below 2^53). Where that does not hold (a floor that is not finite,
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -149,7 +151,8 @@ def _equal_mass_edges(ordered, n_bins, edges, counts):
 def _edge_codes(a, edges, counts, codes):
     """codes[b, i] = (number of edges[b, :counts[b]] at or below a[b, i]) - 1, or counts[b] - 1
     where that number is 0 ([ST17]'s ``digitize`` index and its wrap-round); ``a`` [B, L] float32
-    or float64, compared in float64 (exact), ``codes`` [B, L] float64. Up to 64 edges a count of
+    or float64, compared exactly (in the values' precision where the edge is a number of it,
+    else in float64), ``codes`` [B, L] float64. Up to 64 edges a count of
     one comparison per edge and value (vectorised), beyond it a binary search per value."""
     n_batch, length = a.shape
     above = np.empty(length, dtype=np.int32)
@@ -179,8 +182,17 @@ def _edge_codes(a, edges, counts, codes):
 def adaptive_edges(ordered: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """``(edges [B, n_bins + 2] float64, counts [B] int64)``: [CHO19]'s equal-mass edges of each
     row of ``ordered`` [B, M] (float32 or float64 values sorted ascending), the first counts[b]
-    of row b valid (:func:`_equal_mass_edges`)."""
+    of row b valid (:func:`_equal_mass_edges`).
+
+    Raises
+    ------
+    ValueError
+        For ``n_bins`` < 1 or rows without values (M = 0).
+    """
     ordered = np.ascontiguousarray(ordered)
+    if n_bins < 1 or ordered.ndim != 2 or ordered.shape[1] == 0:
+        raise ValueError(f"equal-mass edges need n_bins >= 1 and [B, M] values with M >= 1, got n_bins = {n_bins} "
+                         f"and values of shape {ordered.shape}")
     edges = np.empty((ordered.shape[0], n_bins + 2))
     counts = np.empty(ordered.shape[0], dtype=np.int64)
     _equal_mass_edges(ordered, n_bins, edges, counts)
@@ -191,9 +203,11 @@ def edge_codes(activations: np.ndarray, edges: np.ndarray, counts: np.ndarray) -
     """Bin codes (integer-valued float64, the shape of ``activations`` [B, ...], float32 or
     float64) against batch element b's first counts[b] of ``edges`` [B, E] (sorted ascending,
     repeats allowed): ``np.searchsorted(edges, a, side="right") - 1``, with -1 wrapped round to
-    counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]``."""
-    a = np.ascontiguousarray(activations)
-    flat = a.reshape(a.shape[0], -1)
+    counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]`` (other dtypes are compared as
+    float64)."""
+    a = np.asarray(activations)
+    a = np.ascontiguousarray(a, dtype=a.dtype if a.dtype in (np.float32, np.float64) else np.float64)
+    flat = a.reshape(a.shape[0], math.prod(a.shape[1:]))
     codes = np.empty(flat.shape)
     _edge_codes(flat, np.ascontiguousarray(edges, dtype=np.float64), np.ascontiguousarray(counts, dtype=np.int64), codes)
     return codes.reshape(a.shape)

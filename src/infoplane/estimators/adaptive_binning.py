@@ -75,13 +75,27 @@ def describe(params: Mapping) -> str:
 
 def layer_edges(values: np.ndarray, n_bins: int, scheme: str) -> np.ndarray:
     """Bin edges of one layer-epoch from all its activations ``values`` (any shape), float64
-    (the equal-mass edges from :func:`._bin_codes.adaptive_edges`, as :func:`bin_codes` fits them)."""
+    (the equal-mass edges from :func:`._bin_codes.adaptive_edges`, as :func:`bin_codes` fits them).
+
+    Raises
+    ------
+    ValueError
+        For ``n_bins`` < 1 or ``values`` without elements.
+    """
     values = _floating(np.asarray(values)).ravel()
+    _check_bins(n_bins, values.size)
     if scheme == "equal_width":
         low = 0.0 if values.min() >= 0 else min(-1.0, float(values.min()))
         return np.linspace(low, float(values.max()), n_bins)
     edges, counts = adaptive_edges(np.sort(values)[None], n_bins)  # float32 stays float32: its sort is twice as fast
     return edges[0, : counts[0]]
+
+
+def _check_bins(n_bins: int, size: int) -> None:
+    """Raise ValueError for ``n_bins`` < 1 or a layer-epoch of ``size`` = 0 values."""
+    if n_bins < 1 or size == 0:
+        raise ValueError(f"adaptive binning needs n_bins >= 1 and a layer with values, got n_bins = {n_bins} and "
+                         f"{size} values")
 
 
 def _floating(values: np.ndarray) -> np.ndarray:
@@ -98,11 +112,17 @@ def bin_codes(activations: np.ndarray, n_bins: int, scheme: str) -> tuple[np.nda
     a value below every edge wraps round to the last), counted in one compiled pass
     (:func:`._bin_codes.edge_codes`; the equal-mass edges from one sort of each layer-epoch's
     N x d values). The number of codes is the largest number of edges in the batch.
+
+    Raises
+    ------
+    ValueError
+        For a layer without values (N = 0 or d = 0) or ``n_bins`` < 1.
     """
     a = _floating(np.asarray(activations))
-    n_batch, _, d = a.shape
+    n_batch, n, d = a.shape
+    _check_bins(n_bins, n * d)
     if scheme == "equal_mass":
-        edges, counts = adaptive_edges(np.sort(a.reshape(n_batch, -1), axis=-1), n_bins)
+        edges, counts = adaptive_edges(np.sort(a.reshape(n_batch, n * d), axis=-1), n_bins)
     else:
         edges = np.array([layer_edges(layer, n_bins, scheme) for layer in a]).reshape(n_batch, n_bins)
         counts = np.full(n_batch, n_bins, dtype=np.int64)
