@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["adaptive_edges", "edge_codes", "sb18_codes", "st17_index"]
+__all__ = ["adaptive_edges", "as_float", "edge_codes", "sb18_codes", "st17_index"]
 
 _SPAN = 2.0**53  # codes at or beyond this are not exact in float64: NumPy ranks them instead
 
@@ -179,6 +179,12 @@ def _edge_codes(a, edges, counts, codes):
             codes[b, i] = k - 1 if k > 0 else n_edges - 1
 
 
+def as_float(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 or float64 (float32's values are exact in float64; other dtypes
+    become float64), the precisions the compiled passes take."""
+    return values if values.dtype in (np.float32, np.float64) else values.astype(np.float64)
+
+
 def adaptive_edges(ordered: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     """``(edges [B, n_bins + 2] float64, counts [B] int64)``: [CHO19]'s equal-mass edges of each
     row of ``ordered`` [B, M] (float32 or float64 values sorted ascending), the first counts[b]
@@ -205,8 +211,7 @@ def edge_codes(activations: np.ndarray, edges: np.ndarray, counts: np.ndarray) -
     repeats allowed): ``np.searchsorted(edges, a, side="right") - 1``, with -1 wrapped round to
     counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]`` (other dtypes are compared as
     float64)."""
-    a = np.asarray(activations)
-    a = np.ascontiguousarray(a, dtype=a.dtype if a.dtype in (np.float32, np.float64) else np.float64)
+    a = np.ascontiguousarray(as_float(np.asarray(activations)))
     flat = a.reshape(a.shape[0], math.prod(a.shape[1:]))
     codes = np.empty(flat.shape)
     _edge_codes(flat, np.ascontiguousarray(edges, dtype=np.float64), np.ascontiguousarray(counts, dtype=np.int64), codes)

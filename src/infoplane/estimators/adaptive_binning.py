@@ -27,7 +27,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._bin_codes import adaptive_edges, edge_codes
+from ._bin_codes import adaptive_edges, as_float, edge_codes
 from ._common import as_array
 from ._discrete import CORRECTIONS, binned_information
 from ..params import Parameter, check
@@ -82,7 +82,7 @@ def layer_edges(values: np.ndarray, n_bins: int, scheme: str) -> np.ndarray:
     ValueError
         For ``n_bins`` < 1 or ``values`` without elements.
     """
-    values = _floating(np.asarray(values)).ravel()
+    values = as_float(np.asarray(values)).ravel()
     _check_bins(n_bins, values.size)
     if scheme == "equal_width":
         low = 0.0 if values.min() >= 0 else min(-1.0, float(values.min()))
@@ -96,11 +96,6 @@ def _check_bins(n_bins: int, size: int) -> None:
     if n_bins < 1 or size == 0:
         raise ValueError(f"adaptive binning needs n_bins >= 1 and a layer with values, got n_bins = {n_bins} and "
                          f"{size} values")
-
-
-def _floating(values: np.ndarray) -> np.ndarray:
-    """``values`` as float32 or float64 (float32's values are exact in float64; others become float64)."""
-    return values if values.dtype in (np.float32, np.float64) else values.astype(np.float64)
 
 
 def bin_codes(activations: np.ndarray, n_bins: int, scheme: str) -> tuple[np.ndarray, list[int]]:
@@ -118,7 +113,7 @@ def bin_codes(activations: np.ndarray, n_bins: int, scheme: str) -> tuple[np.nda
     ValueError
         For a layer without values (N = 0 or d = 0) or ``n_bins`` < 1.
     """
-    a = _floating(np.asarray(activations))
+    a = as_float(np.asarray(activations))
     n_batch, n, d = a.shape
     _check_bins(n_bins, n * d)
     if scheme == "equal_mass":
