@@ -209,8 +209,9 @@ def edge_codes(activations: np.ndarray, edges: np.ndarray, counts: np.ndarray) -
     """Bin codes (integer-valued float64, the shape of ``activations`` [B, ...], float32 or
     float64) against batch element b's first counts[b] of ``edges`` [B, E] (sorted ascending,
     repeats allowed): ``np.searchsorted(edges, a, side="right") - 1``, with -1 wrapped round to
-    counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]`` (other dtypes are compared as
-    float64)."""
+    counts[b] - 1 as [ST17]'s ``edges[digitize(a, edges) - 1]`` and [CHO19]'s bins (other dtypes
+    are compared as float64). Edges and values in activation units; the codes are indices. Raises
+    nothing of its own (the caller checks that each counts[b] is between 1 and E)."""
     a = np.ascontiguousarray(as_float(np.asarray(activations)))
     flat = a.reshape(a.shape[0], math.prod(a.shape[1:]))
     codes = np.empty(flat.shape)
